@@ -1,0 +1,280 @@
+//! Record → tantivy documents. A customer becomes one document plus one
+//! document per trip (so `travel:` + `when:` is a term and a range query);
+//! a meeting or visit becomes one document. Every document of a file carries
+//! the file's path and fingerprint, so a file is replaced or removed whole.
+
+use serde_json::{Map, Value};
+use tantivy::TantivyDocument;
+use tantivy::tokenizer::{PreTokenizedString, Token};
+
+use crate::analysis::{Segmenter, grams, name_pinyin, to_tokens};
+use crate::dates::{parse_date, to_days};
+use crate::fold::{fold, stable_hash};
+use crate::record::{Kind, Record};
+use crate::schema::Fields;
+use crate::vocab::{Vocabulary, alias_key};
+
+/// The kind stored for trip documents.
+pub const TRIP_KIND: &str = "trip";
+/// Prefix of a keyword term that holds a raw folded name rather than a
+/// vocabulary id (an interest, city or competitor in no group).
+pub const RAW_PREFIX: &str = "=";
+/// Keys that link or label a record and are not searchable text.
+pub const NON_TEXT_KEYS: &[&str] = &["id", "kind", "customer", "customers"];
+
+/// The customer key of an id: the value of the `cust` field.
+pub fn customer_key(id: &str) -> u64 {
+    stable_hash(id.as_bytes())
+}
+
+/// What identifies the version of a file that a document came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FileStamp {
+    /// Content hash; 0 when the file had problems and must be re-read.
+    pub hash: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time in nanoseconds since the epoch.
+    pub mtime: i64,
+}
+
+/// Everything index-time analysis needs: the vocabularies and the segmenter.
+pub struct Analyzer {
+    /// The vocabularies in force.
+    pub vocabulary: Vocabulary,
+    /// Jieba with the vocabulary's names as custom words.
+    pub segmenter: Segmenter,
+}
+
+impl Analyzer {
+    /// Builds the analyzer for a vocabulary (loads jieba: about 100 ms).
+    pub fn new(vocabulary: Vocabulary) -> Self {
+        let segmenter = Segmenter::new(vocabulary.custom_words());
+        Analyzer { vocabulary, segmenter }
+    }
+}
+
+fn pre_tokenized(text: String, tokens: Vec<Token>) -> PreTokenizedString {
+    PreTokenizedString { text, tokens }
+}
+
+fn add_grams(doc: &mut TantivyDocument, field: tantivy::schema::Field, text: &str) {
+    let folded = fold(text);
+    let tokens = to_tokens(grams(&folded));
+    if !tokens.is_empty() {
+        doc.add_pre_tokenized_text(field, pre_tokenized(String::new(), tokens));
+    }
+}
+
+fn add_words_tokens(doc: &mut TantivyDocument, field: tantivy::schema::Field, terms: Vec<String>) {
+    if terms.is_empty() {
+        return;
+    }
+    let tokens = terms
+        .into_iter()
+        .enumerate()
+        .map(|(position, text)| Token {
+            offset_from: 0,
+            offset_to: 0,
+            position,
+            text,
+            position_length: 1,
+        })
+        .collect();
+    doc.add_pre_tokenized_text(field, pre_tokenized(String::new(), tokens));
+}
+
+/// Every string value of a record, depth first, with the top-level key it
+/// sits under; links and labels are left out.
+pub fn text_values(fields: &Map<String, Value>) -> Vec<(&str, &str)> {
+    fn walk<'a>(key: &'a str, value: &'a Value, out: &mut Vec<(&'a str, &'a str)>) {
+        match value {
+            Value::String(text) if !text.trim().is_empty() => out.push((key, text)),
+            Value::Number(_) | Value::Bool(_) | Value::Null | Value::String(_) => {}
+            Value::Array(items) => items.iter().for_each(|item| walk(key, item, out)),
+            Value::Object(map) => map.values().for_each(|item| walk(key, item, out)),
+        }
+    }
+    let mut out = Vec::new();
+    for (key, value) in fields {
+        if !NON_TEXT_KEYS.contains(&key.as_str()) {
+            walk(key, value, &mut out);
+        }
+    }
+    out
+}
+
+/// The name an interest or competitor entry is known by: the string itself
+/// or the object's `name` (or first text value).
+pub fn entry_name(entry: &Value) -> Option<&str> {
+    match entry {
+        Value::String(text) => Some(text.as_str()),
+        Value::Object(map) => map
+            .get("name")
+            .and_then(Value::as_str)
+            .or_else(|| map.values().find_map(Value::as_str)),
+        _ => None,
+    }
+}
+
+/// The entries of a list field; a plain string is split on list punctuation
+/// (`"话剧、茶艺"`), as people write lists in one cell.
+pub fn entries(fields: &Map<String, Value>, key: &str) -> Vec<Value> {
+    match fields.get(key) {
+        Some(Value::Array(items)) => items.clone(),
+        Some(Value::String(text)) => text
+            .split(['、', ',', '，', ';', '；', '/'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Value::String(s.to_string()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn base_document(fields: &Fields, record: &Record, stamp: FileStamp, kind: &str) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.path, &record.path);
+    doc.add_text(fields.kind, kind);
+    doc.add_text(fields.id, &record.id);
+    doc.add_u64(fields.fp_hash, stamp.hash);
+    doc.add_u64(fields.fp_size, stamp.size);
+    doc.add_i64(fields.fp_mtime, stamp.mtime);
+    doc
+}
+
+/// Builds the documents of one record.
+pub fn build(analyzer: &Analyzer, fields: &Fields, record: &Record, stamp: FileStamp) -> Vec<TantivyDocument> {
+    let vocabulary = &analyzer.vocabulary;
+    let mut doc = base_document(fields, record, stamp, record.kind.as_str());
+    doc.add_text(
+        fields.record,
+        serde_json::to_string(&record.fields).expect("a JSON map always serializes"),
+    );
+    let keys: Vec<u64> = match record.kind {
+        Kind::Customer => vec![customer_key(&record.id)],
+        Kind::Meeting | Kind::Visit => record.customer_ids.iter().map(|id| customer_key(id)).collect(),
+    };
+    for key in &keys {
+        doc.add_u64(fields.cust, *key);
+    }
+
+    // Free text: every string value, so a company's own fields are searchable.
+    let mut competitor_terms: Vec<String> = Vec::new();
+    for (_, text) in text_values(&record.fields) {
+        add_grams(&mut doc, fields.all_grams, text);
+        let folded = fold(text);
+        let words = analyzer.segmenter.words(&folded);
+        add_words_tokens(&mut doc, fields.all_words, analyzer.segmenter.search_terms(&words));
+        competitor_terms.extend(vocabulary.competitors.scan(&words).into_iter().map(|(g, _)| g.id.clone()));
+    }
+
+    let mut documents = Vec::new();
+    if record.kind == Kind::Customer {
+        for key in ["name", "nickname"] {
+            if let Some(name) = record.text(key) {
+                add_grams(&mut doc, fields.name_grams, name);
+                add_words_tokens(&mut doc, fields.name_pinyin, name_pinyin(&fold(name)));
+            }
+        }
+        if let Some(company) = record.text("company") {
+            add_grams(&mut doc, fields.company_grams, company);
+        }
+        if let Some(owner) = record.text("owner") {
+            add_grams(&mut doc, fields.owner_grams, owner);
+        }
+        for (key, field) in [("tier", fields.tier), ("stage", fields.stage), ("type", fields.ctype)] {
+            if let Some(value) = record.fields.get(key).and_then(scalar_text) {
+                doc.add_text(field, alias_key(&value));
+            }
+        }
+        if let Some(city) = record.text("city") {
+            add_grams(&mut doc, fields.city_grams, city);
+            for id in place_terms(analyzer, city) {
+                doc.add_text(fields.home_place, id);
+            }
+        }
+        for entry in entries(&record.fields, "interests") {
+            let Some(name) = entry_name(&entry) else { continue };
+            add_grams(&mut doc, fields.interest_grams, name);
+            doc.add_text(fields.interest, format!("{RAW_PREFIX}{}", alias_key(name)));
+            let words = analyzer.segmenter.words(&fold(name));
+            for (group, _) in vocabulary.interests.scan(&words) {
+                doc.add_text(fields.interest, &group.id);
+            }
+        }
+        for entry in entries(&record.fields, "competitors") {
+            let Some(name) = entry_name(&entry) else { continue };
+            competitor_terms.push(format!("{RAW_PREFIX}{}", alias_key(name)));
+            let words = analyzer.segmenter.words(&fold(name));
+            competitor_terms.extend(vocabulary.competitors.scan(&words).into_iter().map(|(g, _)| g.id.clone()));
+        }
+        if let Some(Value::Array(trips)) = record.fields.get("itinerary") {
+            for (index, trip) in trips.iter().enumerate() {
+                if let Some(trip_doc) = trip_document(analyzer, fields, record, stamp, index, trip) {
+                    documents.push(trip_doc);
+                }
+            }
+        }
+    }
+    competitor_terms.sort();
+    competitor_terms.dedup();
+    for term in competitor_terms {
+        doc.add_text(fields.competitor, term);
+    }
+    documents.insert(0, doc);
+    documents
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_string()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+/// The `trip_place`/`home_place` terms of a written place: its ids with
+/// every containing place, and its raw folded name.
+fn place_terms(analyzer: &Analyzer, written: &str) -> Vec<String> {
+    let places = &analyzer.vocabulary.places;
+    let mut groups = places.resolve(written);
+    if groups.is_empty() {
+        let words = analyzer.segmenter.words(&fold(written));
+        groups = places.scan(&words).into_iter().map(|(g, _)| g).collect();
+    }
+    let mut terms: Vec<String> = groups.iter().flat_map(|g| places.with_ancestors(g)).collect();
+    terms.push(format!("{RAW_PREFIX}{}", alias_key(written)));
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+fn trip_document(
+    analyzer: &Analyzer,
+    fields: &Fields,
+    record: &Record,
+    stamp: FileStamp,
+    index: usize,
+    trip: &Value,
+) -> Option<TantivyDocument> {
+    let trip = trip.as_object()?;
+    let city = ["city", "place", "destination", "to_city"]
+        .iter()
+        .find_map(|key| trip.get(*key).and_then(Value::as_str))?;
+    let mut doc = base_document(fields, record, stamp, TRIP_KIND);
+    doc.add_u64(fields.cust, customer_key(&record.id));
+    for term in place_terms(analyzer, city) {
+        doc.add_text(fields.trip_place, term);
+    }
+    let from = trip.get("from").and_then(Value::as_str).and_then(parse_date);
+    let to = trip.get("to").and_then(Value::as_str).and_then(parse_date);
+    if let (Some(from), Some(to)) = (from.or(to), to.or(from)) {
+        doc.add_i64(fields.trip_from, to_days(from.min(to)));
+        doc.add_i64(fields.trip_to, to_days(from.max(to)));
+    }
+    let mut stored = trip.clone();
+    stored.insert("index".into(), Value::from(index));
+    doc.add_text(fields.record, serde_json::to_string(&stored).expect("a JSON map always serializes"));
+    Some(doc)
+}

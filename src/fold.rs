@@ -1,0 +1,134 @@
+//! Text folding shared by documents and queries: traditional → simplified
+//! Chinese, full-width → ASCII, lowercase. One char in, one char out, so a
+//! char offset in folded text is the same char offset in the original, and
+//! folding a substring gives a substring of the folded whole.
+
+use std::sync::LazyLock;
+
+/// Highest code point covered by the direct lookup table (CJK Extension B
+/// and beyond are rare in customer notes and fold to themselves).
+const TABLE_END: u32 = 0x3_0000;
+
+/// Traditional → simplified, one character to one character, from OpenCC's
+/// `TSCharacters` table as shipped by hanconv. Phrase-level conversion is
+/// deliberately not used: it would make folding context-dependent and break
+/// substring search.
+static T2S: LazyLock<Vec<u32>> = LazyLock::new(|| {
+    let mut table: Vec<u32> = (0..TABLE_END).collect();
+    for (traditional, simplified) in hanconv::RawDictionary::TSCharacters.iter() {
+        let mut from = traditional.chars();
+        let mut to = simplified.chars();
+        let (Some(from_char), None, Some(to_char), None) =
+            (from.next(), from.next(), to.next(), to.next())
+        else {
+            continue;
+        };
+        if (from_char as u32) < TABLE_END {
+            table[from_char as usize] = to_char as u32;
+        }
+    }
+    table
+});
+
+/// Folds one character: the unit of every comparison in dossier.
+pub fn fold_char(c: char) -> char {
+    let code = c as u32;
+    if code < 0x80 {
+        return c.to_ascii_lowercase();
+    }
+    // Full-width ASCII forms and the ideographic space.
+    if (0xFF01..=0xFF5E).contains(&code) {
+        let ascii = char::from_u32(code - 0xFF01 + 0x21).expect("full-width range maps into ASCII");
+        return ascii.to_ascii_lowercase();
+    }
+    if code == 0x3000 {
+        return ' ';
+    }
+    if is_cjk(c) {
+        let folded = T2S.get(code as usize).copied().unwrap_or(code);
+        return char::from_u32(folded).unwrap_or(c);
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(single), None) => single,
+        _ => c,
+    }
+}
+
+/// Folds a whole string, char for char.
+pub fn fold(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+/// True for Han ideographs (CJK Unified Ideographs, Extension A, and the
+/// compatibility block), the characters that are segmented rather than split
+/// on spaces.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
+}
+
+/// True for characters that make up Latin-script words (letters and digits
+/// of any alphabet except Han).
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() && !is_cjk(c)
+}
+
+/// A stable 64-bit hash (FNV-1a) for ids and file contents: stable across
+/// Rust versions, unlike `DefaultHasher`, because it is stored in the index.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// A fingerprint of the fold table's source, part of the analyzer version.
+pub fn table_fingerprint() -> u64 {
+    stable_hash(hanconv::RawDictionary::TSCharacters.text().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expected: &str) {
+        assert_eq!(fold(input), expected, "fold({input:?})");
+        assert_eq!(fold(input).chars().count(), input.chars().count());
+    }
+
+    #[test]
+    fn folds_scripts_width_and_case() {
+        for (input, expected) in [
+            ("話劇", "话剧"),
+            ("话剧", "话剧"),
+            ("售後服務", "售后服务"),
+            ("計費系統", "计费系统"),
+            ("聯想", "联想"),
+            ("臺北", "台北"),
+            ("IBM", "ibm"),
+            ("ＩＢＭ　惠普", "ibm 惠普"),
+            ("Théâtre", "théâtre"),
+            // Char-level folding takes the first reading: harmless, both sides fold alike.
+            ("乾隆", "干隆"),
+        ] {
+            check(input, expected);
+        }
+    }
+
+    #[test]
+    fn substring_of_folded_is_folded_substring() {
+        let whole = "對方目前用IBM的計費系統";
+        let part = "計費";
+        assert!(fold(whole).contains(&fold(part)));
+    }
+
+    #[test]
+    fn hash_is_stable() {
+        assert_eq!(stable_hash(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(stable_hash(b"c001"), stable_hash(b"c001"));
+        assert_ne!(stable_hash(b"c001"), stable_hash(b"c002"));
+    }
+}

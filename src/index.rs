@@ -1,0 +1,759 @@
+//! The index: a rebuildable cache of the knowledge-base directory. This is
+//! the one module that holds the tantivy writer. It opens or (re)builds the
+//! index, reconciles it with the directory, applies changed paths for the
+//! watcher, and commits the files' fingerprints together with their
+//! documents, so a crash at any moment leaves an index that the next run
+//! brings back in line with the directory.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::Term;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
+
+use crate::document::{self, Analyzer, FileStamp, TRIP_KIND};
+use crate::error::{Error, Result};
+use crate::record::{Kind, ParsedFile, Problem, Record, parse_file};
+use crate::schema::{self, Fields, names};
+use crate::vocab::Vocabulary;
+use crate::walk::{self, FileEntry};
+
+/// Heap given to tantivy's writer. Large enough that a 300k-file
+/// knowledge base is written in a few segments.
+const WRITER_HEAP_BYTES: usize = 512 * 1024 * 1024;
+/// Files read and analyzed together before their documents are added in
+/// path order (bounded memory, deterministic duplicate-id resolution).
+const CHUNK_FILES: usize = 512;
+
+/// Where a knowledge base and its index live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The knowledge-base directory.
+    pub kb: PathBuf,
+    /// dossier's own folder: the index, status and writer lock
+    /// (`KB/.dossier` unless `--index` says otherwise).
+    pub state_dir: PathBuf,
+}
+
+impl Location {
+    /// Resolves a knowledge base and an optional index path.
+    ///
+    /// Fails when the knowledge base is not an existing directory.
+    pub fn new(kb: &Path, index: Option<&Path>) -> Result<Self> {
+        if !kb.is_dir() {
+            return Err(Error::NotADirectory(kb.to_path_buf()));
+        }
+        let kb = kb.canonicalize().map_err(|e| Error::io(kb, e))?;
+        let state_dir = match index {
+            Some(path) => std::path::absolute(path).map_err(|e| Error::io(path, e))?,
+            None => kb.join(".dossier"),
+        };
+        Ok(Location { kb, state_dir })
+    }
+
+    /// The tantivy directory.
+    pub fn index_dir(&self) -> PathBuf {
+        self.state_dir.join("index")
+    }
+
+    /// The status file written after every commit.
+    pub fn status_file(&self) -> PathBuf {
+        self.state_dir.join("status.json")
+    }
+
+    /// The writer lock, which also names its holder.
+    pub fn lock_file(&self) -> PathBuf {
+        self.state_dir.join("writer.lock")
+    }
+}
+
+/// The version an index must carry to be used: schema and analyzer,
+/// fold table, and vocabularies. Any difference means rebuild.
+pub fn current_version(location: &Location) -> Result<String> {
+    Ok(format!(
+        "{:016x}-{:016x}-{:016x}",
+        schema::fingerprint(),
+        crate::fold::table_fingerprint(),
+        Vocabulary::fingerprint_for(&location.kb)?
+    ))
+}
+
+/// The commit payload: what the index was built with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Payload {
+    version: String,
+}
+
+fn read_version(index: &Index) -> Option<String> {
+    let payload = index.load_metas().ok()?.payload?;
+    serde_json::from_str::<Payload>(&payload).ok().map(|p| p.version)
+}
+
+/// Who holds the writer lock.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Holder {
+    /// Process id.
+    pub pid: u32,
+    /// `index` or `watch`.
+    pub command: String,
+    /// When it started (RFC 3339).
+    pub started: String,
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "dossier {} (pid {}) since {}", self.command, self.pid, self.started)
+    }
+}
+
+/// The process holding the writer lock, if any. Asks the OS, so a lock
+/// left by a killed process never counts.
+pub fn lock_holder(location: &Location) -> Option<Holder> {
+    let file = File::options().read(true).write(true).open(location.lock_file()).ok()?;
+    match file.try_lock_shared() {
+        Ok(()) => None,
+        Err(_) => {
+            let text = std::fs::read_to_string(location.lock_file()).ok()?;
+            Some(serde_json::from_str(&text).unwrap_or(Holder {
+                pid: 0,
+                command: "unknown".into(),
+                started: "unknown".into(),
+            }))
+        }
+    }
+}
+
+fn acquire_lock(location: &Location, command: &str) -> Result<File> {
+    let path = location.lock_file();
+    let mut file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    if file.try_lock().is_err() {
+        let holder = lock_holder(location).map_or_else(|| "unknown process".to_string(), |h| h.to_string());
+        return Err(Error::Busy {
+            path: location.kb.clone(),
+            holder,
+        });
+    }
+    let holder = Holder {
+        pid: std::process::id(),
+        command: command.into(),
+        started: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    file.set_len(0).map_err(|e| Error::io(&path, e))?;
+    file.write_all(serde_json::to_string(&holder).expect("holder serializes").as_bytes())
+        .map_err(|e| Error::io(&path, e))?;
+    Ok(file)
+}
+
+/// What a sync changed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    /// Files indexed for the first time.
+    pub added: usize,
+    /// Files re-indexed because their content changed.
+    pub updated: usize,
+    /// Files removed from the index.
+    pub removed: usize,
+    /// Files left alone because their fingerprint matched.
+    pub unchanged: usize,
+    /// Problems found in this sync, in path order.
+    pub problems: Vec<Problem>,
+    /// Files with at least one problem.
+    pub files_in_error: usize,
+    /// Whether a commit was made.
+    pub committed: bool,
+    /// Why the index was rebuilt from scratch, if it was.
+    pub rebuilt: Option<String>,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+impl SyncReport {
+    /// True when the sync changed what is searchable.
+    pub fn changed(&self) -> bool {
+        self.added + self.updated + self.removed > 0
+    }
+}
+
+/// Progress of a long sync, for the binary to show.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Files read so far.
+    pub done: usize,
+    /// Files to read in all.
+    pub total: usize,
+}
+
+/// The state kept for every file.
+#[derive(Debug, Clone, Default)]
+struct FileState {
+    stamp: FileStamp,
+    ids: Vec<(bool, String)>,
+}
+
+/// The status written after every commit, read by `dossier status`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StatusFile {
+    /// When the index last matched the directory (RFC 3339).
+    pub last_sync: Option<String>,
+    /// Record files known to the index.
+    pub files: usize,
+    /// Files currently in error, with their problems.
+    pub problems: Vec<Problem>,
+}
+
+/// Reads the status file; a missing or unreadable one is an empty status.
+pub fn read_status(location: &Location) -> StatusFile {
+    std::fs::read_to_string(location.status_file())
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// The result of reading and analyzing one file off the main thread.
+enum Loaded {
+    Gone,
+    Unchanged(FileStamp),
+    Parsed {
+        stamp: FileStamp,
+        parsed: ParsedFile,
+        documents: Vec<Vec<TantivyDocument>>,
+    },
+    Unreadable(Problem),
+}
+
+/// The writer side of an index: exclusive, holds the lock until dropped.
+pub struct Writer {
+    location: Location,
+    index: Index,
+    writer: IndexWriter<TantivyDocument>,
+    fields: Fields,
+    analyzer: Analyzer,
+    version: String,
+    known: HashMap<String, FileState>,
+    ids: HashMap<(bool, String), String>,
+    problems: BTreeMap<String, Vec<Problem>>,
+    pending: bool,
+    rebuilt: Option<String>,
+    /// Problems in the knowledge base's vocabulary file.
+    pub vocabulary_problems: Vec<Error>,
+    _lock: File,
+}
+
+impl Writer {
+    /// Takes the writer lock and opens the index, building it from scratch
+    /// when it is missing or was built with another schema, analyzer or
+    /// vocabulary.
+    ///
+    /// Fails with `Error::Busy` naming the other process when one holds the
+    /// lock; with `Error::Io`/`Error::Index` when the index folder cannot be
+    /// written.
+    pub fn open(location: &Location, command: &str) -> Result<Writer> {
+        std::fs::create_dir_all(&location.state_dir).map_err(|e| Error::io(&location.state_dir, e))?;
+        let lock = acquire_lock(location, command)?;
+        let (vocabulary, vocabulary_problems) = Vocabulary::for_knowledge_base(&location.kb)?;
+        let version = current_version(location)?;
+        let index_dir = location.index_dir();
+        let (schema, fields) = schema::build();
+        let existing = Index::open_in_dir(&index_dir).ok();
+        let (index, rebuilt) = match existing {
+            Some(index) if read_version(&index).as_deref() == Some(version.as_str()) => (index, None),
+            Some(_) => (create_index(&index_dir, schema)?, Some("the schema, analyzer or vocabulary changed".to_string())),
+            None => {
+                let reason = if index_dir.exists() { "the index was unreadable" } else { "there was no index yet" };
+                (create_index(&index_dir, schema)?, Some(reason.to_string()))
+            }
+        };
+        schema::register_tokenizers(&index);
+        let writer = index
+            .writer_with_num_threads(1, WRITER_HEAP_BYTES)
+            .map_err(|e| Error::index(&index_dir, e))?;
+        let mut this = Writer {
+            location: location.clone(),
+            index,
+            writer,
+            fields,
+            analyzer: Analyzer::new(vocabulary),
+            version,
+            known: HashMap::new(),
+            ids: HashMap::new(),
+            problems: BTreeMap::new(),
+            pending: rebuilt.is_some(),
+            rebuilt,
+            vocabulary_problems,
+            _lock: lock,
+        };
+        this.load_known()?;
+        for problem in read_status(location).problems {
+            this.problems.entry(problem.path.clone()).or_default().push(problem);
+        }
+        Ok(this)
+    }
+
+    /// The location this writer serves.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Reads every file's fingerprint and record ids from the index.
+    fn load_known(&mut self) -> Result<()> {
+        let reader = self.reader()?;
+        let searcher = reader.searcher();
+        let index_dir = self.location.index_dir();
+        let err = |e: tantivy::TantivyError| Error::index(&index_dir, e);
+        for segment in searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            let (Some(paths), Some(ids), Some(kinds)) = (
+                fast.str(names::PATH).map_err(err)?,
+                fast.str(names::ID).map_err(err)?,
+                fast.str(names::KIND).map_err(err)?,
+            ) else {
+                continue;
+            };
+            let hashes = fast.u64(names::FP_HASH).map_err(err)?;
+            let sizes = fast.u64(names::FP_SIZE).map_err(err)?;
+            let mtimes = fast.i64(names::FP_MTIME).map_err(err)?;
+            let (mut path, mut id, mut kind) = (String::new(), String::new(), String::new());
+            for doc in segment.doc_ids_alive() {
+                let read = |column: &tantivy::columnar::StrColumn, out: &mut String| {
+                    out.clear();
+                    if let Some(ord) = column.term_ords(doc).next() {
+                        let _ = column.ord_to_str(ord, out);
+                    }
+                };
+                read(&kinds, &mut kind);
+                if kind == TRIP_KIND {
+                    continue;
+                }
+                read(&paths, &mut path);
+                read(&ids, &mut id);
+                let state = self.known.entry(path.clone()).or_default();
+                state.stamp = FileStamp {
+                    hash: hashes.first(doc).unwrap_or(0),
+                    size: sizes.first(doc).unwrap_or(0),
+                    mtime: mtimes.first(doc).unwrap_or(0),
+                };
+                let key = (kind == Kind::Customer.as_str(), id.clone());
+                state.ids.push(key.clone());
+                self.ids.insert(key, path.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn reader(&self) -> Result<IndexReader> {
+        self.index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| Error::index(self.location.index_dir(), e))
+    }
+
+    /// Brings the index in line with the whole directory and commits once.
+    pub fn reconcile(&mut self, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
+        let started = Instant::now();
+        let mut report = SyncReport {
+            rebuilt: self.rebuilt.take(),
+            ..SyncReport::default()
+        };
+        let (files, walk_errors) = walk::walk(&self.location.kb, &self.location.state_dir);
+        for (path, error) in walk_errors {
+            report.problems.push(Problem {
+                path: walk::relative(&self.location.kb, &path).unwrap_or_else(|| path.display().to_string()),
+                line: 1,
+                column: 1,
+                message: format!("cannot read folder: {error} — check its permissions"),
+            });
+        }
+        let present: HashSet<&str> = files.iter().map(|f| f.rel_path.as_str()).collect();
+        let gone: Vec<String> = self.known.keys().filter(|p| !present.contains(p.as_str())).cloned().collect();
+        for path in gone {
+            self.remove_file(&path, &mut report);
+        }
+        self.problems.retain(|path, _| present.contains(path.as_str()));
+        let to_read: Vec<FileEntry> = files
+            .into_iter()
+            .filter(|file| {
+                let unchanged = self.known.get(&file.rel_path).is_some_and(|state| {
+                    state.stamp.hash != 0 && state.stamp.size == file.size && state.stamp.mtime == file.mtime
+                }) && !self.problems.contains_key(&file.rel_path);
+                if unchanged {
+                    report.unchanged += 1;
+                }
+                !unchanged
+            })
+            .collect();
+        let paths: Vec<String> = to_read.into_iter().map(|f| f.rel_path).collect();
+        self.upsert_paths(&paths, &mut report, progress)?;
+        self.finish_batch(&mut report, started)?;
+        Ok(report)
+    }
+
+    /// Applies changes to the given paths (absolute or relative to the
+    /// knowledge base): each is looked at again on disk and upserted or
+    /// removed; a folder stands for everything under it. Commits once if
+    /// anything changed. Used by the watcher.
+    pub fn apply(&mut self, changed: &[PathBuf]) -> Result<SyncReport> {
+        let started = Instant::now();
+        let mut report = SyncReport::default();
+        let mut upserts: Vec<String> = Vec::new();
+        for path in changed {
+            let absolute = if path.is_absolute() { path.clone() } else { self.location.kb.join(path) };
+            if absolute.starts_with(&self.location.state_dir) {
+                continue;
+            }
+            let Some(rel) = walk::relative(&self.location.kb, &absolute) else { continue };
+            if rel.split('/').any(|part| part.starts_with('.')) {
+                continue;
+            }
+            if absolute.is_dir() {
+                let (files, _) = walk::walk(&absolute, &self.location.state_dir);
+                let inside: HashSet<String> = files.iter().map(|f| format!("{rel}/{}", f.rel_path)).collect();
+                let prefix = format!("{rel}/");
+                let stale: Vec<String> = self
+                    .known
+                    .keys()
+                    .filter(|known| known.starts_with(&prefix) && !inside.contains(*known))
+                    .cloned()
+                    .collect();
+                for known in stale {
+                    self.remove_file(&known, &mut report);
+                }
+                upserts.extend(inside);
+            } else if walk::stat(&absolute).is_some() {
+                if walk::is_record_path(&rel) {
+                    upserts.push(rel);
+                }
+            } else {
+                // Gone: the file itself, or a folder with files inside.
+                let prefix = format!("{rel}/");
+                let stale: Vec<String> = self
+                    .known
+                    .keys()
+                    .filter(|known| **known == rel || known.starts_with(&prefix))
+                    .cloned()
+                    .collect();
+                for known in stale {
+                    self.remove_file(&known, &mut report);
+                }
+                self.problems.retain(|p, _| *p != rel && !p.starts_with(&prefix));
+            }
+        }
+        // Files held back by a duplicate id may be free now.
+        if report.removed > 0 {
+            upserts.extend(self.problems.keys().cloned());
+        }
+        upserts.sort();
+        upserts.dedup();
+        self.upsert_paths(&upserts, &mut report, &mut |_| {})?;
+        self.finish_batch(&mut report, started)?;
+        Ok(report)
+    }
+
+    fn finish_batch(&mut self, report: &mut SyncReport, started: Instant) -> Result<()> {
+        report.files_in_error = self.problems.len();
+        if report.changed() || self.pending {
+            self.commit()?;
+            report.committed = true;
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(())
+    }
+
+    fn remove_file(&mut self, rel_path: &str, report: &mut SyncReport) {
+        if let Some(state) = self.known.remove(rel_path) {
+            for key in state.ids {
+                if self.ids.get(&key).is_some_and(|owner| owner == rel_path) {
+                    self.ids.remove(&key);
+                }
+            }
+            self.writer.delete_term(Term::from_field_text(self.fields.path, rel_path));
+            report.removed += 1;
+        }
+        self.problems.remove(rel_path);
+    }
+
+    fn load(&self, rel_path: &str) -> Loaded {
+        let absolute = self.location.kb.join(rel_path);
+        let Some((size, mtime)) = walk::stat(&absolute) else {
+            return Loaded::Gone;
+        };
+        let bytes = match std::fs::read(&absolute) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Loaded::Gone,
+            Err(error) => {
+                return Loaded::Unreadable(Problem {
+                    path: rel_path.into(),
+                    line: 1,
+                    column: 1,
+                    message: format!("cannot read: {error} — check the file's permissions"),
+                });
+            }
+        };
+        let mut stamp = FileStamp {
+            hash: crate::fold::stable_hash(&bytes).max(1),
+            size,
+            mtime,
+        };
+        if let Some(state) = self.known.get(rel_path)
+            && state.stamp.hash == stamp.hash
+            && !self.problems.contains_key(rel_path)
+        {
+            return Loaded::Unchanged(stamp);
+        }
+        let parsed = parse_file(rel_path, &bytes);
+        if !parsed.problems.is_empty() {
+            stamp.hash = 0;
+        }
+        let documents = parsed
+            .records
+            .iter()
+            .map(|record| document::build(&self.analyzer, &self.fields, record, stamp))
+            .collect();
+        Loaded::Parsed { stamp, parsed, documents }
+    }
+
+    fn upsert_paths(
+        &mut self,
+        paths: &[String],
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<()> {
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+        let mut done = 0;
+        for chunk in paths.chunks(CHUNK_FILES) {
+            let per_worker = chunk.len().div_ceil(workers).max(1);
+            let this = &*self;
+            let loaded: Vec<Loaded> = std::thread::scope(|scope| {
+                let handles: Vec<_> = chunk
+                    .chunks(per_worker)
+                    .map(|part| scope.spawn(move || part.iter().map(|p| this.load(p)).collect::<Vec<_>>()))
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().expect("a loader thread never panics on input"))
+                    .collect()
+            });
+            for (path, loaded) in chunk.iter().zip(loaded) {
+                self.apply_loaded(path, loaded, report)?;
+            }
+            done += chunk.len();
+            progress(Progress {
+                done,
+                total: paths.len(),
+            });
+        }
+        Ok(())
+    }
+
+    fn apply_loaded(&mut self, rel_path: &str, loaded: Loaded, report: &mut SyncReport) -> Result<()> {
+        match loaded {
+            Loaded::Gone => self.remove_file(rel_path, report),
+            Loaded::Unchanged(stamp) => {
+                report.unchanged += 1;
+                if let Some(state) = self.known.get_mut(rel_path) {
+                    state.stamp.size = stamp.size;
+                    state.stamp.mtime = stamp.mtime;
+                }
+            }
+            Loaded::Unreadable(problem) => {
+                report.problems.push(problem.clone());
+                self.problems.insert(rel_path.to_string(), vec![problem]);
+            }
+            Loaded::Parsed {
+                mut stamp,
+                parsed,
+                mut documents,
+            } => {
+                let mut problems = parsed.problems;
+                if parsed.unreadable {
+                    // Keep the last good version searchable.
+                    report.problems.extend(problems.iter().cloned());
+                    self.problems.insert(rel_path.to_string(), problems);
+                    return Ok(());
+                }
+                let previous = self.known.remove(rel_path);
+                if let Some(previous) = &previous {
+                    for key in &previous.ids {
+                        if self.ids.get(key).is_some_and(|owner| owner == rel_path) {
+                            self.ids.remove(key);
+                        }
+                    }
+                }
+                let mut kept_ids = Vec::new();
+                let mut keep = vec![true; parsed.records.len()];
+                for (i, record) in parsed.records.iter().enumerate() {
+                    let key = (record.kind == Kind::Customer, record.id.clone());
+                    let owner = self.ids.get(&key).cloned();
+                    if let Some(owner) = owner.filter(|owner| owner != rel_path || kept_ids.contains(&key)) {
+                        problems.push(duplicate_problem(record, &owner));
+                        keep[i] = false;
+                    } else if kept_ids.contains(&key) {
+                        problems.push(duplicate_problem(record, rel_path));
+                        keep[i] = false;
+                    } else {
+                        self.ids.insert(key.clone(), rel_path.to_string());
+                        kept_ids.push(key);
+                    }
+                }
+                if keep.iter().any(|k| !k) && stamp.hash != 0 {
+                    // The fingerprint must say "re-read me" so the record
+                    // is picked up once the other file goes away.
+                    stamp.hash = 0;
+                    documents = parsed
+                        .records
+                        .iter()
+                        .map(|record| document::build(&self.analyzer, &self.fields, record, stamp))
+                        .collect();
+                }
+                self.writer.delete_term(Term::from_field_text(self.fields.path, rel_path));
+                for (docs, keep) in documents.into_iter().zip(keep) {
+                    if keep {
+                        for doc in docs {
+                            self.writer
+                                .add_document(doc)
+                                .map_err(|e| Error::index(self.location.index_dir(), e))?;
+                        }
+                    }
+                }
+                if previous.is_some() {
+                    report.updated += 1;
+                } else {
+                    report.added += 1;
+                }
+                problems.sort_by_key(|p| (p.line, p.column));
+                if problems.is_empty() {
+                    self.problems.remove(rel_path);
+                } else {
+                    report.problems.extend(problems.iter().cloned());
+                    self.problems.insert(rel_path.to_string(), problems);
+                }
+                self.known.insert(rel_path.to_string(), FileState { stamp, ids: kept_ids });
+            }
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        let index_dir = self.location.index_dir();
+        let payload = serde_json::to_string(&Payload {
+            version: self.version.clone(),
+        })
+        .expect("payload serializes");
+        let mut prepared = self.writer.prepare_commit().map_err(|e| Error::index(&index_dir, e))?;
+        prepared.set_payload(&payload);
+        prepared.commit().map_err(|e| Error::index(&index_dir, e))?;
+        self.pending = false;
+        self.write_status()
+    }
+
+    fn write_status(&self) -> Result<()> {
+        let status = StatusFile {
+            last_sync: Some(chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            files: self.known.len(),
+            problems: self.problems.values().flatten().cloned().collect(),
+        };
+        write_atomically(
+            &self.location.status_file(),
+            serde_json::to_string_pretty(&status).expect("status serializes").as_bytes(),
+        )
+    }
+
+    /// Records that the index is in line with the directory now, without a
+    /// commit (the watcher's periodic check found nothing to do).
+    pub fn touch_status(&self) -> Result<()> {
+        self.write_status()
+    }
+
+    /// Waits for tantivy's background merges, then releases the lock.
+    pub fn finish(self) -> Result<()> {
+        let index_dir = self.location.index_dir();
+        self.writer.wait_merging_threads().map_err(|e| Error::index(&index_dir, e))
+    }
+}
+
+fn duplicate_problem(record: &Record, owner: &str) -> Problem {
+    Problem {
+        path: record.path.clone(),
+        line: record.location.0,
+        column: record.location.1,
+        message: format!(
+            "duplicate id {:?}: already used by {owner} — give this {} another id",
+            record.id,
+            record.kind.as_str()
+        ),
+    }
+}
+
+fn create_index(index_dir: &Path, schema: tantivy::schema::Schema) -> Result<Index> {
+    if index_dir.exists() {
+        std::fs::remove_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+    }
+    std::fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+    Index::create_in_dir(index_dir, schema).map_err(|e| Error::index(index_dir, e))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, bytes).map_err(|e| Error::io(&temporary, e))?;
+    std::fs::rename(&temporary, path).map_err(|e| Error::io(path, e))
+}
+
+/// A read-only view of an index, for searching. Never takes the writer lock.
+pub struct ReadIndex {
+    /// The opened index.
+    pub index: Index,
+    /// A searcher on the last commit.
+    pub searcher: Searcher,
+    /// Field handles.
+    pub fields: Fields,
+}
+
+/// Opens the index for searching.
+///
+/// Fails with `Error::NoIndex` when there is none, `Error::Stale` when it
+/// was built with another schema, analyzer or vocabulary.
+pub fn open_for_search(location: &Location) -> Result<ReadIndex> {
+    let index_dir = location.index_dir();
+    if !index_dir.join("meta.json").exists() {
+        return Err(Error::NoIndex { path: location.kb.clone() });
+    }
+    // A writer may be deleting old segment files at this very moment;
+    // opening again sees its new commit.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match open_once(&index_dir) {
+            Ok(index) => {
+                if read_version(&index.0).as_deref() != Some(current_version(location)?.as_str()) {
+                    return Err(Error::Stale { path: location.kb.clone() });
+                }
+                let (_, fields) = schema::build();
+                return Ok(ReadIndex {
+                    index: index.0,
+                    searcher: index.1,
+                    fields,
+                });
+            }
+            Err(error) if attempt >= 5 => return Err(Error::index(&index_dir, error)),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20 * attempt)),
+        }
+    }
+}
+
+fn open_once(index_dir: &Path) -> tantivy::Result<(Index, Searcher)> {
+    let index = Index::open_in_dir(index_dir)?;
+    schema::register_tokenizers(&index);
+    let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+    let searcher = reader.searcher();
+    Ok((index, searcher))
+}

@@ -1,0 +1,18 @@
+//! dossier: an embedded full-text customer knowledge base. Keeps a tantivy
+//! index in sync with a plain directory of JSON dossiers (customers, meeting
+//! notes, visit reports) and answers searches and plain-language questions
+//! in Chinese and English. The library never prints and never exits; the
+//! `dossier` binary does that.
+
+pub mod analysis;
+pub mod dates;
+pub mod document;
+pub mod error;
+pub mod fold;
+pub mod index;
+pub mod record;
+pub mod schema;
+pub mod vocab;
+pub mod walk;
+
+pub use error::{Error, Result};

@@ -1,0 +1,397 @@
+//! File → records: reads one JSON file of the knowledge base into typed
+//! records, and reports every problem as `path:line:col: what is wrong`
+//! without giving up on the rest of the file.
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+/// Files larger than this are reported and skipped: a dossier is a few
+/// kilobytes, a larger file is almost always an export put in the wrong place.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A customer profile (person or company).
+    Customer,
+    /// Meeting notes.
+    Meeting,
+    /// A visit report.
+    Visit,
+}
+
+impl Kind {
+    /// The name used in files, the index and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Customer => "customer",
+            Kind::Meeting => "meeting",
+            Kind::Visit => "visit",
+        }
+    }
+
+    /// Parses a `"kind"` value or folder name; tolerant of plurals and
+    /// common synonyms.
+    pub fn parse(word: &str) -> Option<Kind> {
+        match word.trim().to_lowercase().as_str() {
+            "customer" | "customers" | "client" | "clients" | "客户" | "客戶" => Some(Kind::Customer),
+            "meeting" | "meetings" | "note" | "notes" | "会谈纪要" | "會談紀要" | "纪要" => Some(Kind::Meeting),
+            "visit" | "visits" | "visit_report" | "走访" | "走訪" => Some(Kind::Visit),
+            _ => None,
+        }
+    }
+
+    /// True for meeting notes and visit reports.
+    pub fn is_note(self) -> bool {
+        self != Kind::Customer
+    }
+}
+
+/// One record of a file, checked and ready to index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Customer, meeting or visit.
+    pub kind: Kind,
+    /// The record's id: its `"id"`, or the file path (with `#N` for the
+    /// N-th record of an array) when it has none.
+    pub id: String,
+    /// The file it came from, relative to the knowledge base, with `/`.
+    pub path: String,
+    /// The record as written.
+    pub fields: Map<String, Value>,
+    /// For notes: the ids of the customers it is linked to.
+    pub customer_ids: Vec<String>,
+    /// Line and column where the record starts, for problems found later.
+    pub location: (usize, usize),
+}
+
+impl Record {
+    /// A string field, if present and textual.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
+/// A problem found in a file, located as precisely as the file allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Problem {
+    /// The file, relative to the knowledge base.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong and, where useful, what to do.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.path, self.line, self.column, self.message)
+    }
+}
+
+/// The outcome of reading one file.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedFile {
+    /// The records that passed every check.
+    pub records: Vec<Record>,
+    /// Every problem found, in file order.
+    pub problems: Vec<Problem>,
+    /// True when nothing in the file could be read (syntax error, not
+    /// UTF-8, too large): the last good version must stay indexed.
+    pub unreadable: bool,
+}
+
+/// The kind implied by the nearest folder named like a kind.
+pub fn kind_from_path(rel_path: &str) -> Option<Kind> {
+    rel_path.rsplit('/').skip(1).find_map(Kind::parse)
+}
+
+fn line_column(text: &str, byte_offset: usize) -> (usize, usize) {
+    let before = &text[..byte_offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn problem_at(path: &str, text: &str, byte_offset: usize, message: impl Into<String>) -> Problem {
+    let (line, column) = line_column(text, byte_offset);
+    Problem {
+        path: path.to_string(),
+        line,
+        column,
+        message: message.into(),
+    }
+}
+
+fn offset_of(whole: &str, part: &str) -> usize {
+    (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
+}
+
+/// Reads one file's bytes into records. Never fails: every problem becomes
+/// a `Problem`, and every good record of the file is kept.
+pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
+    let unreadable = |problem: Problem| ParsedFile {
+        records: Vec::new(),
+        problems: vec![problem],
+        unreadable: true,
+    };
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return unreadable(Problem {
+            path: rel_path.into(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "file is {} MiB, over the {} MiB limit — split it into smaller files",
+                bytes.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        });
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
+            return unreadable(problem_at(
+                rel_path,
+                valid,
+                valid.len(),
+                "not valid UTF-8 — save the file as UTF-8",
+            ));
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return unreadable(problem_at(rel_path, text, 0, "empty file — write a JSON object or array, or delete the file"));
+    }
+    let top: &RawValue = match serde_json::from_str(text) {
+        Ok(top) => top,
+        Err(error) => {
+            return unreadable(Problem {
+                path: rel_path.into(),
+                line: error.line(),
+                column: error.column(),
+                message: format!("{error} — fix the JSON; the last good version stays indexed")
+                    .replace(&format!(" at line {} column {}", error.line(), error.column()), ""),
+            });
+        }
+    };
+    let raw_records: Vec<&RawValue> = if top.get().trim_start().starts_with('[') {
+        match serde_json::from_str(top.get()) {
+            Ok(items) => items,
+            Err(error) => return unreadable(problem_at(rel_path, text, 0, error.to_string())),
+        }
+    } else {
+        vec![top]
+    };
+    let is_array = raw_records.len() != 1 || top.get().trim_start().starts_with('[');
+    let mut parsed = ParsedFile::default();
+    for (index, raw) in raw_records.into_iter().enumerate() {
+        let start = offset_of(text, raw.get());
+        let fallback_id = if is_array && index > 0 {
+            format!("{rel_path}#{}", index + 1)
+        } else {
+            rel_path.to_string()
+        };
+        match check_record(rel_path, raw, fallback_id) {
+            Ok(mut record) => {
+                record.location = line_column(text, start);
+                parsed.records.push(record);
+            }
+            Err(message_and_key) => {
+                let (message, key_offset) = message_and_key;
+                parsed.problems.push(problem_at(rel_path, text, start + key_offset, message));
+            }
+        }
+    }
+    parsed
+}
+
+/// Byte offset of `"key"` inside one record's text, for error locations.
+fn key_offset(record_text: &str, key: &str) -> usize {
+    record_text.find(&format!("\"{key}\"")).unwrap_or(0)
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Fields whose value must be text (or a number, read as text).
+const TEXT_FIELDS: &[&str] = &[
+    "nickname", "title", "company", "industry", "owner", "region", "tier", "stage", "hometown", "city",
+    "birthday", "updated", "type", "date", "author", "text",
+];
+
+fn check_record(
+    rel_path: &str,
+    raw: &RawValue,
+    fallback_id: String,
+) -> Result<Record, (String, usize)> {
+    let record_text = raw.get();
+    let value: Value = serde_json::from_str(record_text).map_err(|e| (e.to_string(), 0))?;
+    let Value::Object(fields) = value else {
+        return Err((
+            format!("expected a record (a JSON object), found {} — wrap it in {{…}} or remove it", type_name(&value)),
+            0,
+        ));
+    };
+    let wrong = |key: &str, expected: &str, found: &Value| {
+        (
+            format!("\"{key}\" must be {expected}, found {} — fix the value", type_name(found)),
+            key_offset(record_text, key),
+        )
+    };
+    let kind = match fields.get("kind") {
+        None => kind_from_path(rel_path).unwrap_or_else(|| guess_kind(&fields)),
+        Some(Value::String(word)) => Kind::parse(word).ok_or_else(|| {
+            (
+                format!("unknown kind {word:?} — use customer, meeting or visit"),
+                key_offset(record_text, "kind"),
+            )
+        })?,
+        Some(other) => return Err(wrong("kind", "text", other)),
+    };
+    let id = match fields.get("id") {
+        None | Some(Value::Null) => fallback_id,
+        Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_string(),
+        Some(Value::Number(number)) => number.to_string(),
+        Some(other) => return Err(wrong("id", "non-empty text", other)),
+    };
+    match fields.get("name") {
+        Some(Value::String(name)) if !name.trim().is_empty() => {}
+        None if kind.is_note() => {}
+        None | Some(Value::String(_)) => {
+            return Err((
+                "customer record has no \"name\" — add one; it is the only required field".into(),
+                key_offset(record_text, "name"),
+            ));
+        }
+        Some(other) => return Err(wrong("name", "text", other)),
+    }
+    for key in TEXT_FIELDS {
+        if let Some(value) = fields.get(*key)
+            && !matches!(value, Value::String(_) | Value::Number(_) | Value::Null)
+        {
+            return Err(wrong(key, "text", value));
+        }
+    }
+    for key in ["interests", "competitors"] {
+        match fields.get(key) {
+            None | Some(Value::Null | Value::String(_) | Value::Array(_)) => {}
+            Some(other) => return Err(wrong(key, "a list of words or objects", other)),
+        }
+    }
+    match fields.get("itinerary") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(trips)) => {
+            if let Some(bad) = trips.iter().find(|trip| !trip.is_object()) {
+                return Err(wrong("itinerary", "a list of objects {\"city\", \"from\", \"to\"}", bad));
+            }
+        }
+        Some(other) => return Err(wrong("itinerary", "a list of trips", other)),
+    }
+    match fields.get("contacts") {
+        None | Some(Value::Null | Value::Object(_) | Value::String(_)) => {}
+        Some(other) => return Err(wrong("contacts", "an object", other)),
+    }
+    let mut customer_ids = Vec::new();
+    for key in ["customer", "customers"] {
+        match fields.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(id)) => customer_ids.push(id.trim().to_string()),
+            Some(Value::Number(id)) => customer_ids.push(id.to_string()),
+            Some(Value::Array(ids)) => {
+                for id in ids {
+                    match id {
+                        Value::String(id) => customer_ids.push(id.trim().to_string()),
+                        Value::Number(id) => customer_ids.push(id.to_string()),
+                        other => return Err(wrong(key, "customer ids", other)),
+                    }
+                }
+            }
+            Some(other) => return Err(wrong(key, "a customer id or a list of ids", other)),
+        }
+    }
+    customer_ids.retain(|id| !id.is_empty());
+    customer_ids.dedup();
+    Ok(Record {
+        kind,
+        id,
+        path: rel_path.to_string(),
+        fields,
+        customer_ids,
+        location: (1, 1),
+    })
+}
+
+/// Kind of a record that says nothing and lives in no named folder: a
+/// record linked to a customer is a note, anything else a customer.
+fn guess_kind(fields: &Map<String, Value>) -> Kind {
+    if fields.contains_key("customer") || fields.contains_key("customers") {
+        Kind::Meeting
+    } else {
+        Kind::Customer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(path: &str, text: &[u8], ids: &[&str], problems: &[&str], unreadable: bool) {
+        let parsed = parse_file(path, text);
+        let got_ids: Vec<&str> = parsed.records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(got_ids, ids, "{path}: ids");
+        let got: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(got.len(), problems.len(), "{path}: {got:?}");
+        for (got, want) in got.iter().zip(problems) {
+            assert!(got.starts_with(want), "{path}: {got:?} should start with {want:?}");
+        }
+        assert_eq!(parsed.unreadable, unreadable, "{path}: unreadable");
+    }
+
+    #[test]
+    fn parses_and_reports() {
+        check("customers/a.json", r#"{"id":"c1","name":"王建国"}"#.as_bytes(), &["c1"], &[], false);
+        check("customers/a.json", r#"{"name":"王建国"}"#.as_bytes(), &["customers/a.json"], &[], false);
+        check("customers/a.json", br#"{"id": 7, "name":"x"}"#, &["7"], &[], false);
+        check(
+            "meetings/b.json",
+            b"[{\"id\":\"m1\",\"customer\":\"c1\"},\n \"oops\",\n {\"id\":\"m3\",\"customers\":[\"c1\",\"c2\"]}]",
+            &["m1", "m3"],
+            &["meetings/b.json:2:2: expected a record"],
+            false,
+        );
+        check("customers/c.json", b"{\n  \"id\": \"c1\"\n  \"name\": \"x\"\n}", &[], &["customers/c.json:3:3:"], true);
+        check("customers/d.json", b"{\"name\": 42}", &[], &["customers/d.json:1:2: \"name\" must be text"], false);
+        check("customers/e.json", b"{\"id\":\"c9\",\n\"title\":\"x\"}", &[], &["customers/e.json:1:1: customer record has no \"name\""], false);
+        check("customers/f.json", b"{\"name\":\"\xff\"}", &[], &["customers/f.json:1:10: not valid UTF-8"], true);
+        check("customers/g.json", b"", &[], &["customers/g.json:1:1: empty file"], true);
+        check("customers/h.json", br#"{"name":"x","interests":{"a":1}}"#, &[], &["customers/h.json:1:13: \"interests\""], false);
+        check("customers/i.json", br#"{"name":"x","kind":"robot"}"#, &[], &["customers/i.json:1:13: unknown kind"], false);
+    }
+
+    #[test]
+    fn kind_comes_from_field_then_folder() {
+        for (path, text, kind) in [
+            ("customers/a.json", r#"{"name":"x"}"#, Kind::Customer),
+            ("x/notes/a.json", r#"{"customer":"c1"}"#, Kind::Meeting),
+            ("visits/2026/a.json", r#"{"customer":"c1"}"#, Kind::Visit),
+            ("a.json", r#"{"customer":"c1","text":"t"}"#, Kind::Meeting),
+            ("a.json", r#"{"name":"x"}"#, Kind::Customer),
+            ("customers/a.json", r#"{"kind":"visit","customer":"c1"}"#, Kind::Visit),
+        ] {
+            assert_eq!(parse_file(path, text.as_bytes()).records[0].kind, kind, "{path} {text}");
+        }
+    }
+}

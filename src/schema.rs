@@ -1,0 +1,181 @@
+//! Field names and the tantivy schema: the one place that says what is
+//! indexed, how, and for which query term. `index_schema/fields.tsv` is the
+//! declared copy reviewers read; a test fails when the two disagree.
+
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{RawTokenizer, TextAnalyzer};
+
+/// Bump when the analyzer or the document layout changes in a way the
+/// schema does not show; any change forces a rebuild of every index.
+pub const ANALYZER_VERSION: u32 = 1;
+
+/// Tokenizer names registered for pre-tokenized fields. dossier tokenizes
+/// itself (see `analysis`); these names only document the analyzer and
+/// keep tantivy from analyzing such a field by mistake.
+pub const GRAMS: &str = "dossier_grams";
+/// Jieba search-mode words (index side only).
+pub const WORDS: &str = "dossier_words";
+/// Pinyin readings of names.
+pub const PINYIN: &str = "dossier_pinyin";
+
+/// The declared schema, as reviewed in `index_schema/fields.tsv`.
+pub const FIELDS_TSV: &str = include_str!("../index_schema/fields.tsv");
+
+/// Handles to every field, resolved once per opened index.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub path: Field,
+    pub kind: Field,
+    pub id: Field,
+    pub cust: Field,
+    pub fp_hash: Field,
+    pub fp_size: Field,
+    pub fp_mtime: Field,
+    pub record: Field,
+    pub all_grams: Field,
+    pub all_words: Field,
+    pub name_grams: Field,
+    pub name_pinyin: Field,
+    pub company_grams: Field,
+    pub owner_grams: Field,
+    pub city_grams: Field,
+    pub home_place: Field,
+    pub tier: Field,
+    pub stage: Field,
+    pub ctype: Field,
+    pub interest: Field,
+    pub interest_grams: Field,
+    pub competitor: Field,
+    pub trip_place: Field,
+    pub trip_from: Field,
+    pub trip_to: Field,
+}
+
+/// Fast-field names read by the collectors.
+pub mod names {
+    /// Customer keys of a document.
+    pub const CUST: &str = "cust";
+    /// File path of a document.
+    pub const PATH: &str = "path";
+    /// Record id.
+    pub const ID: &str = "id";
+    /// Record kind.
+    pub const KIND: &str = "kind";
+    /// Content hash of the file.
+    pub const FP_HASH: &str = "fp_hash";
+    /// Size of the file.
+    pub const FP_SIZE: &str = "fp_size";
+    /// Modification time of the file, in nanoseconds.
+    pub const FP_MTIME: &str = "fp_mtime";
+}
+
+fn text(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(record),
+    )
+}
+
+/// Builds the schema and the field handles.
+pub fn build() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let positions = IndexRecordOption::WithFreqsAndPositions;
+    let freqs = IndexRecordOption::WithFreqs;
+    let keyword = STRING;
+    let fields = Fields {
+        path: builder.add_text_field(names::PATH, STRING | STORED | FAST),
+        kind: builder.add_text_field(names::KIND, STRING | STORED | FAST),
+        id: builder.add_text_field(names::ID, STRING | STORED | FAST),
+        cust: builder.add_u64_field(names::CUST, INDEXED | FAST),
+        fp_hash: builder.add_u64_field(names::FP_HASH, FAST),
+        fp_size: builder.add_u64_field(names::FP_SIZE, FAST),
+        fp_mtime: builder.add_i64_field(names::FP_MTIME, FAST),
+        record: builder.add_text_field("record", STORED),
+        all_grams: builder.add_text_field("all_grams", text(GRAMS, positions)),
+        all_words: builder.add_text_field("all_words", text(WORDS, freqs)),
+        name_grams: builder.add_text_field("name_grams", text(GRAMS, positions)),
+        name_pinyin: builder.add_text_field("name_pinyin", text(PINYIN, freqs)),
+        company_grams: builder.add_text_field("company_grams", text(GRAMS, positions)),
+        owner_grams: builder.add_text_field("owner_grams", text(GRAMS, positions)),
+        city_grams: builder.add_text_field("city_grams", text(GRAMS, positions)),
+        home_place: builder.add_text_field("home_place", keyword.clone()),
+        tier: builder.add_text_field("tier", keyword.clone()),
+        stage: builder.add_text_field("stage", keyword.clone()),
+        ctype: builder.add_text_field("type", keyword.clone()),
+        interest: builder.add_text_field("interest", keyword.clone()),
+        interest_grams: builder.add_text_field("interest_grams", text(GRAMS, positions)),
+        competitor: builder.add_text_field("competitor", keyword.clone()),
+        trip_place: builder.add_text_field("trip_place", keyword),
+        trip_from: builder.add_i64_field("trip_from", NumericOptions::default().set_indexed().set_fast()),
+        trip_to: builder.add_i64_field("trip_to", NumericOptions::default().set_indexed().set_fast()),
+    };
+    (builder.build(), fields)
+}
+
+/// Registers the tokenizer names the schema uses on an index. Values are
+/// always pre-tokenized; the raw tokenizer only satisfies tantivy's lookup.
+pub fn register_tokenizers(index: &tantivy::Index) {
+    for name in [GRAMS, WORDS, PINYIN] {
+        index.tokenizers().register(name, TextAnalyzer::from(RawTokenizer::default()));
+    }
+}
+
+/// The schema part of the index version: the declared fields and the
+/// analyzer version.
+pub fn fingerprint() -> u64 {
+    crate::fold::stable_hash(format!("{ANALYZER_VERSION}\n{FIELDS_TSV}").as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::schema::FieldType;
+
+    /// One row of `index_schema/fields.tsv` as derived from the built schema.
+    fn describe(entry: &tantivy::schema::FieldEntry) -> Vec<String> {
+        let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
+        let (kind, analyzer, record) = match entry.field_type() {
+            FieldType::Str(options) => match options.get_indexing_options() {
+                Some(indexing) => (
+                    "text",
+                    indexing.tokenizer().to_string(),
+                    format!("{:?}", indexing.index_option()).to_lowercase(),
+                ),
+                None => ("text", "-".into(), "-".into()),
+            },
+            FieldType::U64(_) => ("u64", "-".into(), "-".into()),
+            FieldType::I64(_) => ("i64", "-".into(), "-".into()),
+            other => panic!("unexpected field type {other:?}"),
+        };
+        vec![
+            entry.name().to_string(),
+            kind.to_string(),
+            analyzer,
+            record,
+            yes(entry.is_indexed()),
+            yes(entry.is_stored()),
+            yes(entry.is_fast()),
+        ]
+    }
+
+    #[test]
+    fn declared_schema_matches_built_schema() {
+        let (schema, _) = build();
+        let built: Vec<Vec<String>> = schema.fields().map(|(_, entry)| describe(entry)).collect();
+        let declared: Vec<Vec<String>> = FIELDS_TSV
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+            .map(|line| line.split('\t').take(7).map(str::to_string).collect())
+            .collect();
+        assert_eq!(
+            built, declared,
+            "index_schema/fields.tsv and schema::build() disagree; update both (and bump ANALYZER_VERSION if the meaning changed)"
+        );
+        for line in FIELDS_TSV.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            assert_eq!(line.split('\t').count(), 8, "fields.tsv: every row names the query term that uses it: {line}");
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! Vocabularies as data: interest groups, places and competitors, read from
+//! `index_schema/*.tsv` (built in) and extended by a knowledge base's own
+//! `dossier-vocab.tsv`. Resolves a user's word to a group id, and finds the
+//! groups named in segmented text, always by whole words.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::analysis::{Word, normalize_word, runs};
+use crate::error::{Error, Result};
+use crate::fold::{fold, stable_hash};
+
+/// Built-in interest groups: `id<TAB>names`.
+pub const INTERESTS_TSV: &str = include_str!("../index_schema/interests.tsv");
+/// Built-in places: `id<TAB>kind<TAB>parent<TAB>names`.
+pub const PLACES_TSV: &str = include_str!("../index_schema/places.tsv");
+/// Built-in competitors: `id<TAB>names<TAB>not`.
+pub const COMPETITORS_TSV: &str = include_str!("../index_schema/competitors.tsv");
+/// British → American spellings: `british<TAB>american`.
+pub const SPELLING_TSV: &str = include_str!("../index_schema/spelling.tsv");
+/// The file at a knowledge base's root that extends the vocabularies.
+pub const KB_VOCAB_FILE: &str = "dossier-vocab.tsv";
+
+/// Longest alias, in words, that scanning tries to match.
+const MAX_ALIAS_WORDS: usize = 5;
+
+/// One group of names that mean the same thing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Stable id, indexed as the term.
+    pub id: String,
+    /// The names as written in the data, first one used as the label.
+    pub names: Vec<String>,
+    /// Containing group (places only: city → province → country).
+    pub parent: Option<String>,
+    /// Longer words that contain a name but do not mean it (联想到).
+    pub not_words: Vec<String>,
+}
+
+/// Groups with a lookup from normalised name to group.
+#[derive(Debug, Clone, Default)]
+pub struct AliasTable {
+    /// The groups, in file order.
+    pub groups: Vec<Group>,
+    by_key: HashMap<String, Vec<usize>>,
+    by_id: HashMap<String, usize>,
+}
+
+/// The normalised form of a name: folded, Latin words stemmed and joined by
+/// one space, Han runs kept whole. Text segmented into `Word`s produces the
+/// same key for the same name, so scanning and lookup agree.
+pub fn alias_key(name: &str) -> String {
+    let folded = fold(name);
+    let mut key = String::new();
+    let mut last_latin = false;
+    for run in runs(&folded) {
+        if !run.is_cjk && last_latin {
+            key.push(' ');
+        }
+        if run.is_cjk {
+            key.push_str(run.text);
+        } else {
+            key.push_str(&normalize_word(run.text));
+        }
+        last_latin = !run.is_cjk;
+    }
+    key
+}
+
+fn words_key(words: &[Word]) -> String {
+    let mut key = String::new();
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 && word.is_latin && words[i - 1].is_latin {
+            key.push(' ');
+        }
+        key.push_str(&word.key);
+    }
+    key
+}
+
+impl AliasTable {
+    fn add(&mut self, group: Group) {
+        let index = match self.by_id.get(&group.id) {
+            Some(&existing) => {
+                let target = &mut self.groups[existing];
+                for name in group.names {
+                    if !target.names.contains(&name) {
+                        target.names.push(name);
+                    }
+                }
+                target.not_words.extend(group.not_words);
+                if target.parent.is_none() {
+                    target.parent = group.parent;
+                }
+                existing
+            }
+            None => {
+                self.groups.push(group);
+                self.by_id.insert(self.groups[self.groups.len() - 1].id.clone(), self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        for name in self.groups[index].names.clone() {
+            let key = alias_key(&name);
+            if key.is_empty() {
+                continue;
+            }
+            let entry = self.by_key.entry(key).or_default();
+            if !entry.contains(&index) {
+                entry.push(index);
+            }
+        }
+    }
+
+    /// The group with this id.
+    pub fn get(&self, id: &str) -> Option<&Group> {
+        self.by_id.get(id).map(|&i| &self.groups[i])
+    }
+
+    /// The groups a user's word names, by any of their names in any script.
+    /// Empty when the word is in no group.
+    pub fn resolve(&self, name: &str) -> Vec<&Group> {
+        self.by_key
+            .get(&alias_key(name))
+            .map(|indexes| indexes.iter().map(|&i| &self.groups[i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// The groups named in segmented text, each with the char range of the
+    /// words that named it. Names match whole words only (HP is not inside
+    /// HPE; 联想 is not inside 联想到), longest name first.
+    pub fn scan<'a>(&'a self, words: &[Word]) -> Vec<(&'a Group, std::ops::Range<usize>)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let mut matched = 0;
+            for n in (1..=MAX_ALIAS_WORDS.min(words.len() - i)).rev() {
+                if let Some(indexes) = self.by_key.get(&words_key(&words[i..i + n])) {
+                    let range = words[i].char_range.start..words[i + n - 1].char_range.end;
+                    out.extend(indexes.iter().map(|&g| (&self.groups[g], range.clone())));
+                    matched = n;
+                    break;
+                }
+            }
+            i += matched.max(1);
+        }
+        out
+    }
+
+    /// The id of a group and of every group that contains it.
+    pub fn with_ancestors(&self, group: &Group) -> Vec<String> {
+        let mut out = vec![group.id.clone()];
+        let mut current = group.parent.clone();
+        while let Some(id) = current {
+            if out.contains(&id) {
+                break;
+            }
+            current = self.get(&id).and_then(|g| g.parent.clone());
+            out.push(id);
+        }
+        out
+    }
+
+    /// Every name of every group (for the segmenter's custom words).
+    pub fn all_names(&self) -> impl Iterator<Item = &str> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.names.iter().chain(g.not_words.iter()))
+            .map(String::as_str)
+    }
+}
+
+/// The three vocabularies in force for one knowledge base.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    /// Interest groups for `likes:`.
+    pub interests: AliasTable,
+    /// Places for `travel:` and `city:`.
+    pub places: AliasTable,
+    /// Competitors for `mentions:`.
+    pub competitors: AliasTable,
+    /// Fingerprint of every vocabulary text in force; part of the index version.
+    pub fingerprint: u64,
+}
+
+fn builtin_fingerprint() -> u64 {
+    stable_hash([INTERESTS_TSV, PLACES_TSV, COMPETITORS_TSV, SPELLING_TSV].concat().as_bytes())
+}
+
+fn combine(builtin: u64, kb_file: &[u8]) -> u64 {
+    builtin ^ stable_hash(kb_file).rotate_left(1)
+}
+
+/// Which vocabulary a line belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Interest,
+    Place,
+    Competitor,
+}
+
+fn split_names(column: &str) -> Vec<String> {
+    column
+        .split('|')
+        .map(str::trim)
+        .filter(|name| !name.is_empty() && *name != "-")
+        .map(str::to_string)
+        .collect()
+}
+
+fn data_lines(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim_start().starts_with('#') && !line.trim().is_empty())
+        .map(|(n, line)| (n + 1, line.split('\t').collect()))
+}
+
+fn parse_group(section: Section, columns: &[&str]) -> std::result::Result<Group, String> {
+    let column = |i: usize| columns.get(i).map(|c| c.trim()).unwrap_or("");
+    let (id, names, parent, not_words) = match section {
+        Section::Interest => (column(0), column(1), "", ""),
+        Section::Place => (column(0), column(3), column(2), ""),
+        Section::Competitor => (column(0), column(1), "", column(2)),
+    };
+    if id.is_empty() {
+        return Err("missing id".into());
+    }
+    let names = split_names(names);
+    if names.is_empty() {
+        return Err(format!("{id}: no names"));
+    }
+    Ok(Group {
+        id: id.to_string(),
+        names,
+        parent: (!parent.is_empty() && parent != "-").then(|| parent.to_string()),
+        not_words: split_names(not_words),
+    })
+}
+
+fn load_builtin(section: Section, text: &str, table: &mut AliasTable) {
+    for (_, columns) in data_lines(text) {
+        // The built-in files are checked by tests; a bad line cannot ship.
+        if let Ok(group) = parse_group(section, &columns) {
+            table.add(group);
+        }
+    }
+}
+
+impl Vocabulary {
+    /// The built-in vocabularies only.
+    pub fn builtin() -> Self {
+        let mut vocabulary = Vocabulary::default();
+        load_builtin(Section::Interest, INTERESTS_TSV, &mut vocabulary.interests);
+        load_builtin(Section::Place, PLACES_TSV, &mut vocabulary.places);
+        load_builtin(Section::Competitor, COMPETITORS_TSV, &mut vocabulary.competitors);
+        vocabulary.fingerprint = builtin_fingerprint();
+        vocabulary
+    }
+
+    /// The fingerprint of the vocabularies in force for a knowledge base,
+    /// without parsing them (the search path checks it on every query).
+    pub fn fingerprint_for(dir: &Path) -> Result<u64> {
+        let path = dir.join(KB_VOCAB_FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(combine(builtin_fingerprint(), &bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(builtin_fingerprint()),
+            Err(error) => Err(Error::io(&path, error)),
+        }
+    }
+
+    /// The built-in vocabularies extended by `DIR/dossier-vocab.tsv`.
+    ///
+    /// A missing file is no error. Malformed lines are skipped and returned
+    /// as errors naming the line, so one typo never stops indexing.
+    pub fn for_knowledge_base(dir: &Path) -> Result<(Self, Vec<Error>)> {
+        let mut vocabulary = Self::builtin();
+        let path = dir.join(KB_VOCAB_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok((vocabulary, Vec::new())),
+            Err(error) => return Err(Error::io(&path, error)),
+        };
+        let mut problems = Vec::new();
+        for (line, columns) in data_lines(&text) {
+            let section = match columns[0].trim() {
+                "interest" | "interests" => Section::Interest,
+                "place" | "places" => Section::Place,
+                "competitor" | "competitors" => Section::Competitor,
+                other => {
+                    problems.push(Error::Vocabulary {
+                        path: path.clone(),
+                        line,
+                        problem: format!("unknown section {other:?}, expected interest, place or competitor"),
+                    });
+                    continue;
+                }
+            };
+            // The knowledge-base file puts the parent last so a plain
+            // `place<TAB>id<TAB>names` line works.
+            let rest: Vec<&str> = match section {
+                Section::Place => vec![
+                    columns.get(1).copied().unwrap_or(""),
+                    "city",
+                    columns.get(3).copied().unwrap_or(""),
+                    columns.get(2).copied().unwrap_or(""),
+                ],
+                _ => columns[1..].to_vec(),
+            };
+            match parse_group(section, &rest) {
+                Ok(group) => match section {
+                    Section::Interest => vocabulary.interests.add(group),
+                    Section::Place => vocabulary.places.add(group),
+                    Section::Competitor => vocabulary.competitors.add(group),
+                },
+                Err(problem) => problems.push(Error::Vocabulary {
+                    path: path.clone(),
+                    line,
+                    problem,
+                }),
+            }
+        }
+        vocabulary.fingerprint = combine(vocabulary.fingerprint, text.as_bytes());
+        Ok((vocabulary, problems))
+    }
+
+    /// Every name the segmenter must keep whole.
+    pub fn custom_words(&self) -> impl Iterator<Item = &str> {
+        self.interests
+            .all_names()
+            .chain(self.places.all_names())
+            .chain(self.competitors.all_names())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn builtin_lines(text: &str) -> Vec<(usize, Vec<&str>)> {
+        data_lines(text).collect()
+    }
+
+    /// Every line parses, ids are unique, and no name is listed twice.
+    fn check_file(name: &str, section: Section, text: &str, columns: usize) {
+        let mut ids = BTreeMap::new();
+        let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+        for (line, cols) in builtin_lines(text) {
+            assert_eq!(cols.len(), columns, "{name}:{line}: expected {columns} columns");
+            let group = parse_group(section, &cols).unwrap_or_else(|e| panic!("{name}:{line}: {e}"));
+            assert!(ids.insert(group.id.clone(), line).is_none(), "{name}:{line}: duplicate id {}", group.id);
+            for raw in cols[if section == Section::Place { 3 } else { 1 }].split('|') {
+                if let Some(first) = names.insert(raw, line) {
+                    if section != Section::Place {
+                        panic!("{name}:{line}: {raw} already listed on line {first}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn builtin_files_are_well_formed() {
+        check_file("interests.tsv", Section::Interest, INTERESTS_TSV, 2);
+        check_file("places.tsv", Section::Place, PLACES_TSV, 4);
+        check_file("competitors.tsv", Section::Competitor, COMPETITORS_TSV, 3);
+    }
+
+    /// A name may mean two groups only for places where one contains the
+    /// other (吉林 the province and 吉林 the city).
+    #[test]
+    fn no_name_means_two_things() {
+        let vocabulary = Vocabulary::builtin();
+        for (label, table) in [("interests", &vocabulary.interests), ("competitors", &vocabulary.competitors)] {
+            for (key, groups) in &table.by_key {
+                assert_eq!(groups.len(), 1, "{label}: {key:?} names {:?}", groups.iter().map(|&g| &table.groups[g].id).collect::<Vec<_>>());
+            }
+        }
+        let places = &vocabulary.places;
+        for (key, groups) in &places.by_key {
+            if groups.len() > 1 {
+                let related = groups.iter().all(|&a| {
+                    groups.iter().all(|&b| {
+                        a == b
+                            || places.with_ancestors(&places.groups[a]).contains(&places.groups[b].id)
+                            || places.with_ancestors(&places.groups[b]).contains(&places.groups[a].id)
+                    })
+                });
+                assert!(related, "places: {key:?} names unrelated places {:?}", groups.iter().map(|&g| &places.groups[g].id).collect::<Vec<_>>());
+            }
+        }
+        for group in &places.groups {
+            if let Some(parent) = &group.parent {
+                assert!(places.get(parent).is_some(), "places: {} has unknown parent {parent}", group.id);
+            }
+        }
+    }
+
+    #[test]
+    fn resolves_names_in_every_script() {
+        let vocabulary = Vocabulary::builtin();
+        let table: &[(&AliasTable, &str, &str)] = &[
+            (&vocabulary.interests, "theatre", "theatre"),
+            (&vocabulary.interests, "Theater", "theatre"),
+            (&vocabulary.interests, "話劇", "theatre"),
+            (&vocabulary.interests, "话剧", "theatre"),
+            (&vocabulary.interests, "高尔夫球", "golf"),
+            (&vocabulary.places, "Beijing", "beijing"),
+            (&vocabulary.places, "北京市", "beijing"),
+            (&vocabulary.places, "Peking", "beijing"),
+            (&vocabulary.competitors, "聯想", "lenovo"),
+            (&vocabulary.competitors, "lenovo", "lenovo"),
+            (&vocabulary.competitors, "Hewlett-Packard", "hp"),
+            (&vocabulary.competitors, "HPE", "hpe"),
+        ];
+        for (table, name, id) in table {
+            let ids: Vec<&str> = table.resolve(name).iter().map(|g| g.id.as_str()).collect();
+            assert_eq!(ids, vec![*id], "resolve({name:?})");
+        }
+    }
+
+    #[test]
+    fn kb_file_extends_and_reports_bad_lines() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join(KB_VOCAB_FILE),
+            "# comment\ninterest\tguqin\t古琴|七弦琴\nplace\tbeijing\t首都\ncompetitor\tdingtalk\t钉钉|DingTalk\nbogus\tx\ty\ninterest\t\tnothing\n",
+        )
+        .expect("write vocab");
+        let (vocabulary, problems) = Vocabulary::for_knowledge_base(dir.path()).expect("load");
+        assert_eq!(vocabulary.interests.resolve("七弦琴")[0].id, "guqin");
+        assert_eq!(vocabulary.places.resolve("首都")[0].id, "beijing");
+        assert_eq!(vocabulary.places.resolve("Beijing")[0].id, "beijing");
+        assert_eq!(vocabulary.competitors.resolve("釘釘")[0].id, "dingtalk");
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].contains(":5:"), "{lines:?}");
+        assert_ne!(vocabulary.fingerprint, Vocabulary::builtin().fingerprint);
+        assert_eq!(vocabulary.fingerprint, Vocabulary::fingerprint_for(dir.path()).expect("fingerprint"));
+    }
+}
