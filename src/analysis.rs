@@ -65,7 +65,14 @@ pub fn runs(folded: &str) -> Vec<Run<'_>> {
     out
 }
 
-fn make_run(folded: &str, from: usize, to: usize, char_start: usize, char_len: usize, is_cjk: bool) -> Run<'_> {
+fn make_run(
+    folded: &str,
+    from: usize,
+    to: usize,
+    char_start: usize,
+    char_len: usize,
+    is_cjk: bool,
+) -> Run<'_> {
     Run {
         text: &folded[from..to],
         byte_start: from,
@@ -99,9 +106,16 @@ pub fn normalize_word(word: &str) -> String {
     let spelled: &str = SPELLING.get(word).copied().unwrap_or(word);
     // centre, theatre(s), metre: the -tre spelling becomes -ter.
     let respelled;
-    let spelled = match ["tres", "tre"].iter().find(|suffix| spelled.len() > 4 && spelled.ends_with(*suffix)) {
+    let spelled = match ["tres", "tre"]
+        .iter()
+        .find(|suffix| spelled.len() > 4 && spelled.ends_with(*suffix))
+    {
         Some(suffix) => {
-            respelled = format!("{}er{}", &spelled[..spelled.len() - suffix.len() + 1], &suffix[3..]);
+            respelled = format!(
+                "{}er{}",
+                &spelled[..spelled.len() - suffix.len() + 1],
+                &suffix[3..]
+            );
             &respelled
         }
         None => spelled,
@@ -270,7 +284,8 @@ pub fn name_pinyin(folded_name: &str) -> Vec<String> {
             .chars()
             .map(|c| match c.to_pinyin_multi() {
                 Some(multi) => {
-                    let mut plain: Vec<&'static str> = multi.into_iter().map(|p| p.plain()).collect();
+                    let mut plain: Vec<&'static str> =
+                        multi.into_iter().map(|p| p.plain()).collect();
                     plain.dedup();
                     plain
                 }
@@ -315,13 +330,19 @@ mod tests {
     use crate::fold::fold;
 
     fn gram_texts(text: &str) -> Vec<(String, usize)> {
-        grams(&fold(text)).into_iter().map(|g| (g.text, g.position)).collect()
+        grams(&fold(text))
+            .into_iter()
+            .map(|g| (g.text, g.position))
+            .collect()
     }
 
     #[test]
     fn grams_cover_every_substring_and_word() {
         let table: &[(&str, &[(&str, usize)])] = &[
-            ("计费系统", &[("计费", 0), ("费系", 1), ("系统", 2), ("统", 3)]),
+            (
+                "计费系统",
+                &[("计费", 0), ("费系", 1), ("系统", 2), ("统", 3)],
+            ),
             ("IBM计费", &[("ibm", 0), ("计费", 1), ("费", 2)]),
             ("話劇，Theatre", &[("话剧", 0), ("剧", 1), ("theater", 2)]),
             ("Theaters", &[("theater", 0)]),
@@ -329,7 +350,8 @@ mod tests {
             ("call 13800138000", &[("call", 0), ("13800138000", 1)]),
         ];
         for (input, expected) in table {
-            let expected: Vec<(String, usize)> = expected.iter().map(|(t, p)| (t.to_string(), *p)).collect();
+            let expected: Vec<(String, usize)> =
+                expected.iter().map(|(t, p)| (t.to_string(), *p)).collect();
             assert_eq!(gram_texts(input), expected, "grams({input:?})");
         }
     }
@@ -352,7 +374,15 @@ mod tests {
     fn runs_split_scripts() {
         let folded = fold("用IBM的计费系统, ok");
         let texts: Vec<(&str, bool)> = runs(&folded).iter().map(|r| (r.text, r.is_cjk)).collect();
-        assert_eq!(texts, vec![("用", true), ("ibm", false), ("的计费系统", true), ("ok", false)]);
+        assert_eq!(
+            texts,
+            vec![
+                ("用", true),
+                ("ibm", false),
+                ("的计费系统", true),
+                ("ok", false)
+            ]
+        );
     }
 
     #[test]
@@ -364,7 +394,10 @@ mod tests {
         ] {
             let tokens = name_pinyin(&fold(name));
             for token in must_contain {
-                assert!(tokens.iter().any(|t| t == token), "{name}: {token} missing from {tokens:?}");
+                assert!(
+                    tokens.iter().any(|t| t == token),
+                    "{name}: {token} missing from {tokens:?}"
+                );
             }
         }
     }

@@ -47,7 +47,9 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         .filter(|part| !part.is_empty())
         .collect();
     match digits.as_slice() {
-        [year, month, day] => NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?),
+        [year, month, day] => {
+            NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+        }
         [compact] if compact.len() == 8 => NaiveDate::parse_from_str(compact, "%Y%m%d").ok(),
         _ => None,
     }
@@ -71,7 +73,10 @@ fn month_of(day: NaiveDate) -> DateRange {
 }
 
 fn single(day: NaiveDate) -> DateRange {
-    DateRange { start: day, end: day }
+    DateRange {
+        start: day,
+        end: day,
+    }
 }
 
 /// Turns a `when:` word into a range of days. Accepts English and Chinese
@@ -88,8 +93,12 @@ pub fn parse_range(word: &str, today: NaiveDate) -> Result<DateRange, String> {
         "tomorrow" | "明天" | "明日" => single(today + Days::new(1)),
         "day-after-tomorrow" | "后天" => single(today + Days::new(2)),
         "yesterday" | "昨天" => single(today - Days::new(1)),
-        "this-week" | "本周" | "这周" | "这个星期" | "本星期" | "这星期" => week(this_monday),
-        "next-week" | "下周" | "下个星期" | "下星期" | "下礼拜" | "下个礼拜" => week(this_monday + Days::new(7)),
+        "this-week" | "本周" | "这周" | "这个星期" | "本星期" | "这星期" => {
+            week(this_monday)
+        }
+        "next-week" | "下周" | "下个星期" | "下星期" | "下礼拜" | "下个礼拜" => {
+            week(this_monday + Days::new(7))
+        }
         "week-after-next" | "下下周" | "下下个星期" => week(this_monday + Days::new(14)),
         "last-week" | "上周" | "上个星期" => week(this_monday - Days::new(7)),
         "this-weekend" | "weekend" | "周末" | "这周末" | "本周末" => DateRange {
@@ -101,8 +110,12 @@ pub fn parse_range(word: &str, today: NaiveDate) -> Result<DateRange, String> {
             end: this_monday + Days::new(13),
         },
         "this-month" | "本月" | "这个月" | "这月" => month_of(today),
-        "next-month" | "下个月" | "下月" => month_of(today.with_day(1).expect("day 1 exists") + Months::new(1)),
-        "last-month" | "上个月" | "上月" => month_of(today.with_day(1).expect("day 1 exists") - Months::new(1)),
+        "next-month" | "下个月" | "下月" => {
+            month_of(today.with_day(1).expect("day 1 exists") + Months::new(1))
+        }
+        "last-month" | "上个月" | "上月" => {
+            month_of(today.with_day(1).expect("day 1 exists") - Months::new(1))
+        }
         other => return parse_explicit(other, today),
     };
     Ok(range)
@@ -116,7 +129,10 @@ fn parse_explicit(word: &str, today: NaiveDate) -> Result<DateRange, String> {
     if let Some(days) = word
         .strip_prefix("next-")
         .and_then(|rest| rest.strip_suffix("-days"))
-        .or_else(|| word.strip_prefix("未来").and_then(|rest| rest.strip_suffix('天')))
+        .or_else(|| {
+            word.strip_prefix("未来")
+                .and_then(|rest| rest.strip_suffix('天'))
+        })
     {
         let days: u64 = days.parse().map_err(|_| unknown(word))?;
         if days == 0 {
@@ -131,7 +147,9 @@ fn parse_explicit(word: &str, today: NaiveDate) -> Result<DateRange, String> {
         let start = parse_date(from).ok_or_else(|| unknown(word))?;
         let end = parse_date(to).ok_or_else(|| unknown(word))?;
         if end < start {
-            return Err(format!("date range {word:?} ends before it starts — write the earlier date first"));
+            return Err(format!(
+                "date range {word:?} ends before it starts — write the earlier date first"
+            ));
         }
         return Ok(DateRange { start, end });
     }
@@ -159,7 +177,8 @@ fn parse_explicit(word: &str, today: NaiveDate) -> Result<DateRange, String> {
         _ => None,
     };
     if let Some(weekday) = weekday {
-        let ahead = (7 + weekday.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
+        let ahead =
+            (7 + weekday.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
         return Ok(single(today + Days::new(u64::from(ahead))));
     }
     Err(unknown(word))
@@ -176,7 +195,14 @@ mod tests {
     fn check(today: &str, word: &str, expected: Option<(&str, &str)>) {
         let got = parse_range(word, d(today));
         match expected {
-            Some((start, end)) => assert_eq!(got, Ok(DateRange { start: d(start), end: d(end) }), "{word} on {today}"),
+            Some((start, end)) => assert_eq!(
+                got,
+                Ok(DateRange {
+                    start: d(start),
+                    end: d(end)
+                }),
+                "{word} on {today}"
+            ),
             None => assert!(got.is_err(), "{word} on {today} should fail, got {got:?}"),
         }
     }
@@ -189,30 +215,86 @@ mod tests {
             ("2026-11-23", "今天", Some(("2026-11-23", "2026-11-23"))),
             ("2026-11-23", "tomorrow", Some(("2026-11-24", "2026-11-24"))),
             ("2026-11-23", "明天", Some(("2026-11-24", "2026-11-24"))),
-            ("2026-11-23", "this-week", Some(("2026-11-23", "2026-11-29"))),
+            (
+                "2026-11-23",
+                "this-week",
+                Some(("2026-11-23", "2026-11-29")),
+            ),
             ("2026-11-23", "本周", Some(("2026-11-23", "2026-11-29"))),
             ("2026-11-23", "本週", Some(("2026-11-23", "2026-11-29"))),
             ("2026-11-23", "這週", Some(("2026-11-23", "2026-11-29"))),
-            ("2026-11-23", "next-week", Some(("2026-11-30", "2026-12-06"))),
+            (
+                "2026-11-23",
+                "next-week",
+                Some(("2026-11-30", "2026-12-06")),
+            ),
             ("2026-11-23", "下周", Some(("2026-11-30", "2026-12-06"))),
             ("2026-11-23", "下週", Some(("2026-11-30", "2026-12-06"))),
             ("2026-11-23", "下下周", Some(("2026-12-07", "2026-12-13"))),
             // Sunday belongs to the week that began on the Monday before.
-            ("2026-11-29", "this-week", Some(("2026-11-23", "2026-11-29"))),
-            ("2026-11-29", "next-week", Some(("2026-11-30", "2026-12-06"))),
-            ("2026-11-23", "this-weekend", Some(("2026-11-28", "2026-11-29"))),
-            ("2026-11-23", "next-7-days", Some(("2026-11-23", "2026-11-29"))),
-            ("2026-11-23", "this-month", Some(("2026-11-01", "2026-11-30"))),
+            (
+                "2026-11-29",
+                "this-week",
+                Some(("2026-11-23", "2026-11-29")),
+            ),
+            (
+                "2026-11-29",
+                "next-week",
+                Some(("2026-11-30", "2026-12-06")),
+            ),
+            (
+                "2026-11-23",
+                "this-weekend",
+                Some(("2026-11-28", "2026-11-29")),
+            ),
+            (
+                "2026-11-23",
+                "next-7-days",
+                Some(("2026-11-23", "2026-11-29")),
+            ),
+            (
+                "2026-11-23",
+                "this-month",
+                Some(("2026-11-01", "2026-11-30")),
+            ),
             ("2026-11-23", "本月", Some(("2026-11-01", "2026-11-30"))),
-            ("2026-11-23", "next-month", Some(("2026-12-01", "2026-12-31"))),
+            (
+                "2026-11-23",
+                "next-month",
+                Some(("2026-12-01", "2026-12-31")),
+            ),
             ("2026-11-23", "下个月", Some(("2026-12-01", "2026-12-31"))),
             ("2026-11-23", "下個月", Some(("2026-12-01", "2026-12-31"))),
-            ("2026-12-15", "next-month", Some(("2027-01-01", "2027-01-31"))),
-            ("2027-01-31", "next-month", Some(("2027-02-01", "2027-02-28"))),
-            ("2028-01-31", "next-month", Some(("2028-02-01", "2028-02-29"))),
-            ("2028-02-10", "this-month", Some(("2028-02-01", "2028-02-29"))),
-            ("2026-11-23", "2026-12-01", Some(("2026-12-01", "2026-12-01"))),
-            ("2026-11-23", "2026-12-01..2026-12-03", Some(("2026-12-01", "2026-12-03"))),
+            (
+                "2026-12-15",
+                "next-month",
+                Some(("2027-01-01", "2027-01-31")),
+            ),
+            (
+                "2027-01-31",
+                "next-month",
+                Some(("2027-02-01", "2027-02-28")),
+            ),
+            (
+                "2028-01-31",
+                "next-month",
+                Some(("2028-02-01", "2028-02-29")),
+            ),
+            (
+                "2028-02-10",
+                "this-month",
+                Some(("2028-02-01", "2028-02-29")),
+            ),
+            (
+                "2026-11-23",
+                "2026-12-01",
+                Some(("2026-12-01", "2026-12-01")),
+            ),
+            (
+                "2026-11-23",
+                "2026-12-01..2026-12-03",
+                Some(("2026-12-01", "2026-12-03")),
+            ),
             ("2026-11-23", "2026-12", Some(("2026-12-01", "2026-12-31"))),
             ("2026-11-23", "2026-12-03..2026-12-01", None),
             ("2026-11-23", "someday", None),
@@ -225,7 +307,10 @@ mod tests {
 
     #[test]
     fn overlap() {
-        let next_week = DateRange { start: d("2026-11-30"), end: d("2026-12-06") };
+        let next_week = DateRange {
+            start: d("2026-11-30"),
+            end: d("2026-12-06"),
+        };
         for (from, to, expected) in [
             ("2026-11-28", "2026-12-01", true),  // starts before, ends inside
             ("2026-12-05", "2026-12-08", true),  // starts inside, ends after

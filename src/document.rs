@@ -50,7 +50,10 @@ impl Analyzer {
     /// Builds the analyzer for a vocabulary (loads jieba: about 100 ms).
     pub fn new(vocabulary: Vocabulary) -> Self {
         let segmenter = Segmenter::new(vocabulary.custom_words());
-        Analyzer { vocabulary, segmenter }
+        Analyzer {
+            vocabulary,
+            segmenter,
+        }
     }
 }
 
@@ -132,7 +135,12 @@ pub fn entries(fields: &Map<String, Value>, key: &str) -> Vec<Value> {
     }
 }
 
-fn base_document(fields: &Fields, record: &Record, stamp: FileStamp, kind: &str) -> TantivyDocument {
+fn base_document(
+    fields: &Fields,
+    record: &Record,
+    stamp: FileStamp,
+    kind: &str,
+) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.path, &record.path);
     doc.add_text(fields.kind, kind);
@@ -144,7 +152,12 @@ fn base_document(fields: &Fields, record: &Record, stamp: FileStamp, kind: &str)
 }
 
 /// Builds the documents of one record.
-pub fn build(analyzer: &Analyzer, fields: &Fields, record: &Record, stamp: FileStamp) -> Vec<TantivyDocument> {
+pub fn build(
+    analyzer: &Analyzer,
+    fields: &Fields,
+    record: &Record,
+    stamp: FileStamp,
+) -> Vec<TantivyDocument> {
     let vocabulary = &analyzer.vocabulary;
     let mut doc = base_document(fields, record, stamp, record.kind.as_str());
     doc.add_text(
@@ -153,7 +166,11 @@ pub fn build(analyzer: &Analyzer, fields: &Fields, record: &Record, stamp: FileS
     );
     let keys: Vec<u64> = match record.kind {
         Kind::Customer => vec![customer_key(&record.id)],
-        Kind::Meeting | Kind::Visit => record.customer_ids.iter().map(|id| customer_key(id)).collect(),
+        Kind::Meeting | Kind::Visit => record
+            .customer_ids
+            .iter()
+            .map(|id| customer_key(id))
+            .collect(),
     };
     for key in &keys {
         doc.add_u64(fields.cust, *key);
@@ -165,8 +182,18 @@ pub fn build(analyzer: &Analyzer, fields: &Fields, record: &Record, stamp: FileS
         add_grams(&mut doc, fields.all_grams, text);
         let folded = fold(text);
         let words = analyzer.segmenter.words(&folded);
-        add_words_tokens(&mut doc, fields.all_words, analyzer.segmenter.search_terms(&words));
-        competitor_terms.extend(vocabulary.competitors.scan(&words).into_iter().map(|(g, _)| g.id.clone()));
+        add_words_tokens(
+            &mut doc,
+            fields.all_words,
+            analyzer.segmenter.search_terms(&words),
+        );
+        competitor_terms.extend(
+            vocabulary
+                .competitors
+                .scan(&words)
+                .into_iter()
+                .map(|(g, _)| g.id.clone()),
+        );
     }
 
     let mut documents = Vec::new();
@@ -183,7 +210,11 @@ pub fn build(analyzer: &Analyzer, fields: &Fields, record: &Record, stamp: FileS
         if let Some(owner) = record.text("owner") {
             add_grams(&mut doc, fields.owner_grams, owner);
         }
-        for (key, field) in [("tier", fields.tier), ("stage", fields.stage), ("type", fields.ctype)] {
+        for (key, field) in [
+            ("tier", fields.tier),
+            ("stage", fields.stage),
+            ("type", fields.ctype),
+        ] {
             if let Some(value) = record.fields.get(key).and_then(scalar_text) {
                 doc.add_text(field, alias_key(&value));
             }
@@ -195,7 +226,9 @@ pub fn build(analyzer: &Analyzer, fields: &Fields, record: &Record, stamp: FileS
             }
         }
         for entry in entries(&record.fields, "interests") {
-            let Some(name) = entry_name(&entry) else { continue };
+            let Some(name) = entry_name(&entry) else {
+                continue;
+            };
             add_grams(&mut doc, fields.interest_grams, name);
             doc.add_text(fields.interest, format!("{RAW_PREFIX}{}", alias_key(name)));
             let words = analyzer.segmenter.words(&fold(name));
@@ -204,14 +237,23 @@ pub fn build(analyzer: &Analyzer, fields: &Fields, record: &Record, stamp: FileS
             }
         }
         for entry in entries(&record.fields, "competitors") {
-            let Some(name) = entry_name(&entry) else { continue };
+            let Some(name) = entry_name(&entry) else {
+                continue;
+            };
             competitor_terms.push(format!("{RAW_PREFIX}{}", alias_key(name)));
             let words = analyzer.segmenter.words(&fold(name));
-            competitor_terms.extend(vocabulary.competitors.scan(&words).into_iter().map(|(g, _)| g.id.clone()));
+            competitor_terms.extend(
+                vocabulary
+                    .competitors
+                    .scan(&words)
+                    .into_iter()
+                    .map(|(g, _)| g.id.clone()),
+            );
         }
         if let Some(Value::Array(trips)) = record.fields.get("itinerary") {
             for (index, trip) in trips.iter().enumerate() {
-                if let Some(trip_doc) = trip_document(analyzer, fields, record, stamp, index, trip) {
+                if let Some(trip_doc) = trip_document(analyzer, fields, record, stamp, index, trip)
+                {
                     documents.push(trip_doc);
                 }
             }
@@ -243,7 +285,10 @@ fn place_terms(analyzer: &Analyzer, written: &str) -> Vec<String> {
         let words = analyzer.segmenter.words(&fold(written));
         groups = places.scan(&words).into_iter().map(|(g, _)| g).collect();
     }
-    let mut terms: Vec<String> = groups.iter().flat_map(|g| places.with_ancestors(g)).collect();
+    let mut terms: Vec<String> = groups
+        .iter()
+        .flat_map(|g| places.with_ancestors(g))
+        .collect();
     terms.push(format!("{RAW_PREFIX}{}", alias_key(written)));
     terms.sort();
     terms.dedup();
@@ -267,7 +312,10 @@ fn trip_document(
     for term in place_terms(analyzer, city) {
         doc.add_text(fields.trip_place, term);
     }
-    let from = trip.get("from").and_then(Value::as_str).and_then(parse_date);
+    let from = trip
+        .get("from")
+        .and_then(Value::as_str)
+        .and_then(parse_date);
     let to = trip.get("to").and_then(Value::as_str).and_then(parse_date);
     if let (Some(from), Some(to)) = (from.or(to), to.or(from)) {
         doc.add_i64(fields.trip_from, to_days(from.min(to)));
@@ -275,6 +323,9 @@ fn trip_document(
     }
     let mut stored = trip.clone();
     stored.insert("index".into(), Value::from(index));
-    doc.add_text(fields.record, serde_json::to_string(&stored).expect("a JSON map always serializes"));
+    doc.add_text(
+        fields.record,
+        serde_json::to_string(&stored).expect("a JSON map always serializes"),
+    );
     Some(doc)
 }

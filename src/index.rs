@@ -90,7 +90,9 @@ struct Payload {
 
 fn read_version(index: &Index) -> Option<String> {
     let payload = index.load_metas().ok()?.payload?;
-    serde_json::from_str::<Payload>(&payload).ok().map(|p| p.version)
+    serde_json::from_str::<Payload>(&payload)
+        .ok()
+        .map(|p| p.version)
 }
 
 /// Who holds the writer lock.
@@ -106,14 +108,22 @@ pub struct Holder {
 
 impl std::fmt::Display for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "dossier {} (pid {}) since {}", self.command, self.pid, self.started)
+        write!(
+            f,
+            "dossier {} (pid {}) since {}",
+            self.command, self.pid, self.started
+        )
     }
 }
 
 /// The process holding the writer lock, if any. Asks the OS, so a lock
 /// left by a killed process never counts.
 pub fn lock_holder(location: &Location) -> Option<Holder> {
-    let file = File::options().read(true).write(true).open(location.lock_file()).ok()?;
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .open(location.lock_file())
+        .ok()?;
     match file.try_lock_shared() {
         Ok(()) => None,
         Err(_) => {
@@ -137,7 +147,8 @@ fn acquire_lock(location: &Location, command: &str) -> Result<File> {
         .open(&path)
         .map_err(|e| Error::io(&path, e))?;
     if file.try_lock().is_err() {
-        let holder = lock_holder(location).map_or_else(|| "unknown process".to_string(), |h| h.to_string());
+        let holder =
+            lock_holder(location).map_or_else(|| "unknown process".to_string(), |h| h.to_string());
         return Err(Error::Busy {
             path: location.kb.clone(),
             holder,
@@ -149,8 +160,12 @@ fn acquire_lock(location: &Location, command: &str) -> Result<File> {
         started: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
     file.set_len(0).map_err(|e| Error::io(&path, e))?;
-    file.write_all(serde_json::to_string(&holder).expect("holder serializes").as_bytes())
-        .map_err(|e| Error::io(&path, e))?;
+    file.write_all(
+        serde_json::to_string(&holder)
+            .expect("holder serializes")
+            .as_bytes(),
+    )
+    .map_err(|e| Error::io(&path, e))?;
     Ok(file)
 }
 
@@ -258,7 +273,8 @@ impl Writer {
     /// lock; with `Error::Io`/`Error::Index` when the index folder cannot be
     /// written.
     pub fn open(location: &Location, command: &str) -> Result<Writer> {
-        std::fs::create_dir_all(&location.state_dir).map_err(|e| Error::io(&location.state_dir, e))?;
+        std::fs::create_dir_all(&location.state_dir)
+            .map_err(|e| Error::io(&location.state_dir, e))?;
         let lock = acquire_lock(location, command)?;
         let (vocabulary, vocabulary_problems) = Vocabulary::for_knowledge_base(&location.kb)?;
         let version = current_version(location)?;
@@ -266,10 +282,19 @@ impl Writer {
         let (schema, fields) = schema::build();
         let existing = Index::open_in_dir(&index_dir).ok();
         let (index, rebuilt) = match existing {
-            Some(index) if read_version(&index).as_deref() == Some(version.as_str()) => (index, None),
-            Some(_) => (create_index(&index_dir, schema)?, Some("the schema, analyzer or vocabulary changed".to_string())),
+            Some(index) if read_version(&index).as_deref() == Some(version.as_str()) => {
+                (index, None)
+            }
+            Some(_) => (
+                create_index(&index_dir, schema)?,
+                Some("the schema, analyzer or vocabulary changed".to_string()),
+            ),
             None => {
-                let reason = if index_dir.exists() { "the index was unreadable" } else { "there was no index yet" };
+                let reason = if index_dir.exists() {
+                    "the index was unreadable"
+                } else {
+                    "there was no index yet"
+                };
                 (create_index(&index_dir, schema)?, Some(reason.to_string()))
             }
         };
@@ -294,7 +319,10 @@ impl Writer {
         };
         this.load_known()?;
         for problem in read_status(location).problems {
-            this.problems.entry(problem.path.clone()).or_default().push(problem);
+            this.problems
+                .entry(problem.path.clone())
+                .or_default()
+                .push(problem);
         }
         Ok(this)
     }
@@ -368,23 +396,32 @@ impl Writer {
         let (files, walk_errors) = walk::walk(&self.location.kb, &self.location.state_dir);
         for (path, error) in walk_errors {
             report.problems.push(Problem {
-                path: walk::relative(&self.location.kb, &path).unwrap_or_else(|| path.display().to_string()),
+                path: walk::relative(&self.location.kb, &path)
+                    .unwrap_or_else(|| path.display().to_string()),
                 line: 1,
                 column: 1,
                 message: format!("cannot read folder: {error} — check its permissions"),
             });
         }
         let present: HashSet<&str> = files.iter().map(|f| f.rel_path.as_str()).collect();
-        let gone: Vec<String> = self.known.keys().filter(|p| !present.contains(p.as_str())).cloned().collect();
+        let gone: Vec<String> = self
+            .known
+            .keys()
+            .filter(|p| !present.contains(p.as_str()))
+            .cloned()
+            .collect();
         for path in gone {
             self.remove_file(&path, &mut report);
         }
-        self.problems.retain(|path, _| present.contains(path.as_str()));
+        self.problems
+            .retain(|path, _| present.contains(path.as_str()));
         let to_read: Vec<FileEntry> = files
             .into_iter()
             .filter(|file| {
                 let unchanged = self.known.get(&file.rel_path).is_some_and(|state| {
-                    state.stamp.hash != 0 && state.stamp.size == file.size && state.stamp.mtime == file.mtime
+                    state.stamp.hash != 0
+                        && state.stamp.size == file.size
+                        && state.stamp.mtime == file.mtime
                 }) && !self.problems.contains_key(&file.rel_path);
                 if unchanged {
                     report.unchanged += 1;
@@ -407,17 +444,26 @@ impl Writer {
         let mut report = SyncReport::default();
         let mut upserts: Vec<String> = Vec::new();
         for path in changed {
-            let absolute = if path.is_absolute() { path.clone() } else { self.location.kb.join(path) };
+            let absolute = if path.is_absolute() {
+                path.clone()
+            } else {
+                self.location.kb.join(path)
+            };
             if absolute.starts_with(&self.location.state_dir) {
                 continue;
             }
-            let Some(rel) = walk::relative(&self.location.kb, &absolute) else { continue };
+            let Some(rel) = walk::relative(&self.location.kb, &absolute) else {
+                continue;
+            };
             if rel.split('/').any(|part| part.starts_with('.')) {
                 continue;
             }
             if absolute.is_dir() {
                 let (files, _) = walk::walk(&absolute, &self.location.state_dir);
-                let inside: HashSet<String> = files.iter().map(|f| format!("{rel}/{}", f.rel_path)).collect();
+                let inside: HashSet<String> = files
+                    .iter()
+                    .map(|f| format!("{rel}/{}", f.rel_path))
+                    .collect();
                 let prefix = format!("{rel}/");
                 let stale: Vec<String> = self
                     .known
@@ -445,7 +491,8 @@ impl Writer {
                 for known in stale {
                     self.remove_file(&known, &mut report);
                 }
-                self.problems.retain(|p, _| *p != rel && !p.starts_with(&prefix));
+                self.problems
+                    .retain(|p, _| *p != rel && !p.starts_with(&prefix));
             }
         }
         // Files held back by a duplicate id may be free now.
@@ -476,7 +523,8 @@ impl Writer {
                     self.ids.remove(&key);
                 }
             }
-            self.writer.delete_term(Term::from_field_text(self.fields.path, rel_path));
+            self.writer
+                .delete_term(Term::from_field_text(self.fields.path, rel_path));
             report.removed += 1;
         }
         self.problems.remove(rel_path);
@@ -519,7 +567,11 @@ impl Writer {
             .iter()
             .map(|record| document::build(&self.analyzer, &self.fields, record, stamp))
             .collect();
-        Loaded::Parsed { stamp, parsed, documents }
+        Loaded::Parsed {
+            stamp,
+            parsed,
+            documents,
+        }
     }
 
     fn upsert_paths(
@@ -528,7 +580,9 @@ impl Writer {
         report: &mut SyncReport,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<()> {
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8);
         let mut done = 0;
         for chunk in paths.chunks(CHUNK_FILES) {
             let per_worker = chunk.len().div_ceil(workers).max(1);
@@ -536,7 +590,9 @@ impl Writer {
             let loaded: Vec<Loaded> = std::thread::scope(|scope| {
                 let handles: Vec<_> = chunk
                     .chunks(per_worker)
-                    .map(|part| scope.spawn(move || part.iter().map(|p| this.load(p)).collect::<Vec<_>>()))
+                    .map(|part| {
+                        scope.spawn(move || part.iter().map(|p| this.load(p)).collect::<Vec<_>>())
+                    })
                     .collect();
                 handles
                     .into_iter()
@@ -555,7 +611,12 @@ impl Writer {
         Ok(())
     }
 
-    fn apply_loaded(&mut self, rel_path: &str, loaded: Loaded, report: &mut SyncReport) -> Result<()> {
+    fn apply_loaded(
+        &mut self,
+        rel_path: &str,
+        loaded: Loaded,
+        report: &mut SyncReport,
+    ) -> Result<()> {
         match loaded {
             Loaded::Gone => self.remove_file(rel_path, report),
             Loaded::Unchanged(stamp) => {
@@ -594,7 +655,9 @@ impl Writer {
                 for (i, record) in parsed.records.iter().enumerate() {
                     let key = (record.kind == Kind::Customer, record.id.clone());
                     let owner = self.ids.get(&key).cloned();
-                    if let Some(owner) = owner.filter(|owner| owner != rel_path || kept_ids.contains(&key)) {
+                    if let Some(owner) =
+                        owner.filter(|owner| owner != rel_path || kept_ids.contains(&key))
+                    {
                         problems.push(duplicate_problem(record, &owner));
                         keep[i] = false;
                     } else if kept_ids.contains(&key) {
@@ -615,7 +678,8 @@ impl Writer {
                         .map(|record| document::build(&self.analyzer, &self.fields, record, stamp))
                         .collect();
                 }
-                self.writer.delete_term(Term::from_field_text(self.fields.path, rel_path));
+                self.writer
+                    .delete_term(Term::from_field_text(self.fields.path, rel_path));
                 for (docs, keep) in documents.into_iter().zip(keep) {
                     if keep {
                         for doc in docs {
@@ -637,7 +701,13 @@ impl Writer {
                     report.problems.extend(problems.iter().cloned());
                     self.problems.insert(rel_path.to_string(), problems);
                 }
-                self.known.insert(rel_path.to_string(), FileState { stamp, ids: kept_ids });
+                self.known.insert(
+                    rel_path.to_string(),
+                    FileState {
+                        stamp,
+                        ids: kept_ids,
+                    },
+                );
             }
         }
         Ok(())
@@ -649,7 +719,10 @@ impl Writer {
             version: self.version.clone(),
         })
         .expect("payload serializes");
-        let mut prepared = self.writer.prepare_commit().map_err(|e| Error::index(&index_dir, e))?;
+        let mut prepared = self
+            .writer
+            .prepare_commit()
+            .map_err(|e| Error::index(&index_dir, e))?;
         prepared.set_payload(&payload);
         prepared.commit().map_err(|e| Error::index(&index_dir, e))?;
         self.pending = false;
@@ -658,13 +731,17 @@ impl Writer {
 
     fn write_status(&self) -> Result<()> {
         let status = StatusFile {
-            last_sync: Some(chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            last_sync: Some(
+                chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            ),
             files: self.known.len(),
             problems: self.problems.values().flatten().cloned().collect(),
         };
         write_atomically(
             &self.location.status_file(),
-            serde_json::to_string_pretty(&status).expect("status serializes").as_bytes(),
+            serde_json::to_string_pretty(&status)
+                .expect("status serializes")
+                .as_bytes(),
         )
     }
 
@@ -677,7 +754,9 @@ impl Writer {
     /// Waits for tantivy's background merges, then releases the lock.
     pub fn finish(self) -> Result<()> {
         let index_dir = self.location.index_dir();
-        self.writer.wait_merging_threads().map_err(|e| Error::index(&index_dir, e))
+        self.writer
+            .wait_merging_threads()
+            .map_err(|e| Error::index(&index_dir, e))
     }
 }
 
@@ -725,7 +804,9 @@ pub struct ReadIndex {
 pub fn open_for_search(location: &Location) -> Result<ReadIndex> {
     let index_dir = location.index_dir();
     if !index_dir.join("meta.json").exists() {
-        return Err(Error::NoIndex { path: location.kb.clone() });
+        return Err(Error::NoIndex {
+            path: location.kb.clone(),
+        });
     }
     // A writer may be deleting old segment files at this very moment;
     // opening again sees its new commit.
@@ -735,7 +816,9 @@ pub fn open_for_search(location: &Location) -> Result<ReadIndex> {
         match open_once(&index_dir) {
             Ok(index) => {
                 if read_version(&index.0).as_deref() != Some(current_version(location)?.as_str()) {
-                    return Err(Error::Stale { path: location.kb.clone() });
+                    return Err(Error::Stale {
+                        path: location.kb.clone(),
+                    });
                 }
                 let (_, fields) = schema::build();
                 return Ok(ReadIndex {
@@ -753,7 +836,10 @@ pub fn open_for_search(location: &Location) -> Result<ReadIndex> {
 fn open_once(index_dir: &Path) -> tantivy::Result<(Index, Searcher)> {
     let index = Index::open_in_dir(index_dir)?;
     schema::register_tokenizers(&index);
-    let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+    let reader: IndexReader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
     let searcher = reader.searcher();
     Ok((index, searcher))
 }

@@ -5,13 +5,19 @@
 //! `dossier` binary does that.
 
 pub mod analysis;
+pub mod ask;
 pub mod dates;
 pub mod document;
 pub mod error;
 pub mod fold;
 pub mod index;
+pub mod query;
 pub mod record;
 pub mod schema;
+pub mod search;
+pub mod show;
+pub mod snippet;
+pub mod status;
 pub mod vocab;
 pub mod walk;
 

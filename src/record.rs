@@ -36,8 +36,12 @@ impl Kind {
     /// common synonyms.
     pub fn parse(word: &str) -> Option<Kind> {
         match word.trim().to_lowercase().as_str() {
-            "customer" | "customers" | "client" | "clients" | "客户" | "客戶" => Some(Kind::Customer),
-            "meeting" | "meetings" | "note" | "notes" | "会谈纪要" | "會談紀要" | "纪要" => Some(Kind::Meeting),
+            "customer" | "customers" | "client" | "clients" | "客户" | "客戶" => {
+                Some(Kind::Customer)
+            }
+            "meeting" | "meetings" | "note" | "notes" | "会谈纪要" | "會談紀要" | "纪要" => {
+                Some(Kind::Meeting)
+            }
             "visit" | "visits" | "visit_report" | "走访" | "走訪" => Some(Kind::Visit),
             _ => None,
         }
@@ -70,7 +74,11 @@ pub struct Record {
 impl Record {
     /// A string field, if present and textual.
     pub fn text(&self, key: &str) -> Option<&str> {
-        self.fields.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+        self.fields
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     }
 }
 
@@ -89,7 +97,11 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.path, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.column, self.message
+        )
     }
 }
 
@@ -165,7 +177,12 @@ pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
-        return unreadable(problem_at(rel_path, text, 0, "empty file — write a JSON object or array, or delete the file"));
+        return unreadable(problem_at(
+            rel_path,
+            text,
+            0,
+            "empty file — write a JSON object or array, or delete the file",
+        ));
     }
     let top: &RawValue = match serde_json::from_str(text) {
         Ok(top) => top,
@@ -175,7 +192,10 @@ pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
                 line: error.line(),
                 column: error.column(),
                 message: format!("{error} — fix the JSON; the last good version stays indexed")
-                    .replace(&format!(" at line {} column {}", error.line(), error.column()), ""),
+                    .replace(
+                        &format!(" at line {} column {}", error.line(), error.column()),
+                        "",
+                    ),
             });
         }
     };
@@ -203,7 +223,9 @@ pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
             }
             Err(message_and_key) => {
                 let (message, key_offset) = message_and_key;
-                parsed.problems.push(problem_at(rel_path, text, start + key_offset, message));
+                parsed
+                    .problems
+                    .push(problem_at(rel_path, text, start + key_offset, message));
             }
         }
     }
@@ -228,8 +250,8 @@ fn type_name(value: &Value) -> &'static str {
 
 /// Fields whose value must be text (or a number, read as text).
 const TEXT_FIELDS: &[&str] = &[
-    "nickname", "title", "company", "industry", "owner", "region", "tier", "stage", "hometown", "city",
-    "birthday", "updated", "type", "date", "author", "text",
+    "nickname", "title", "company", "industry", "owner", "region", "tier", "stage", "hometown",
+    "city", "birthday", "updated", "type", "date", "author", "text",
 ];
 
 fn check_record(
@@ -241,13 +263,19 @@ fn check_record(
     let value: Value = serde_json::from_str(record_text).map_err(|e| (e.to_string(), 0))?;
     let Value::Object(fields) = value else {
         return Err((
-            format!("expected a record (a JSON object), found {} — wrap it in {{…}} or remove it", type_name(&value)),
+            format!(
+                "expected a record (a JSON object), found {} — wrap it in {{…}} or remove it",
+                type_name(&value)
+            ),
             0,
         ));
     };
     let wrong = |key: &str, expected: &str, found: &Value| {
         (
-            format!("\"{key}\" must be {expected}, found {} — fix the value", type_name(found)),
+            format!(
+                "\"{key}\" must be {expected}, found {} — fix the value",
+                type_name(found)
+            ),
             key_offset(record_text, key),
         )
     };
@@ -295,7 +323,11 @@ fn check_record(
         None | Some(Value::Null) => {}
         Some(Value::Array(trips)) => {
             if let Some(bad) = trips.iter().find(|trip| !trip.is_object()) {
-                return Err(wrong("itinerary", "a list of objects {\"city\", \"from\", \"to\"}", bad));
+                return Err(wrong(
+                    "itinerary",
+                    "a list of objects {\"city\", \"from\", \"to\"}",
+                    bad,
+                ));
             }
         }
         Some(other) => return Err(wrong("itinerary", "a list of trips", other)),
@@ -355,16 +387,37 @@ mod tests {
         let got: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
         assert_eq!(got.len(), problems.len(), "{path}: {got:?}");
         for (got, want) in got.iter().zip(problems) {
-            assert!(got.starts_with(want), "{path}: {got:?} should start with {want:?}");
+            assert!(
+                got.starts_with(want),
+                "{path}: {got:?} should start with {want:?}"
+            );
         }
         assert_eq!(parsed.unreadable, unreadable, "{path}: unreadable");
     }
 
     #[test]
     fn parses_and_reports() {
-        check("customers/a.json", r#"{"id":"c1","name":"王建国"}"#.as_bytes(), &["c1"], &[], false);
-        check("customers/a.json", r#"{"name":"王建国"}"#.as_bytes(), &["customers/a.json"], &[], false);
-        check("customers/a.json", br#"{"id": 7, "name":"x"}"#, &["7"], &[], false);
+        check(
+            "customers/a.json",
+            r#"{"id":"c1","name":"王建国"}"#.as_bytes(),
+            &["c1"],
+            &[],
+            false,
+        );
+        check(
+            "customers/a.json",
+            r#"{"name":"王建国"}"#.as_bytes(),
+            &["customers/a.json"],
+            &[],
+            false,
+        );
+        check(
+            "customers/a.json",
+            br#"{"id": 7, "name":"x"}"#,
+            &["7"],
+            &[],
+            false,
+        );
         check(
             "meetings/b.json",
             b"[{\"id\":\"m1\",\"customer\":\"c1\"},\n \"oops\",\n {\"id\":\"m3\",\"customers\":[\"c1\",\"c2\"]}]",
@@ -372,13 +425,55 @@ mod tests {
             &["meetings/b.json:2:2: expected a record"],
             false,
         );
-        check("customers/c.json", b"{\n  \"id\": \"c1\"\n  \"name\": \"x\"\n}", &[], &["customers/c.json:3:3:"], true);
-        check("customers/d.json", b"{\"name\": 42}", &[], &["customers/d.json:1:2: \"name\" must be text"], false);
-        check("customers/e.json", b"{\"id\":\"c9\",\n\"title\":\"x\"}", &[], &["customers/e.json:1:1: customer record has no \"name\""], false);
-        check("customers/f.json", b"{\"name\":\"\xff\"}", &[], &["customers/f.json:1:10: not valid UTF-8"], true);
-        check("customers/g.json", b"", &[], &["customers/g.json:1:1: empty file"], true);
-        check("customers/h.json", br#"{"name":"x","interests":{"a":1}}"#, &[], &["customers/h.json:1:13: \"interests\""], false);
-        check("customers/i.json", br#"{"name":"x","kind":"robot"}"#, &[], &["customers/i.json:1:13: unknown kind"], false);
+        check(
+            "customers/c.json",
+            b"{\n  \"id\": \"c1\"\n  \"name\": \"x\"\n}",
+            &[],
+            &["customers/c.json:3:3:"],
+            true,
+        );
+        check(
+            "customers/d.json",
+            b"{\"name\": 42}",
+            &[],
+            &["customers/d.json:1:2: \"name\" must be text"],
+            false,
+        );
+        check(
+            "customers/e.json",
+            b"{\"id\":\"c9\",\n\"title\":\"x\"}",
+            &[],
+            &["customers/e.json:1:1: customer record has no \"name\""],
+            false,
+        );
+        check(
+            "customers/f.json",
+            b"{\"name\":\"\xff\"}",
+            &[],
+            &["customers/f.json:1:10: not valid UTF-8"],
+            true,
+        );
+        check(
+            "customers/g.json",
+            b"",
+            &[],
+            &["customers/g.json:1:1: empty file"],
+            true,
+        );
+        check(
+            "customers/h.json",
+            br#"{"name":"x","interests":{"a":1}}"#,
+            &[],
+            &["customers/h.json:1:13: \"interests\""],
+            false,
+        );
+        check(
+            "customers/i.json",
+            br#"{"name":"x","kind":"robot"}"#,
+            &[],
+            &["customers/i.json:1:13: unknown kind"],
+            false,
+        );
     }
 
     #[test]
@@ -389,9 +484,17 @@ mod tests {
             ("visits/2026/a.json", r#"{"customer":"c1"}"#, Kind::Visit),
             ("a.json", r#"{"customer":"c1","text":"t"}"#, Kind::Meeting),
             ("a.json", r#"{"name":"x"}"#, Kind::Customer),
-            ("customers/a.json", r#"{"kind":"visit","customer":"c1"}"#, Kind::Visit),
+            (
+                "customers/a.json",
+                r#"{"kind":"visit","customer":"c1"}"#,
+                Kind::Visit,
+            ),
         ] {
-            assert_eq!(parse_file(path, text.as_bytes()).records[0].kind, kind, "{path} {text}");
+            assert_eq!(
+                parse_file(path, text.as_bytes()).records[0].kind,
+                kind,
+                "{path} {text}"
+            );
         }
     }
 }

@@ -3,7 +3,8 @@
 //! declared copy reviewers read; a test fails when the two disagree.
 
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{RawTokenizer, TextAnalyzer};
 
@@ -109,8 +110,14 @@ pub fn build() -> (Schema, Fields) {
         interest_grams: builder.add_text_field("interest_grams", text(GRAMS, positions)),
         competitor: builder.add_text_field("competitor", keyword.clone()),
         trip_place: builder.add_text_field("trip_place", keyword),
-        trip_from: builder.add_i64_field("trip_from", NumericOptions::default().set_indexed().set_fast()),
-        trip_to: builder.add_i64_field("trip_to", NumericOptions::default().set_indexed().set_fast()),
+        trip_from: builder.add_i64_field(
+            "trip_from",
+            NumericOptions::default().set_indexed().set_fast(),
+        ),
+        trip_to: builder.add_i64_field(
+            "trip_to",
+            NumericOptions::default().set_indexed().set_fast(),
+        ),
     };
     (builder.build(), fields)
 }
@@ -119,7 +126,9 @@ pub fn build() -> (Schema, Fields) {
 /// always pre-tokenized; the raw tokenizer only satisfies tantivy's lookup.
 pub fn register_tokenizers(index: &tantivy::Index) {
     for name in [GRAMS, WORDS, PINYIN] {
-        index.tokenizers().register(name, TextAnalyzer::from(RawTokenizer::default()));
+        index
+            .tokenizers()
+            .register(name, TextAnalyzer::from(RawTokenizer::default()));
     }
 }
 
@@ -174,8 +183,15 @@ mod tests {
             built, declared,
             "index_schema/fields.tsv and schema::build() disagree; update both (and bump ANALYZER_VERSION if the meaning changed)"
         );
-        for line in FIELDS_TSV.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
-            assert_eq!(line.split('\t').count(), 8, "fields.tsv: every row names the query term that uses it: {line}");
+        for line in FIELDS_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            assert_eq!(
+                line.split('\t').count(),
+                8,
+                "fields.tsv: every row names the query term that uses it: {line}"
+            );
         }
     }
 }

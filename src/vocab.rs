@@ -96,7 +96,10 @@ impl AliasTable {
             }
             None => {
                 self.groups.push(group);
-                self.by_id.insert(self.groups[self.groups.len() - 1].id.clone(), self.groups.len() - 1);
+                self.by_id.insert(
+                    self.groups[self.groups.len() - 1].id.clone(),
+                    self.groups.len() - 1,
+                );
                 self.groups.len() - 1
             }
         };
@@ -184,7 +187,11 @@ pub struct Vocabulary {
 }
 
 fn builtin_fingerprint() -> u64 {
-    stable_hash([INTERESTS_TSV, PLACES_TSV, COMPETITORS_TSV, SPELLING_TSV].concat().as_bytes())
+    stable_hash(
+        [INTERESTS_TSV, PLACES_TSV, COMPETITORS_TSV, SPELLING_TSV]
+            .concat()
+            .as_bytes(),
+    )
 }
 
 fn combine(builtin: u64, kb_file: &[u8]) -> u64 {
@@ -252,7 +259,11 @@ impl Vocabulary {
         let mut vocabulary = Vocabulary::default();
         load_builtin(Section::Interest, INTERESTS_TSV, &mut vocabulary.interests);
         load_builtin(Section::Place, PLACES_TSV, &mut vocabulary.places);
-        load_builtin(Section::Competitor, COMPETITORS_TSV, &mut vocabulary.competitors);
+        load_builtin(
+            Section::Competitor,
+            COMPETITORS_TSV,
+            &mut vocabulary.competitors,
+        );
         vocabulary.fingerprint = builtin_fingerprint();
         vocabulary
     }
@@ -277,7 +288,9 @@ impl Vocabulary {
         let path = dir.join(KB_VOCAB_FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok((vocabulary, Vec::new())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((vocabulary, Vec::new()));
+            }
             Err(error) => return Err(Error::io(&path, error)),
         };
         let mut problems = Vec::new();
@@ -290,7 +303,9 @@ impl Vocabulary {
                     problems.push(Error::Vocabulary {
                         path: path.clone(),
                         line,
-                        problem: format!("unknown section {other:?}, expected interest, place or competitor"),
+                        problem: format!(
+                            "unknown section {other:?}, expected interest, place or competitor"
+                        ),
                     });
                     continue;
                 }
@@ -346,9 +361,18 @@ mod tests {
         let mut ids = BTreeMap::new();
         let mut names: BTreeMap<&str, usize> = BTreeMap::new();
         for (line, cols) in builtin_lines(text) {
-            assert_eq!(cols.len(), columns, "{name}:{line}: expected {columns} columns");
-            let group = parse_group(section, &cols).unwrap_or_else(|e| panic!("{name}:{line}: {e}"));
-            assert!(ids.insert(group.id.clone(), line).is_none(), "{name}:{line}: duplicate id {}", group.id);
+            assert_eq!(
+                cols.len(),
+                columns,
+                "{name}:{line}: expected {columns} columns"
+            );
+            let group =
+                parse_group(section, &cols).unwrap_or_else(|e| panic!("{name}:{line}: {e}"));
+            assert!(
+                ids.insert(group.id.clone(), line).is_none(),
+                "{name}:{line}: duplicate id {}",
+                group.id
+            );
             for raw in cols[if section == Section::Place { 3 } else { 1 }].split('|') {
                 if let Some(first) = names.insert(raw, line) {
                     if section != Section::Place {
@@ -371,9 +395,20 @@ mod tests {
     #[test]
     fn no_name_means_two_things() {
         let vocabulary = Vocabulary::builtin();
-        for (label, table) in [("interests", &vocabulary.interests), ("competitors", &vocabulary.competitors)] {
+        for (label, table) in [
+            ("interests", &vocabulary.interests),
+            ("competitors", &vocabulary.competitors),
+        ] {
             for (key, groups) in &table.by_key {
-                assert_eq!(groups.len(), 1, "{label}: {key:?} names {:?}", groups.iter().map(|&g| &table.groups[g].id).collect::<Vec<_>>());
+                assert_eq!(
+                    groups.len(),
+                    1,
+                    "{label}: {key:?} names {:?}",
+                    groups
+                        .iter()
+                        .map(|&g| &table.groups[g].id)
+                        .collect::<Vec<_>>()
+                );
             }
         }
         let places = &vocabulary.places;
@@ -382,16 +417,31 @@ mod tests {
                 let related = groups.iter().all(|&a| {
                     groups.iter().all(|&b| {
                         a == b
-                            || places.with_ancestors(&places.groups[a]).contains(&places.groups[b].id)
-                            || places.with_ancestors(&places.groups[b]).contains(&places.groups[a].id)
+                            || places
+                                .with_ancestors(&places.groups[a])
+                                .contains(&places.groups[b].id)
+                            || places
+                                .with_ancestors(&places.groups[b])
+                                .contains(&places.groups[a].id)
                     })
                 });
-                assert!(related, "places: {key:?} names unrelated places {:?}", groups.iter().map(|&g| &places.groups[g].id).collect::<Vec<_>>());
+                assert!(
+                    related,
+                    "places: {key:?} names unrelated places {:?}",
+                    groups
+                        .iter()
+                        .map(|&g| &places.groups[g].id)
+                        .collect::<Vec<_>>()
+                );
             }
         }
         for group in &places.groups {
             if let Some(parent) = &group.parent {
-                assert!(places.get(parent).is_some(), "places: {} has unknown parent {parent}", group.id);
+                assert!(
+                    places.get(parent).is_some(),
+                    "places: {} has unknown parent {parent}",
+                    group.id
+                );
             }
         }
     }
@@ -436,6 +486,9 @@ mod tests {
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[0].contains(":5:"), "{lines:?}");
         assert_ne!(vocabulary.fingerprint, Vocabulary::builtin().fingerprint);
-        assert_eq!(vocabulary.fingerprint, Vocabulary::fingerprint_for(dir.path()).expect("fingerprint"));
+        assert_eq!(
+            vocabulary.fingerprint,
+            Vocabulary::fingerprint_for(dir.path()).expect("fingerprint")
+        );
     }
 }

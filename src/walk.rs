@@ -83,7 +83,9 @@ pub fn walk(root: &Path, skip: &Path) -> (Vec<FileEntry>, Vec<(PathBuf, std::io:
                 continue;
             }
             let path = entry.path();
-            let Ok(file_type) = entry.file_type() else { continue };
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
             if file_type.is_dir() {
                 if path != skip {
                     stack.push(path);
@@ -92,7 +94,11 @@ pub fn walk(root: &Path, skip: &Path) -> (Vec<FileEntry>, Vec<(PathBuf, std::io:
                 && let Some((size, mtime)) = stat(&path)
                 && let Some(rel_path) = relative(root, &path)
             {
-                files.push(FileEntry { rel_path, size, mtime });
+                files.push(FileEntry {
+                    rel_path,
+                    size,
+                    mtime,
+                });
             }
         }
     }
@@ -127,7 +133,13 @@ mod tests {
     fn walks_only_records() {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
-        for path in ["customers/a.json", "customers/.b.json", ".dossier/x.json", "notes/sub/c.json", "notes/d.json~"] {
+        for path in [
+            "customers/a.json",
+            "customers/.b.json",
+            ".dossier/x.json",
+            "notes/sub/c.json",
+            "notes/d.json~",
+        ] {
             let full = root.join(path);
             std::fs::create_dir_all(full.parent().expect("has parent")).expect("mkdir");
             std::fs::write(full, "{}").expect("write");

@@ -1,0 +1,420 @@
+//! Plain-language questions → typed queries. Maps the questions reps ask,
+//! in English and Chinese (simplified or traditional), onto the query
+//! language, so `ask` gives exactly the hits of the equivalent `search` and
+//! can print the query it understood. Questions it cannot map fall back to
+//! free text, and say so.
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+
+use crate::dates::parse_range;
+use crate::error::{Error, Result};
+use crate::fold::fold;
+use crate::query::{Clause, ProfileField, Query};
+
+/// What `ask` understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Understood {
+    /// The query to run.
+    pub query: Query,
+    /// True when no pattern matched and the question is searched as text.
+    pub fallback: bool,
+}
+
+/// Time words of questions, in the order they are tried (longest first),
+/// and the `when:` range each means.
+const WHEN_WORDS: &[(&str, &str)] = &[
+    ("next weekend", "next-weekend"),
+    ("this weekend", "this-weekend"),
+    ("over the weekend", "this-weekend"),
+    ("the week after next", "week-after-next"),
+    ("next week", "next-week"),
+    ("this week", "this-week"),
+    ("next month", "next-month"),
+    ("this month", "this-month"),
+    ("tomorrow", "tomorrow"),
+    ("today", "today"),
+    ("下下周", "下下周"),
+    ("下下个星期", "下下周"),
+    ("下周末", "下周末"),
+    ("这周末", "周末"),
+    ("本周末", "周末"),
+    ("周末", "周末"),
+    ("下个星期", "下周"),
+    ("下星期", "下周"),
+    ("下礼拜", "下周"),
+    ("下周", "下周"),
+    ("这个星期", "本周"),
+    ("这星期", "本周"),
+    ("这周", "本周"),
+    ("本周", "本周"),
+    ("下个月", "下个月"),
+    ("下月", "下个月"),
+    ("这个月", "本月"),
+    ("本月", "本月"),
+    ("明天", "明天"),
+    ("后天", "后天"),
+    ("今天", "今天"),
+];
+
+static WHEN_ALTERNATION: LazyLock<String> = LazyLock::new(|| {
+    let words: Vec<String> = WHEN_WORDS.iter().map(|(w, _)| regex::escape(w)).collect();
+    format!(
+        r"(?:{}|in the next \d+ days|未来\d+天|(?:on |between )?\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:(?:\.\.| and | to |到|至)\d{{4}}-\d{{1,2}}-\d{{1,2}})?)",
+        words.join("|")
+    )
+});
+
+fn regex(pattern: &str) -> Regex {
+    let pattern = pattern.replace("WHEN", &WHEN_ALTERNATION);
+    Regex::new(&pattern).expect("ask patterns are valid regular expressions")
+}
+
+/// Who-words that open a question.
+const WHO_ZH: &str = "(?:请问)?(?:有谁|谁|哪些客户|哪个客户|哪位客户|哪些人|哪位|什么人|哪些)";
+const WHO_EN: &str = r"(?:who|whom|which (?:customers?|clients?|people|contacts?)|what (?:customers?|clients?)|any(?:one|body)|(?:list |show |find )?(?:all )?(?:the )?(?:customers?|clients?|people|contacts?)(?: who| that)?)";
+
+static OWNER_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        regex(
+            r"^(?P<owner>[^\s的]{1,12}?)(?:负责|名下|跟进)?的(?:客户|客人|顾客)(?:里面|里|中|当中|之中)?[,，]?\s*(?P<rest>.+)$",
+        ),
+        regex(
+            r"^(?:(?:which|who) (?:of|among) )(?P<owner>.+?)'s (?:customers|clients) (?P<rest>.+)$",
+        ),
+        regex(r"^(?P<owner>.+?)'s (?:customers|clients) (?:who|that) (?P<rest>.+)$"),
+        regex(r"^(?P<rest>.+?) (?:among|of|in|for) (?P<owner>.+?)'s (?:customers|clients)$"),
+        regex(r"^(?P<rest>.+?) owned by (?P<owner>.+)$"),
+    ]
+});
+
+enum Intent {
+    Likes,
+    Travel,
+    Mentions,
+}
+
+static INTENT_PATTERNS: LazyLock<Vec<(Intent, Regex)>> = LazyLock::new(|| {
+    let likes_zh =
+        "(?:最)?(?:比较)?(?:喜欢|爱好|喜爱|热爱|热衷于?|偏爱|爱)(?:玩|打|看|听|喝|吃|去)?";
+    let go_zh = "(?:要|会|将|打算|准备|计划)?(?:出差)?(?:去|到|飞|飞往|前往|在|回)";
+    let mention_zh = "(?:提到过|提到了|提到|提过|提及|说到|说起|谈到|谈起|聊到|在用|正在用|用过|用了|用的是|使用|采用|用)";
+    let likes_en = r"(?:likes?|loves?|enjoys?|(?:is|are) (?:into|fond of|keen on|interested in)|plays?|(?:is|are) a fan of)";
+    let go_en = r"(?:(?:is |are |will be )?(?:travel(?:l)?(?:s|ing)?|go(?:es|ing)?|fl(?:y|ies|ying)|head(?:s|ing)?|be|visit(?:s|ing)?)(?: to| in)?|(?:is|are|will be) in)";
+    let mention_en = r"(?:(?:has |have )?mention(?:s|ed)?|talked about|talks about|(?:is |are )?(?:us(?:es|e|ed|ing))|runs?|(?:is |are )?running|buys? from|bought from|works? with|(?:is |are )?on)";
+    let tail_zh = "(?:的客户|的人|的有谁|的是谁|的有哪些)?(?:吗|呢)?";
+    vec![
+        (
+            Intent::Likes,
+            regex(&format!("^{WHO_ZH}{likes_zh}(?P<x>.+?){tail_zh}$")),
+        ),
+        (
+            Intent::Likes,
+            regex(&format!(
+                "^{likes_zh}(?P<x>.+?)的(?:客户|人|有谁|是谁|有哪些)$"
+            )),
+        ),
+        (
+            Intent::Likes,
+            regex(&format!("^{WHO_EN} {likes_en} (?P<x>.+)$")),
+        ),
+        (
+            Intent::Mentions,
+            regex(&format!(
+                "^{WHO_ZH}{mention_zh}(?P<x>.+?)(?:的产品|的系统|的设备|的服务器|的方案)?{tail_zh}$"
+            )),
+        ),
+        (
+            Intent::Mentions,
+            regex(&format!(
+                "^{mention_zh}(?P<x>.+?)(?:的产品|的系统|的设备)?的(?:客户|人|有谁|是谁|有哪些)$"
+            )),
+        ),
+        (
+            Intent::Mentions,
+            regex(&format!("^{WHO_EN} {mention_en} (?P<x>.+)$")),
+        ),
+        (
+            Intent::Travel,
+            regex(&format!(
+                "^{WHO_ZH}(?P<when>WHEN)?{go_zh}(?P<city>.+?)(?P<when2>WHEN)?(?:出差|开会|办事|玩|旅游|旅行)?{tail_zh}$"
+            )),
+        ),
+        (
+            Intent::Travel,
+            regex(&format!(
+                "^(?P<when>WHEN)?{WHO_ZH}{go_zh}(?P<city>.+?)(?:出差|开会|办事|玩|旅游|旅行)?{tail_zh}$"
+            )),
+        ),
+        (
+            Intent::Travel,
+            regex(&format!(
+                "^(?P<when>WHEN)?{go_zh}(?P<city>.+?)(?:出差|开会|办事|玩|旅游|旅行)?的(?:客户|人|有谁|是谁|有哪些)$"
+            )),
+        ),
+        (
+            Intent::Travel,
+            regex(&format!(
+                "^{WHO_EN} {go_en} (?P<city>.+?)(?: (?P<when>WHEN))?$"
+            )),
+        ),
+        (
+            Intent::Travel,
+            regex(&format!("^(?P<when>WHEN),? {WHO_EN} {go_en} (?P<city>.+)$")),
+        ),
+    ]
+});
+
+/// Words that carry no meaning for a text search.
+const STOP_WORDS: &[&str] = &[
+    "who",
+    "which",
+    "what",
+    "the",
+    "a",
+    "an",
+    "is",
+    "are",
+    "of",
+    "customers",
+    "customer",
+    "clients",
+    "client",
+    "any",
+    "anyone",
+    "about",
+    "with",
+    "in",
+    "for",
+    "to",
+    "does",
+    "do",
+    "did",
+    "has",
+    "have",
+    "谁",
+    "哪些",
+    "客户",
+    "的",
+    "有",
+    "吗",
+    "呢",
+    "了",
+    "是",
+];
+
+/// Maps the char range of a match in folded text back to the original.
+fn original(question: &str, folded: &str, range: std::ops::Range<usize>) -> String {
+    let start = folded[..range.start].chars().count();
+    let length = folded[range].chars().count();
+    question
+        .chars()
+        .skip(start)
+        .take(length)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+fn clean_value(value: &str) -> String {
+    let trimmed = value
+        .trim()
+        .trim_matches(|c: char| "?？!！。.,，\"'“”「」".contains(c))
+        .trim();
+    let trimmed = trimmed.strip_prefix("the ").unwrap_or(trimmed);
+    trimmed.to_string()
+}
+
+fn when_word(written: &str) -> String {
+    let folded = fold(written.trim());
+    let folded = folded
+        .trim_start_matches("on ")
+        .trim_start_matches("between ");
+    for (word, range) in WHEN_WORDS {
+        if folded == *word {
+            return (*range).to_string();
+        }
+    }
+    if let Some(days) = folded
+        .strip_prefix("in the next ")
+        .and_then(|r| r.strip_suffix(" days"))
+    {
+        return format!("next-{days}-days");
+    }
+    folded
+        .replace(" and ", "..")
+        .replace(" to ", "..")
+        .replace(['到', '至'], "..")
+}
+
+/// Understands a question. `today` resolves its time words.
+///
+/// Fails only when the question is empty or names a date range that does
+/// not exist.
+pub fn understand(question: &str, today: NaiveDate) -> Result<Understood> {
+    let question = question
+        .trim()
+        .trim_end_matches(|c: char| "?？!！。.".contains(c))
+        .trim();
+    if question.is_empty() {
+        return Err(Error::query(
+            question,
+            "empty question — ask e.g. \"who likes theatre?\" or 谁下周去北京",
+        ));
+    }
+    let mut clauses = Vec::new();
+    let mut rest = question.to_string();
+    for pattern in OWNER_PATTERNS.iter() {
+        let folded = fold(&rest);
+        if let Some(captures) = pattern.captures(&folded)
+            && let (Some(owner), Some(remainder)) = (captures.name("owner"), captures.name("rest"))
+        {
+            let owner_text = clean_value(&original(&rest, &folded, owner.range()));
+            let remainder_text = original(&rest, &folded, remainder.range());
+            clauses.push(Clause::Field(ProfileField::Owner, owner_text));
+            // "likes theatre" after the owner reads as "who likes theatre".
+            rest = if remainder_text.is_ascii() && !remainder_text.to_lowercase().starts_with("who")
+            {
+                format!("who {remainder_text}")
+            } else {
+                remainder_text
+            };
+            break;
+        }
+    }
+    let folded = fold(&rest);
+    for (intent, pattern) in INTENT_PATTERNS.iter() {
+        let Some(captures) = pattern.captures(&folded) else {
+            continue;
+        };
+        let value = |name: &str| {
+            captures
+                .name(name)
+                .map(|m| clean_value(&original(&rest, &folded, m.range())))
+        };
+        match intent {
+            Intent::Likes => clauses.push(Clause::Likes(value("x").unwrap_or_default())),
+            Intent::Mentions => clauses.push(Clause::Mentions(value("x").unwrap_or_default())),
+            Intent::Travel => {
+                let city = value("city").unwrap_or_default();
+                clauses.push(Clause::Travel(city));
+                if let Some(when) = value("when")
+                    .or_else(|| value("when2"))
+                    .filter(|w| !w.is_empty())
+                {
+                    let word = when_word(&when);
+                    let range = parse_range(&word, today)
+                        .map_err(|problem| Error::query(when.clone(), problem))?;
+                    clauses.push(Clause::When(word, range));
+                }
+            }
+        }
+        if clauses.iter().all(|c| match c {
+            Clause::Likes(v) | Clause::Mentions(v) | Clause::Travel(v) | Clause::Field(_, v) => {
+                !v.is_empty()
+            }
+            _ => true,
+        }) {
+            return Ok(Understood {
+                query: Query { clauses },
+                fallback: false,
+            });
+        }
+        clauses.retain(|c| matches!(c, Clause::Field(..)));
+    }
+    // Nothing matched: search the meaningful words as free text.
+    let mut words: Vec<Clause> = question
+        .split(|c: char| c.is_whitespace() || "?？!！。.,，、".contains(c))
+        .map(str::trim)
+        .filter(|w| !w.is_empty() && !STOP_WORDS.contains(&fold(w).as_str()))
+        .map(|w| Clause::Word(w.to_string()))
+        .collect();
+    if words.is_empty() {
+        words.push(Clause::Word(question.to_string()));
+    }
+    Ok(Understood {
+        query: Query { clauses: words },
+        fallback: true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(question: &str, expected: &str) {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid date");
+        let understood = understand(question, today).unwrap_or_else(|e| panic!("{question}: {e}"));
+        assert_eq!(understood.query.to_string(), expected, "{question}");
+        assert!(!understood.fallback, "{question} fell back to text");
+    }
+
+    #[test]
+    fn questions() {
+        for (question, expected) in [
+            ("who likes theatre?", "likes:theatre"),
+            ("Who likes golf", "likes:golf"),
+            ("which customers like fishing?", "likes:fishing"),
+            ("customers who enjoy red wine", "likes:\"red wine\""),
+            ("who is into tea", "likes:tea"),
+            ("谁喜欢话剧", "likes:话剧"),
+            ("誰喜歡話劇？", "likes:話劇"),
+            ("喜欢高尔夫的客户", "likes:高尔夫"),
+            ("哪些客户喜欢钓鱼", "likes:钓鱼"),
+            (
+                "who travels to Beijing next week?",
+                "travel:Beijing when:next-week",
+            ),
+            (
+                "who is going to Shanghai this week",
+                "travel:Shanghai when:this-week",
+            ),
+            ("who flies to Tokyo tomorrow", "travel:Tokyo when:tomorrow"),
+            (
+                "who will be in Shenzhen next month",
+                "travel:Shenzhen when:next-month",
+            ),
+            ("who goes to Beijing", "travel:Beijing"),
+            ("谁下周去北京", "travel:北京 when:下周"),
+            ("誰下週去北京？", "travel:北京 when:下周"),
+            ("下周去北京的客户", "travel:北京 when:下周"),
+            ("谁本周在上海", "travel:上海 when:本周"),
+            ("下周谁去北京", "travel:北京 when:下周"),
+            ("谁下个月去深圳出差", "travel:深圳 when:下个月"),
+            ("who mentioned Lenovo?", "mentions:Lenovo"),
+            ("which customers use IBM", "mentions:IBM"),
+            ("who is using Oracle", "mentions:Oracle"),
+            ("谁提到联想", "mentions:联想"),
+            ("谁提到過聯想", "mentions:聯想"),
+            ("谁在用IBM", "mentions:IBM"),
+            ("哪些客户在用惠普的服务器", "mentions:惠普"),
+            ("刘芳的客户里谁喜欢话剧", "owner:刘芳 likes:话剧"),
+            ("劉芳的客戶裡誰喜歡話劇", "owner:劉芳 likes:話劇"),
+            (
+                "陈明的客户中谁下周去北京",
+                "owner:陈明 travel:北京 when:下周",
+            ),
+            (
+                "which of Emily Zhou's customers like golf",
+                "owner:\"Emily Zhou\" likes:golf",
+            ),
+            (
+                "who travels to Beijing between 2026-12-01 and 2026-12-03",
+                "travel:Beijing when:2026-12-01..2026-12-03",
+            ),
+        ] {
+            check(question, expected);
+        }
+    }
+
+    #[test]
+    fn falls_back_to_text() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid date");
+        let understood = understand("计费系统 售后服务 complaints", today).expect("understand");
+        assert!(understood.fallback);
+        assert_eq!(understood.query.to_string(), "计费系统 售后服务 complaints");
+        assert!(understand("  ？ ", today).is_err());
+    }
+}

@@ -1,0 +1,219 @@
+//! The `--json` wire types: the shape scripts rely on (see the contract).
+//! Only the binary knows them; the library returns plain values.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use dossier::search::{Hit, Match, SearchResult, Trip};
+use dossier::show::{Dossier, StoredRecord};
+use dossier::status::{IndexState, Status};
+
+/// `search` and `ask` output.
+#[derive(Serialize)]
+pub struct SearchOutput<'a> {
+    pub query: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub understood: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fallback: bool,
+    pub total: usize,
+    pub hits: Vec<WireHit<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub notices: &'a [String],
+}
+
+#[derive(Serialize)]
+pub struct WireHit<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub score: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<&'a str>,
+    pub path: &'a str,
+    pub matches: Vec<WireMatch<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trips: Vec<WireTrip<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct WireMatch<'a> {
+    pub path: &'a str,
+    pub kind: &'a str,
+    pub field: &'a str,
+    pub snippet: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<[usize; 2]>,
+    pub term: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct WireTrip<'a> {
+    pub city: &'a str,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub purpose: Option<&'a str>,
+}
+
+fn text<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    map.get(key).and_then(Value::as_str)
+}
+
+fn wire_match(m: &Match) -> WireMatch<'_> {
+    WireMatch {
+        path: &m.path,
+        kind: &m.kind,
+        field: &m.field,
+        snippet: &m.snippet,
+        highlight: m.highlight.map(|(s, e)| [s, e]),
+        term: &m.term,
+    }
+}
+
+fn wire_trip(t: &Trip) -> WireTrip<'_> {
+    WireTrip {
+        city: &t.city,
+        from: t.from.as_deref(),
+        to: t.to.as_deref(),
+        purpose: t.purpose.as_deref(),
+    }
+}
+
+fn wire_hit(hit: &Hit) -> WireHit<'_> {
+    WireHit {
+        id: &hit.id,
+        name: &hit.name,
+        score: (hit.score * 1000.0).round() / 1000.0,
+        company: text(&hit.profile, "company"),
+        owner: text(&hit.profile, "owner"),
+        path: &hit.path,
+        matches: hit.matches.iter().map(wire_match).collect(),
+        trips: hit.trips.iter().map(wire_trip).collect(),
+    }
+}
+
+/// The JSON of a search result; `understood` is set for `ask`.
+pub fn search_output<'a>(
+    result: &'a SearchResult,
+    understood: Option<&'a str>,
+    fallback: bool,
+) -> SearchOutput<'a> {
+    SearchOutput {
+        query: &result.query,
+        understood,
+        fallback,
+        total: result.total,
+        hits: result.hits.iter().map(wire_hit).collect(),
+        notices: &result.notices,
+    }
+}
+
+#[derive(Serialize)]
+pub struct WireRecord<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub path: &'a str,
+    #[serde(flatten)]
+    pub fields: &'a Map<String, Value>,
+}
+
+fn wire_record(record: &StoredRecord) -> WireRecord<'_> {
+    WireRecord {
+        id: &record.id,
+        kind: &record.kind,
+        path: &record.path,
+        fields: &record.fields,
+    }
+}
+
+/// `show --json`: the profile's fields, then the linked notes.
+#[derive(Serialize)]
+pub struct ShowOutput<'a> {
+    #[serde(flatten)]
+    pub customer: WireRecord<'a>,
+    pub notes: Vec<WireRecord<'a>>,
+}
+
+pub fn show_output(dossier: &Dossier) -> ShowOutput<'_> {
+    ShowOutput {
+        customer: wire_record(&dossier.customer),
+        notes: dossier.notes.iter().map(wire_record).collect(),
+    }
+}
+
+/// `status --json`.
+#[derive(Serialize)]
+pub struct StatusOutput<'a> {
+    pub kb: &'a str,
+    pub index: &'a str,
+    pub state: &'static str,
+    pub customers: u64,
+    pub meetings: u64,
+    pub visits: u64,
+    pub files: usize,
+    pub last_sync: Option<&'a str>,
+    pub files_in_error: Vec<WireProblem<'a>>,
+    pub index_bytes: u64,
+    pub watcher: Option<WireWriter<'a>>,
+    pub writer: Option<WireWriter<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct WireProblem<'a> {
+    pub path: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub message: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct WireWriter<'a> {
+    pub pid: u32,
+    pub command: &'a str,
+    pub started: &'a str,
+}
+
+pub fn status_output(status: &Status) -> StatusOutput<'_> {
+    let writer = status.writer.as_ref().map(|h| WireWriter {
+        pid: h.pid,
+        command: &h.command,
+        started: &h.started,
+    });
+    let watcher = status
+        .writer
+        .as_ref()
+        .filter(|h| h.command == "watch")
+        .map(|h| WireWriter {
+            pid: h.pid,
+            command: &h.command,
+            started: &h.started,
+        });
+    StatusOutput {
+        kb: &status.kb,
+        index: &status.index_dir,
+        state: match status.index_state {
+            IndexState::Ready => "ready",
+            IndexState::Stale => "stale",
+            IndexState::Missing => "missing",
+        },
+        customers: status.customers,
+        meetings: status.meetings,
+        visits: status.visits,
+        files: status.files,
+        last_sync: status.last_sync.as_deref(),
+        files_in_error: status
+            .problems
+            .iter()
+            .map(|p| WireProblem {
+                path: &p.path,
+                line: p.line,
+                column: p.column,
+                message: &p.message,
+            })
+            .collect(),
+        index_bytes: status.index_bytes,
+        watcher,
+        writer,
+    }
+}

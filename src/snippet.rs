@@ -1,0 +1,183 @@
+//! Finding what matched inside a record's original text and cutting a
+//! snippet around it. Works on folded text (so 計費 finds 计费) and shows
+//! the original, in its own script, with the char range of the match.
+
+use crate::analysis::{normalize_word, runs};
+use crate::fold::{fold, is_word_char};
+
+/// Something to look for in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Needle {
+    /// A folded substring (Han text, phrases).
+    Substring(String),
+    /// A Latin word, compared after normalising and stemming.
+    Word(String),
+    /// A vocabulary name: Latin names only as whole words, Han names not
+    /// inside any of the longer words that do not mean them.
+    Alias {
+        /// The folded name.
+        name: String,
+        /// Folded longer words that contain the name but do not mean it.
+        not_words: Vec<String>,
+    },
+}
+
+/// A cut of the original text around a match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    /// The text shown, with `…` where it was cut.
+    pub text: String,
+    /// Char range of the match inside `text`.
+    pub highlight: Option<(usize, usize)>,
+}
+
+fn char_index(text: &str, byte: usize) -> usize {
+    text[..byte].chars().count()
+}
+
+fn find_substring(
+    folded: &str,
+    needle: &str,
+    accept: impl Fn(usize, usize) -> bool,
+) -> Option<(usize, usize)> {
+    if needle.is_empty() {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(found) = folded[from..].find(needle) {
+        let byte = from + found;
+        let start = char_index(folded, byte);
+        let end = start + needle.chars().count();
+        if accept(start, end) {
+            return Some((start, end));
+        }
+        from = byte + needle.len();
+    }
+    None
+}
+
+/// The char range of the first match of any needle in `text`.
+pub fn find(text: &str, needles: &[Needle]) -> Option<(usize, usize)> {
+    let folded = fold(text);
+    let chars: Vec<char> = folded.chars().collect();
+    let is_boundary = |start: usize, end: usize| {
+        let before = start.checked_sub(1).and_then(|i| chars.get(i));
+        let after = chars.get(end);
+        let latin_edge = |c: Option<&char>| c.is_some_and(|c| is_word_char(*c));
+        let first_latin = chars.get(start).is_some_and(|c| is_word_char(*c));
+        let last_latin = end
+            .checked_sub(1)
+            .and_then(|i| chars.get(i))
+            .is_some_and(|c| is_word_char(*c));
+        !(first_latin && latin_edge(before)) && !(last_latin && latin_edge(after))
+    };
+    for needle in needles {
+        let found = match needle {
+            Needle::Substring(sub) => find_substring(&folded, sub, |_, _| true),
+            Needle::Word(word) => runs(&folded)
+                .into_iter()
+                .find(|run| !run.is_cjk && normalize_word(run.text) == *word)
+                .map(|run| (run.char_start, run.char_start + run.char_len)),
+            Needle::Alias { name, not_words } => find_substring(&folded, name, |start, end| {
+                is_boundary(start, end)
+                    && !not_words.iter().any(|not_word| {
+                        // Is this occurrence part of a not-word occurrence?
+                        let mut from = 0;
+                        while let Some(found) = folded[from..].find(not_word.as_str()) {
+                            let byte = from + found;
+                            let s = char_index(&folded, byte);
+                            let e = s + not_word.chars().count();
+                            if s <= start && end <= e {
+                                return true;
+                            }
+                            from = byte + not_word.len();
+                        }
+                        false
+                    })
+            }),
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+/// Cuts the original text around a char range: up to `before` chars
+/// before and `after` chars after the match.
+pub fn cut(text: &str, range: Option<(usize, usize)>, before: usize, after: usize) -> Snippet {
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| {
+            if c == '\n' || c == '\r' || c == '\t' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let (start, end) = range.unwrap_or((0, 0));
+    let from = start.saturating_sub(before);
+    let to = (end + after).min(chars.len()).max(from);
+    let mut out = String::new();
+    let mut offset = 0;
+    if from > 0 {
+        out.push('…');
+        offset = 1;
+    }
+    out.extend(&chars[from..to]);
+    if to < chars.len() {
+        out.push('…');
+    }
+    Snippet {
+        text: out,
+        highlight: range.map(|(s, e)| (s - from + offset, e - from + offset)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alias(name: &str, not_words: &[&str]) -> Needle {
+        Needle::Alias {
+            name: name.into(),
+            not_words: not_words.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn finds_in_original_text() {
+        let table: Vec<(&str, Vec<Needle>, Option<(usize, usize)>)> = vec![
+            (
+                "对方用IBM的計費系統",
+                vec![Needle::Substring("计费".into())],
+                Some((7, 9)),
+            ),
+            (
+                "We went to the Theatre",
+                vec![Needle::Word(normalize_word("theater"))],
+                Some((15, 22)),
+            ),
+            ("uses HPE servers", vec![alias("hp", &[])], None),
+            ("uses HP-UX and HPE", vec![alias("hp", &[])], Some((5, 7))),
+            ("这让我联想到去年", vec![alias("联想", &["联想到"])], None),
+            (
+                "这让我联想到联想的电脑",
+                vec![alias("联想", &["联想到"])],
+                Some((6, 8)),
+            ),
+        ];
+        for (text, needles, expected) in table {
+            assert_eq!(find(text, &needles), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn cuts_with_ellipsis() {
+        let snippet = cut("0123456789", Some((4, 5)), 2, 2);
+        assert_eq!(snippet.text, "…23456…");
+        assert_eq!(snippet.highlight, Some((3, 4)));
+        assert_eq!(cut("abc", None, 2, 10).text, "abc");
+    }
+}
