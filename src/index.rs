@@ -258,6 +258,7 @@ pub struct Writer {
     ids: HashMap<(bool, String), String>,
     problems: BTreeMap<String, Vec<Problem>>,
     pending: bool,
+    status_dirty: bool,
     rebuilt: Option<String>,
     /// Problems in the knowledge base's vocabulary file.
     pub vocabulary_problems: Vec<Error>,
@@ -273,6 +274,12 @@ impl Writer {
     /// lock; with `Error::Io`/`Error::Index` when the index folder cannot be
     /// written.
     pub fn open(location: &Location, command: &str) -> Result<Writer> {
+        Self::open_with_heap(location, command, WRITER_HEAP_BYTES)
+    }
+
+    /// Like `open`, with the tantivy writer's heap in bytes: a long-running
+    /// watcher uses a small one to keep its memory low.
+    pub fn open_with_heap(location: &Location, command: &str, heap_bytes: usize) -> Result<Writer> {
         std::fs::create_dir_all(&location.state_dir)
             .map_err(|e| Error::io(&location.state_dir, e))?;
         let lock = acquire_lock(location, command)?;
@@ -300,7 +307,7 @@ impl Writer {
         };
         schema::register_tokenizers(&index);
         let writer = index
-            .writer_with_num_threads(1, WRITER_HEAP_BYTES)
+            .writer_with_num_threads(1, heap_bytes)
             .map_err(|e| Error::index(&index_dir, e))?;
         let mut this = Writer {
             location: location.clone(),
@@ -313,6 +320,7 @@ impl Writer {
             ids: HashMap::new(),
             problems: BTreeMap::new(),
             pending: rebuilt.is_some(),
+            status_dirty: false,
             rebuilt,
             vocabulary_problems,
             _lock: lock,
@@ -415,6 +423,8 @@ impl Writer {
         }
         self.problems
             .retain(|path, _| present.contains(path.as_str()));
+        // A full reconcile always records its time as the last sync.
+        self.status_dirty = true;
         let to_read: Vec<FileEntry> = files
             .into_iter()
             .filter(|file| {
@@ -491,8 +501,10 @@ impl Writer {
                 for known in stale {
                     self.remove_file(&known, &mut report);
                 }
+                let before = self.problems.len();
                 self.problems
                     .retain(|p, _| *p != rel && !p.starts_with(&prefix));
+                self.status_dirty |= self.problems.len() != before;
             }
         }
         // Files held back by a duplicate id may be free now.
@@ -511,6 +523,8 @@ impl Writer {
         if report.changed() || self.pending {
             self.commit()?;
             report.committed = true;
+        } else if self.status_dirty || !report.problems.is_empty() {
+            self.write_status()?;
         }
         report.seconds = started.elapsed().as_secs_f64();
         Ok(())
@@ -527,7 +541,9 @@ impl Writer {
                 .delete_term(Term::from_field_text(self.fields.path, rel_path));
             report.removed += 1;
         }
-        self.problems.remove(rel_path);
+        if self.problems.remove(rel_path).is_some() {
+            self.status_dirty = true;
+        }
     }
 
     fn load(&self, rel_path: &str) -> Loaded {
@@ -696,7 +712,9 @@ impl Writer {
                 }
                 problems.sort_by_key(|p| (p.line, p.column));
                 if problems.is_empty() {
-                    self.problems.remove(rel_path);
+                    if self.problems.remove(rel_path).is_some() {
+                        self.status_dirty = true;
+                    }
                 } else {
                     report.problems.extend(problems.iter().cloned());
                     self.problems.insert(rel_path.to_string(), problems);
@@ -729,7 +747,8 @@ impl Writer {
         self.write_status()
     }
 
-    fn write_status(&self) -> Result<()> {
+    fn write_status(&mut self) -> Result<()> {
+        self.status_dirty = false;
         let status = StatusFile {
             last_sync: Some(
                 chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -747,7 +766,7 @@ impl Writer {
 
     /// Records that the index is in line with the directory now, without a
     /// commit (the watcher's periodic check found nothing to do).
-    pub fn touch_status(&self) -> Result<()> {
+    pub fn touch_status(&mut self) -> Result<()> {
         self.write_status()
     }
 

@@ -20,5 +20,6 @@ pub mod snippet;
 pub mod status;
 pub mod vocab;
 pub mod walk;
+pub mod watch;
 
 pub use error::{Error, Result};

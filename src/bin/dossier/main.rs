@@ -302,9 +302,81 @@ fn index_command(config: &Config) -> Result<ExitCode> {
     })
 }
 
+fn parse_interval(text: &str) -> Result<std::time::Duration> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(text.len()),
+    );
+    let value: f64 = number
+        .parse()
+        .map_err(|_| Error::query(text, "expected an interval like 500ms, 2s or 5m"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "" | "s" => value,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(Error::query(text, "expected an interval like 500ms, 2s or 5m").into()),
+    };
+    if seconds <= 0.0 {
+        return Err(Error::query(text, "the interval must be more than zero").into());
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
 fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> Result<ExitCode> {
-    let _ = (config, poll, reconcile_every);
-    anyhow::bail!("watch: not built yet")
+    use dossier::watch::{self, WatchEvent, WatchOptions};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let options = WatchOptions {
+        poll: poll.map(parse_interval).transpose()?,
+        reconcile_every: parse_interval(reconcile_every)?,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler_stop = Arc::clone(&stop);
+    ctrlc::set_handler(move || handler_stop.store(true, Ordering::SeqCst))
+        .context("installing the SIGINT/SIGTERM handler")?;
+    let mut writer = Writer::open_with_heap(&config.location, "watch", watch::WATCH_HEAP_BYTES)?;
+    for problem in &writer.vocabulary_problems {
+        eprintln!("dossier: {problem}");
+    }
+    let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
+    report_sync(config, "indexed", &report);
+    let mut on_event = |event: WatchEvent| match event {
+        WatchEvent::Started { mode } => {
+            eprintln!(
+                "dossier: watching {} ({mode}); Ctrl-C to stop",
+                config.location.kb.display()
+            );
+        }
+        WatchEvent::Batch { report, latency } => {
+            for problem in &report.problems {
+                eprintln!("{problem}");
+            }
+            eprintln!(
+                "dossier: synced: {} added, {} updated, {} removed, {} errors; searchable {} ms after the first event",
+                report.added,
+                report.updated,
+                report.removed,
+                report.problems.len(),
+                latency.as_millis()
+            );
+        }
+        WatchEvent::Reconciled { report, reason } => {
+            for problem in &report.problems {
+                eprintln!("{problem}");
+            }
+            eprintln!(
+                "dossier: reconciled ({reason}): {} added, {} updated, {} removed, {} files in error, {:.2} s",
+                report.added, report.updated, report.removed, report.files_in_error, report.seconds
+            );
+        }
+        WatchEvent::Warning(message) => eprintln!("dossier: {message}"),
+    };
+    watch::watch(writer, options, stop, &mut on_event)?;
+    eprintln!("dossier: stopped watching {}", config.location.kb.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Opens the index for searching, building it first when there is none or

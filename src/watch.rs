@@ -1,0 +1,336 @@
+//! Live sync: keeps the index equal to the directory while running. Events
+//! only say *which* paths to look at again, never what happened to them:
+//! every named path is stat'ed and upserted or removed. A rescan flag, lost
+//! events or a watcher error trigger a full reconcile, and a light periodic
+//! reconcile runs as a safety net.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use notify_debouncer_full::notify::{
+    self, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode,
+};
+use notify_debouncer_full::{
+    DebounceEventResult, Debouncer, FileIdMap, NoCache, new_debouncer_opt,
+};
+
+use crate::error::{Error, Result};
+use crate::index::{Location, SyncReport, Writer};
+use crate::vocab::KB_VOCAB_FILE;
+
+/// How long the debouncer waits for more events on a path before handing
+/// it over: short, because saved → searchable must stay under 150 ms.
+const DEBOUNCE: Duration = Duration::from_millis(40);
+/// How often the loop looks at the stop flag when nothing happens.
+const IDLE_WAKE: Duration = Duration::from_millis(200);
+/// The tantivy writer heap of a watcher (small: it runs all day).
+pub const WATCH_HEAP_BYTES: usize = 48 * 1024 * 1024;
+
+/// How to watch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchOptions {
+    /// Poll every this often instead of using inotify (network drives).
+    pub poll: Option<Duration>,
+    /// Run a stat-only reconcile this often as a safety net.
+    pub reconcile_every: Duration,
+}
+
+/// What the watcher tells its caller, who decides how to show it.
+#[derive(Debug)]
+pub enum WatchEvent {
+    /// Watching started, by inotify or by polling.
+    Started {
+        /// `inotify`, or `polling every N ms`.
+        mode: String,
+    },
+    /// A batch of changes was applied; `latency` runs from the first event
+    /// of the batch to the commit (searchable).
+    Batch {
+        /// What changed.
+        report: SyncReport,
+        /// First event → searchable.
+        latency: Duration,
+    },
+    /// A full reconcile ran, and why.
+    Reconciled {
+        /// What changed.
+        report: SyncReport,
+        /// Why it ran.
+        reason: String,
+    },
+    /// Something the user should know that did not stop the watcher.
+    Warning(String),
+}
+
+enum AnyDebouncer {
+    Native(Debouncer<RecommendedWatcher, FileIdMap>),
+    Poll(Debouncer<PollWatcher, NoCache>),
+}
+
+impl AnyDebouncer {
+    /// Stops the watcher thread and waits for it.
+    fn stop(self) {
+        match self {
+            AnyDebouncer::Native(debouncer) => debouncer.stop(),
+            AnyDebouncer::Poll(debouncer) => debouncer.stop(),
+        }
+    }
+}
+
+fn start_native(root: &Path) -> notify::Result<(AnyDebouncer, Receiver<DebounceEventResult>)> {
+    let (sender, receiver) = channel();
+    let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher, FileIdMap>(
+        DEBOUNCE,
+        Some(DEBOUNCE / 4),
+        sender,
+        FileIdMap::new(),
+        notify::Config::default(),
+    )?;
+    debouncer.watch(root, RecursiveMode::Recursive)?;
+    Ok((AnyDebouncer::Native(debouncer), receiver))
+}
+
+fn start_poll(
+    root: &Path,
+    interval: Duration,
+) -> notify::Result<(AnyDebouncer, Receiver<DebounceEventResult>)> {
+    let (sender, receiver) = channel();
+    let mut debouncer = new_debouncer_opt::<_, PollWatcher, NoCache>(
+        DEBOUNCE,
+        Some(DEBOUNCE / 4),
+        sender,
+        NoCache,
+        notify::Config::default().with_poll_interval(interval),
+    )?;
+    debouncer.watch(root, RecursiveMode::Recursive)?;
+    Ok((AnyDebouncer::Poll(debouncer), receiver))
+}
+
+/// True for paths whose changes can matter: not inside dossier's own
+/// folder, not hidden, not an editor's swap, backup or probe file.
+pub fn is_interesting(location: &Location, path: &Path) -> bool {
+    if path.starts_with(&location.state_dir) {
+        return false;
+    }
+    let Ok(relative) = path.strip_prefix(&location.kb) else {
+        return false;
+    };
+    let mut components = relative.components().peekable();
+    while let Some(component) = components.next() {
+        let Some(name) = component.as_os_str().to_str() else {
+            return false;
+        };
+        if name.starts_with('.') {
+            return false;
+        }
+        if components.peek().is_none() {
+            let lower = name.to_ascii_lowercase();
+            let is_editor_file = lower.ends_with('~')
+                || lower.ends_with(".swp")
+                || lower.ends_with(".swx")
+                || lower.ends_with(".tmp")
+                || lower.starts_with('#')
+                || name == "4913";
+            return !is_editor_file;
+        }
+    }
+    false
+}
+
+/// Watches until `stop` is set, then finishes the current batch, commits
+/// and returns. `on_event` is told of every batch and reconcile.
+///
+/// Fails when the directory cannot be watched at all, or the index cannot
+/// be written; one bad file never stops it.
+pub fn watch(
+    mut writer: Writer,
+    options: WatchOptions,
+    stop: Arc<AtomicBool>,
+    on_event: &mut dyn FnMut(WatchEvent),
+) -> Result<()> {
+    let location = writer.location().clone();
+    let watch_error = |message: String| Error::Watch {
+        path: location.kb.clone(),
+        message,
+    };
+    let (debouncer, events) = match options.poll {
+        Some(interval) => {
+            start_poll(&location.kb, interval).map_err(|e| watch_error(e.to_string()))?
+        }
+        None => match start_native(&location.kb) {
+            Ok(started) => started,
+            Err(error) => {
+                let fallback = Duration::from_secs(2);
+                let hint = if matches!(error.kind, notify::ErrorKind::MaxFilesWatch) {
+                    "the inotify watch limit is exhausted — raise it with `sudo sysctl fs.inotify.max_user_watches=524288` (and in /etc/sysctl.conf to keep it)"
+                } else {
+                    "inotify is unavailable"
+                };
+                on_event(WatchEvent::Warning(format!(
+                    "{}: {error}: {hint}; falling back to polling every {} s",
+                    location.kb.display(),
+                    fallback.as_secs()
+                )));
+                start_poll(&location.kb, fallback).map_err(|e| watch_error(e.to_string()))?
+            }
+        },
+    };
+    on_event(WatchEvent::Started {
+        mode: match (&debouncer, options.poll) {
+            (AnyDebouncer::Native(_), _) => "inotify".into(),
+            (AnyDebouncer::Poll(_), Some(interval)) => {
+                format!("polling every {} ms", interval.as_millis())
+            }
+            (AnyDebouncer::Poll(_), None) => "polling every 2000 ms".into(),
+        },
+    });
+    // Events between the first reconcile and the watch start are caught by
+    // reconciling once more now that the watch is in place.
+    let report = writer.reconcile(&mut |_| {})?;
+    if report.changed() || !report.problems.is_empty() {
+        on_event(WatchEvent::Reconciled {
+            report,
+            reason: "changes while the watch started".into(),
+        });
+    }
+    let mut last_reconcile = Instant::now();
+    let vocabulary_file = location.kb.join(KB_VOCAB_FILE);
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        match events.recv_timeout(IDLE_WAKE) {
+            Ok(Ok(batch)) => {
+                let first_event = batch.iter().map(|e| e.time).min();
+                let mut paths: Vec<PathBuf> = Vec::new();
+                let mut rescan = false;
+                let mut vocabulary_changed = false;
+                for event in &batch {
+                    if event.need_rescan() {
+                        rescan = true;
+                    }
+                    if matches!(event.kind, EventKind::Access(_)) {
+                        continue;
+                    }
+                    for path in &event.paths {
+                        if *path == vocabulary_file {
+                            vocabulary_changed = true;
+                        } else if is_interesting(&location, path) {
+                            paths.push(path.clone());
+                        }
+                    }
+                }
+                if vocabulary_changed {
+                    // The vocabulary is part of the index version: reopening
+                    // detects the change and rebuilds.
+                    writer.finish()?;
+                    writer = Writer::open_with_heap(&location, "watch", WATCH_HEAP_BYTES)?;
+                    let report = writer.reconcile(&mut |_| {})?;
+                    on_event(WatchEvent::Reconciled {
+                        report,
+                        reason: format!("{KB_VOCAB_FILE} changed"),
+                    });
+                    last_reconcile = Instant::now();
+                } else if rescan {
+                    let report = writer.reconcile(&mut |_| {})?;
+                    on_event(WatchEvent::Reconciled {
+                        report,
+                        reason: "the watcher lost events (rescan)".into(),
+                    });
+                    last_reconcile = Instant::now();
+                } else if !paths.is_empty() {
+                    paths.sort();
+                    paths.dedup();
+                    let report = writer.apply(&paths)?;
+                    if report.changed() || !report.problems.is_empty() {
+                        on_event(WatchEvent::Batch {
+                            report,
+                            latency: first_event.map_or(Duration::ZERO, |t| t.elapsed()),
+                        });
+                    }
+                }
+            }
+            Ok(Err(errors)) => {
+                let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                on_event(WatchEvent::Warning(format!(
+                    "watcher error: {}",
+                    messages.join("; ")
+                )));
+                let report = writer.reconcile(&mut |_| {})?;
+                on_event(WatchEvent::Reconciled {
+                    report,
+                    reason: "the watcher reported an error".into(),
+                });
+                last_reconcile = Instant::now();
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if last_reconcile.elapsed() >= options.reconcile_every {
+                    let report = writer.reconcile(&mut |_| {})?;
+                    if report.changed() {
+                        on_event(WatchEvent::Reconciled {
+                            report,
+                            reason: "the periodic check found changes no event reported".into(),
+                        });
+                    }
+                    last_reconcile = Instant::now();
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(watch_error(
+                    "the file watcher stopped — restart `dossier watch`".into(),
+                ));
+            }
+        }
+    }
+    // Finish what is pending: whatever arrived before the stop.
+    while let Ok(Ok(batch)) = events.try_recv() {
+        let paths: Vec<PathBuf> = batch
+            .iter()
+            .filter(|e| !matches!(e.kind, EventKind::Access(_)))
+            .flat_map(|e| e.paths.iter().cloned())
+            .filter(|p| is_interesting(&location, p))
+            .collect();
+        if !paths.is_empty() {
+            let report = writer.apply(&paths)?;
+            on_event(WatchEvent::Batch {
+                report,
+                latency: Duration::ZERO,
+            });
+        }
+    }
+    debouncer.stop();
+    writer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interesting_paths() {
+        let location = Location {
+            kb: PathBuf::from("/kb"),
+            state_dir: PathBuf::from("/kb/.dossier"),
+        };
+        for (path, expected) in [
+            ("/kb/customers/c001.json", true),
+            ("/kb/customers", true),
+            ("/kb/customers/c001.json~", false),
+            ("/kb/customers/.c001.json.swp", false),
+            ("/kb/customers/4913", false),
+            ("/kb/customers/.#c001.json", false),
+            ("/kb/.dossier/index/meta.json", false),
+            ("/kb/.git/HEAD", false),
+            ("/elsewhere/c.json", false),
+        ] {
+            assert_eq!(
+                is_interesting(&location, Path::new(path)),
+                expected,
+                "{path}"
+            );
+        }
+    }
+}
