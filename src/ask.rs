@@ -73,20 +73,21 @@ fn regex(pattern: &str) -> Regex {
 }
 
 /// Who-words that open a question.
-const WHO_ZH: &str = "(?:请问)?(?:有谁|谁|哪些客户|哪个客户|哪位客户|哪些人|哪位|什么人|哪些)";
+const WHO_ZH: &str = "(?:请问)?(?:有哪些客户|有哪些人|有哪些|有谁|谁|哪些客户|哪个客户|哪位客户|哪些人|哪位|什么人|哪些)";
 const WHO_EN: &str = r"(?:who|whom|which (?:customers?|clients?|people|contacts?)|what (?:customers?|clients?)|any(?:one|body)|(?:list |show |find )?(?:all )?(?:the )?(?:customers?|clients?|people|contacts?)(?: who| that)?)";
 
 static OWNER_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
         regex(
-            r"^(?P<owner>[^\s的]{1,12}?)(?:负责|名下|跟进)?的(?:客户|客人|顾客)(?:里面|里|中|当中|之中)?[,，]?\s*(?P<rest>.+)$",
+            r"^(?P<owner>[^\s的]{1,12}?)(?:负责|名下|跟进)?的(?:客户|客人|顾客)(?:里面|里|中|当中|之中)?(?:有哪些|有谁|是谁)?[,，]?\s*(?P<rest>.*)$",
         ),
         regex(
             r"^(?:(?:which|who) (?:of|among) )(?P<owner>.+?)'s (?:customers|clients) (?P<rest>.+)$",
         ),
         regex(r"^(?P<owner>.+?)'s (?:customers|clients) (?:who|that) (?P<rest>.+)$"),
         regex(r"^(?P<rest>.+?) (?:among|of|in|for) (?P<owner>.+?)'s (?:customers|clients)$"),
-        regex(r"^(?P<rest>.+?) owned by (?P<owner>.+)$"),
+        regex(r"^(?P<rest>.+?)(?:,? and)?(?: is| are)? owned by (?P<owner>.+)$"),
+        regex(r"^(?:(?:show|list) )?(?:me )?(?P<owner>.+?)'s (?:customers|clients)(?P<rest>)$"),
     ]
 });
 
@@ -94,6 +95,7 @@ enum Intent {
     Likes,
     Travel,
     Mentions,
+    Tier,
 }
 
 static INTENT_PATTERNS: LazyLock<Vec<(Intent, Regex)>> = LazyLock::new(|| {
@@ -102,10 +104,42 @@ static INTENT_PATTERNS: LazyLock<Vec<(Intent, Regex)>> = LazyLock::new(|| {
     let go_zh = "(?:要|会|将|打算|准备|计划)?(?:出差)?(?:去|到|飞|飞往|前往|在|回)";
     let mention_zh = "(?:提到过|提到了|提到|提过|提及|说到|说起|谈到|谈起|聊到|在用|正在用|用过|用了|用的是|使用|采用|用)";
     let likes_en = r"(?:likes?|loves?|enjoys?|(?:is|are) (?:into|fond of|keen on|interested in)|plays?|(?:is|are) a fan of)";
-    let go_en = r"(?:(?:is |are |will be )?(?:travel(?:l)?(?:s|ing)?|go(?:es|ing)?|fl(?:y|ies|ying)|head(?:s|ing)?|be|visit(?:s|ing)?)(?: to| in)?|(?:is|are|will be) in)";
+    let go_en = r"(?:(?:is |are |will be )?(?:travel(?:l)?(?:s|ing)?|go(?:es|ing)?|fl(?:y|ies|ying)|head(?:s|ing)?|be|visit(?:s|ing)?)(?: to| in)?|ha(?:s|ve) (?:a )?trips? to|(?:is|are|will be) in)";
     let mention_en = r"(?:(?:has |have )?mention(?:s|ed)?|talked about|talks about|(?:is |are )?(?:us(?:es|e|ed|ing))|runs?|(?:is |are )?running|buys? from|bought from|works? with|(?:is |are )?on)";
     let tail_zh = "(?:的客户|的人|的有谁|的是谁|的有哪些)?(?:吗|呢)?";
+    let trip_zh = "(?:要|会|将|打算|准备|计划)?(?:出差|出行|出门|外出|旅行|不在)";
+    let trip_en = r"(?:travel(?:l)?(?:s|ing)?|(?:is|are) (?:travel(?:l)?ing|away|on (?:a )?trips?|on the road)|ha(?:s|ve) (?:a )?trips?|go(?:es)? away)";
     vec![
+        (
+            Intent::Tier,
+            regex(&format!(
+                "^(?:{WHO_ZH}是|哪些是)?(?P<tier>vip|[abc])(?:级|类)?(?:客户|客人)(?:有哪些|有谁|是谁)?$"
+            )),
+        ),
+        (
+            Intent::Tier,
+            regex(&format!(
+                r"^(?:{WHO_EN} (?:is|are) )?(?:the |our |my )?(?:tier )?(?P<tier>vip|[abc])(?: tier)?(?: customers| clients)?$"
+            )),
+        ),
+        (
+            Intent::Likes,
+            regex(&format!(
+                "^{WHO_ZH}对(?P<x>.+?)(?:很|比较|特别|非常)?(?:感兴趣|有兴趣)$"
+            )),
+        ),
+        (
+            Intent::Travel,
+            regex(&format!("^{WHO_ZH}(?P<when>WHEN){trip_zh}$")),
+        ),
+        (
+            Intent::Travel,
+            regex(&format!("^(?P<when>WHEN){WHO_ZH}{trip_zh}$")),
+        ),
+        (
+            Intent::Travel,
+            regex(&format!("^{WHO_EN} {trip_en} (?P<when>WHEN)$")),
+        ),
         (
             Intent::Likes,
             regex(&format!("^{WHO_ZH}{likes_zh}(?P<x>.+?){tail_zh}$")),
@@ -265,7 +299,9 @@ pub fn understand(question: &str, today: NaiveDate) -> Result<Understood> {
         ));
     }
     let mut clauses = Vec::new();
-    let mut rest = question.to_string();
+    let mut rest = question
+        .replace("who's ", "who is ")
+        .replace("Who's ", "who is ");
     for pattern in OWNER_PATTERNS.iter() {
         let folded = fold(&rest);
         if let Some(captures) = pattern.captures(&folded)
@@ -273,7 +309,19 @@ pub fn understand(question: &str, today: NaiveDate) -> Result<Understood> {
         {
             let owner_text = clean_value(&original(&rest, &folded, owner.range()));
             let remainder_text = original(&rest, &folded, remainder.range());
+            // "喜欢高尔夫的客户" is a question, not the customers of 喜欢高尔夫.
+            if remainder_text.trim().is_empty()
+                && INTENT_PATTERNS.iter().any(|(_, p)| p.is_match(&folded))
+            {
+                continue;
+            }
             clauses.push(Clause::Field(ProfileField::Owner, owner_text));
+            if remainder_text.trim().is_empty() {
+                return Ok(Understood {
+                    query: Query { clauses },
+                    fallback: false,
+                });
+            }
             // "likes theatre" after the owner reads as "who likes theatre".
             rest = if remainder_text.is_ascii() && !remainder_text.to_lowercase().starts_with("who")
             {
@@ -296,10 +344,26 @@ pub fn understand(question: &str, today: NaiveDate) -> Result<Understood> {
         };
         match intent {
             Intent::Likes => clauses.push(Clause::Likes(value("x").unwrap_or_default())),
-            Intent::Mentions => clauses.push(Clause::Mentions(value("x").unwrap_or_default())),
+            Intent::Mentions => {
+                // 聯想的電腦 names 聯想: what follows 的 is the product.
+                let named = value("x").unwrap_or_default();
+                let named = named
+                    .split('的')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
+                clauses.push(Clause::Mentions(named));
+            }
+            Intent::Tier => clauses.push(Clause::Field(
+                ProfileField::Tier,
+                value("tier").unwrap_or_default(),
+            )),
             Intent::Travel => {
-                let city = value("city").unwrap_or_default();
-                clauses.push(Clause::Travel(city));
+                // "who travels next week" names no city: any trip then.
+                if let Some(city) = value("city") {
+                    clauses.push(Clause::Travel(city));
+                }
                 if let Some(when) = value("when")
                     .or_else(|| value("when2"))
                     .filter(|w| !w.is_empty())
@@ -404,6 +468,27 @@ mod tests {
                 "who travels to Beijing between 2026-12-01 and 2026-12-03",
                 "travel:Beijing when:2026-12-01..2026-12-03",
             ),
+            ("who travels this week?", "when:this-week"),
+            ("谁下周出差", "when:下周"),
+            ("谁这周出差", "when:本周"),
+            ("刘芳的客户", "owner:刘芳"),
+            ("Emily Zhou's customers", "owner:\"Emily Zhou\""),
+            ("谁是vip客户", "tier:vip"),
+            ("有哪些客户提到过IBM", "mentions:IBM"),
+            ("谁对话剧感兴趣", "likes:话剧"),
+            (
+                "who has a trip to Beijing next week?",
+                "travel:Beijing when:next-week",
+            ),
+            (
+                "Who's visiting Beijing next week?",
+                "travel:Beijing when:next-week",
+            ),
+            (
+                "Who likes golf and is owned by 刘芳?",
+                "owner:刘芳 likes:golf",
+            ),
+            ("誰在用聯想的電腦", "mentions:聯想"),
         ] {
             check(question, expected);
         }

@@ -192,6 +192,9 @@ mod tests {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("test date")
     }
 
+    /// (today, word, expected first and last day; None for an error)
+    type Row<'a> = (&'a str, &'a str, Option<(&'a str, &'a str)>);
+
     fn check(today: &str, word: &str, expected: Option<(&str, &str)>) {
         let got = parse_range(word, d(today));
         match expected {
@@ -209,7 +212,7 @@ mod tests {
 
     #[test]
     fn ranges() {
-        let table: &[(&str, &str, Option<(&str, &str)>)] = &[
+        let table: &[Row] = &[
             // 2026-11-23 is a Monday.
             ("2026-11-23", "today", Some(("2026-11-23", "2026-11-23"))),
             ("2026-11-23", "今天", Some(("2026-11-23", "2026-11-23"))),

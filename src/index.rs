@@ -260,6 +260,9 @@ pub struct Writer {
     pending: bool,
     status_dirty: bool,
     rebuilt: Option<String>,
+    /// The index this one replaces, while rebuilding: the source of the
+    /// last good version of files that are unreadable now.
+    previous: Option<Searcher>,
     /// Problems in the knowledge base's vocabulary file.
     pub vocabulary_problems: Vec<Error>,
     _lock: File,
@@ -288,14 +291,29 @@ impl Writer {
         let index_dir = location.index_dir();
         let (schema, fields) = schema::build();
         let existing = Index::open_in_dir(&index_dir).ok();
+        let status = read_status(location);
+        let mut previous = None;
         let (index, rebuilt) = match existing {
             Some(index) if read_version(&index).as_deref() == Some(version.as_str()) => {
                 (index, None)
             }
-            Some(_) => (
-                create_index(&index_dir, schema)?,
-                Some("the schema, analyzer or vocabulary changed".to_string()),
-            ),
+            Some(old) => {
+                // Files that turn out unreadable during the rebuild keep
+                // their last good version, which lives only in the old
+                // index: keep a searcher on it (its segments stay mapped
+                // after the folder is replaced).
+                schema::register_tokenizers(&old);
+                previous = old
+                    .reader_builder()
+                    .reload_policy(ReloadPolicy::Manual)
+                    .try_into()
+                    .ok()
+                    .map(|reader: IndexReader| reader.searcher());
+                (
+                    create_index(&index_dir, schema)?,
+                    Some("the schema, analyzer or vocabulary changed".to_string()),
+                )
+            }
             None => {
                 let reason = if index_dir.exists() {
                     "the index was unreadable"
@@ -322,11 +340,12 @@ impl Writer {
             pending: rebuilt.is_some(),
             status_dirty: false,
             rebuilt,
+            previous,
             vocabulary_problems,
             _lock: lock,
         };
         this.load_known()?;
-        for problem in read_status(location).problems {
+        for problem in status.problems {
             this.problems
                 .entry(problem.path.clone())
                 .or_default()
@@ -520,6 +539,8 @@ impl Writer {
 
     fn finish_batch(&mut self, report: &mut SyncReport, started: Instant) -> Result<()> {
         report.files_in_error = self.problems.len();
+        // The index being replaced is needed only by the rebuild itself.
+        self.previous = None;
         if report.changed() || self.pending {
             self.commit()?;
             report.committed = true;
@@ -645,6 +666,7 @@ impl Writer {
             Loaded::Unreadable(problem) => {
                 report.problems.push(problem.clone());
                 self.problems.insert(rel_path.to_string(), vec![problem]);
+                self.carry_over(rel_path)?;
             }
             Loaded::Parsed {
                 mut stamp,
@@ -656,7 +678,7 @@ impl Writer {
                     // Keep the last good version searchable.
                     report.problems.extend(problems.iter().cloned());
                     self.problems.insert(rel_path.to_string(), problems);
-                    return Ok(());
+                    return self.carry_over(rel_path);
                 }
                 let previous = self.known.remove(rel_path);
                 if let Some(previous) = &previous {
@@ -731,6 +753,35 @@ impl Writer {
         Ok(())
     }
 
+    /// During a rebuild, re-adds an unreadable file's last good version
+    /// from the index being replaced, marked to be re-read next time.
+    fn carry_over(&mut self, rel_path: &str) -> Result<()> {
+        if self.known.contains_key(rel_path) {
+            return Ok(());
+        }
+        let Some(previous) = &self.previous else {
+            return Ok(());
+        };
+        let records = stored_records(previous, &[rel_path])
+            .map_err(|e| Error::index(self.location.index_dir(), e))?;
+        let stamp = FileStamp::default();
+        let mut state = FileState::default();
+        for record in records {
+            for doc in document::build(&self.analyzer, &self.fields, &record, stamp) {
+                self.writer
+                    .add_document(doc)
+                    .map_err(|e| Error::index(self.location.index_dir(), e))?;
+            }
+            let key = (record.kind == Kind::Customer, record.id.clone());
+            self.ids.insert(key.clone(), record.path.clone());
+            state.ids.push(key);
+        }
+        if !state.ids.is_empty() {
+            self.known.insert(rel_path.to_string(), state);
+        }
+        Ok(())
+    }
+
     fn commit(&mut self) -> Result<()> {
         let index_dir = self.location.index_dir();
         let payload = serde_json::to_string(&Payload {
@@ -777,6 +828,54 @@ impl Writer {
             .wait_merging_threads()
             .map_err(|e| Error::index(&index_dir, e))
     }
+}
+
+/// The records an index holds for some files (not their trips).
+fn stored_records(searcher: &Searcher, paths: &[&str]) -> tantivy::Result<Vec<Record>> {
+    use tantivy::collector::DocSetCollector;
+    use tantivy::query::TermQuery;
+    use tantivy::schema::{IndexRecordOption, Value as _};
+    // The old index may have another schema: find its fields by name.
+    let schema = searcher.schema();
+    let field = |name: &str| schema.get_field(name);
+    let (Ok(path_field), Ok(kind_field), Ok(id_field), Ok(record_field)) = (
+        field(names::PATH),
+        field(names::KIND),
+        field(names::ID),
+        field("record"),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let mut records = Vec::new();
+    for path in paths {
+        let query = TermQuery::new(
+            Term::from_field_text(path_field, path),
+            IndexRecordOption::Basic,
+        );
+        for address in searcher.search(&query, &DocSetCollector)? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let Some(kind) = Kind::parse(&text(kind_field)) else {
+                continue;
+            };
+            let Ok(record_fields) = serde_json::from_str(&text(record_field)) else {
+                continue;
+            };
+            records.push(Record::from_stored(
+                kind,
+                text(id_field),
+                text(path_field),
+                record_fields,
+            ));
+        }
+    }
+    records.sort_by(|a, b| a.path.cmp(&b.path).then(a.id.cmp(&b.id)));
+    Ok(records)
 }
 
 fn duplicate_problem(record: &Record, owner: &str) -> Problem {

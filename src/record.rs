@@ -82,6 +82,37 @@ impl Record {
     }
 }
 
+impl Record {
+    /// A record as it was stored in an index, already checked when it was
+    /// first read (used to carry a file's last good version over a rebuild).
+    pub fn from_stored(kind: Kind, id: String, path: String, fields: Map<String, Value>) -> Record {
+        let mut customer_ids = Vec::new();
+        for key in ["customer", "customers"] {
+            match fields.get(key) {
+                Some(Value::String(id)) => customer_ids.push(id.trim().to_string()),
+                Some(Value::Number(id)) => customer_ids.push(id.to_string()),
+                Some(Value::Array(ids)) => {
+                    customer_ids.extend(ids.iter().filter_map(|id| match id {
+                        Value::String(id) => Some(id.trim().to_string()),
+                        Value::Number(id) => Some(id.to_string()),
+                        _ => None,
+                    }))
+                }
+                _ => {}
+            }
+        }
+        customer_ids.retain(|id| !id.is_empty());
+        Record {
+            kind,
+            id,
+            path,
+            fields,
+            customer_ids,
+            location: (1, 1),
+        }
+    }
+}
+
 /// A problem found in a file, located as precisely as the file allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Problem {
@@ -191,7 +222,7 @@ pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
                 path: rel_path.into(),
                 line: error.line(),
                 column: error.column(),
-                message: format!("{error} — fix the JSON; the last good version stays indexed")
+                message: format!("{error} — fix the JSON; until then its last good version, if any, stays searchable")
                     .replace(
                         &format!(" at line {} column {}", error.line(), error.column()),
                         "",

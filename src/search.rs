@@ -793,11 +793,10 @@ impl<'a> Searcher<'a> {
     }
 }
 
-fn explain_text(
-    record: &Map<String, Value>,
-    needles: &[Needle],
-    push: &mut dyn FnMut(&str, &str, Option<(usize, usize)>),
-) {
+/// Records one match: field, original text, char range of the match.
+type PushMatch<'a> = dyn FnMut(&str, &str, Option<(usize, usize)>) + 'a;
+
+fn explain_text(record: &Map<String, Value>, needles: &[Needle], push: &mut PushMatch) {
     for (key, text) in text_values(record) {
         if let Some(range) = snippet::find(text, needles) {
             push(key, text, Some(range));

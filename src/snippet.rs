@@ -69,7 +69,7 @@ pub fn find(text: &str, needles: &[Needle]) -> Option<(usize, usize)> {
             .checked_sub(1)
             .and_then(|i| chars.get(i))
             .is_some_and(|c| is_word_char(*c));
-        !(first_latin && latin_edge(before)) && !(last_latin && latin_edge(after))
+        !(first_latin && latin_edge(before) || last_latin && latin_edge(after))
     };
     for needle in needles {
         let found = match needle {
@@ -148,7 +148,8 @@ mod tests {
 
     #[test]
     fn finds_in_original_text() {
-        let table: Vec<(&str, Vec<Needle>, Option<(usize, usize)>)> = vec![
+        type Row = (&'static str, Vec<Needle>, Option<(usize, usize)>);
+        let table: Vec<Row> = vec![
             (
                 "对方用IBM的計費系統",
                 vec![Needle::Substring("计费".into())],

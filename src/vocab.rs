@@ -374,10 +374,10 @@ mod tests {
                 group.id
             );
             for raw in cols[if section == Section::Place { 3 } else { 1 }].split('|') {
-                if let Some(first) = names.insert(raw, line) {
-                    if section != Section::Place {
-                        panic!("{name}:{line}: {raw} already listed on line {first}");
-                    }
+                if let Some(first) = names.insert(raw, line)
+                    && section != Section::Place
+                {
+                    panic!("{name}:{line}: {raw} already listed on line {first}");
                 }
             }
         }

@@ -244,7 +244,23 @@ pub fn watch(
                 } else if !paths.is_empty() {
                     paths.sort();
                     paths.dedup();
-                    let report = writer.apply(&paths)?;
+                    // A folder renamed, moved or removed: the debouncer may
+                    // fold its events (rename then delete becomes one
+                    // remove of the new name), so look at everything again.
+                    let touches_folder = paths.iter().any(|path| {
+                        path.is_dir()
+                            || (!path.exists()
+                                && !path
+                                    .file_name()
+                                    .and_then(|n| n.to_str())
+                                    .is_some_and(crate::walk::is_record_name))
+                    });
+                    let report = if touches_folder {
+                        last_reconcile = Instant::now();
+                        writer.reconcile(&mut |_| {})?
+                    } else {
+                        writer.apply(&paths)?
+                    };
                     if report.changed() || !report.problems.is_empty() {
                         on_event(WatchEvent::Batch {
                             report,

@@ -190,8 +190,11 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             let dossier = show::dossier(&read, &config.location, &id.join(" "))?;
             let mut out = std::io::stdout().lock();
             if *json {
-                serde_json::to_writer(&mut out, &wire::show_output(&dossier))?;
-                writeln!(out)?;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&wire::show_output(&dossier))?
+                )?;
             } else {
                 write!(out, "{}", render::show(config.style, &dossier))?;
             }
@@ -201,8 +204,11 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             let status = status::status(&config.location)?;
             let mut out = std::io::stdout().lock();
             if *json {
-                serde_json::to_writer(&mut out, &wire::status_output(&status))?;
-                writeln!(out)?;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&wire::status_output(&status))?
+                )?;
             } else {
                 write!(out, "{}", render::status(config.style, &status))?;
             }
@@ -223,8 +229,9 @@ fn print_result(
     let mut out = std::io::stdout().lock();
     if json {
         let (understood, fallback) = ask.map_or((None, false), |(q, f)| (Some(q), f));
-        serde_json::to_writer(&mut out, &wire::search_output(result, understood, fallback))?;
-        writeln!(out)?;
+        // Serialized first, so a closed pipe surfaces as a plain io::Error.
+        let text = serde_json::to_string(&wire::search_output(result, understood, fallback))?;
+        writeln!(out, "{text}")?;
     } else {
         write!(out, "{}", render::search(config.style, result))?;
     }

@@ -109,36 +109,48 @@ pub fn search_output<'a>(
     }
 }
 
+/// `show --json`: the profile as written under `profile`, and the linked
+/// notes, newest first, each with its record as written under `record`. The
+/// records are kept whole and apart, so no field of theirs (a profile's own
+/// `"notes"` text, a company's `"path"`) can collide with dossier's keys.
 #[derive(Serialize)]
-pub struct WireRecord<'a> {
+pub struct ShowOutput<'a> {
     pub id: &'a str,
     pub kind: &'a str,
     pub path: &'a str,
-    #[serde(flatten)]
-    pub fields: &'a Map<String, Value>,
+    pub name: Option<&'a str>,
+    pub profile: &'a Map<String, Value>,
+    pub notes: Vec<WireNote<'a>>,
 }
 
-fn wire_record(record: &StoredRecord) -> WireRecord<'_> {
-    WireRecord {
+#[derive(Serialize)]
+pub struct WireNote<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub path: &'a str,
+    pub date: Option<&'a str>,
+    pub record: &'a Map<String, Value>,
+}
+
+fn wire_note(record: &StoredRecord) -> WireNote<'_> {
+    WireNote {
         id: &record.id,
         kind: &record.kind,
         path: &record.path,
-        fields: &record.fields,
+        date: record.text("date"),
+        record: &record.fields,
     }
 }
 
-/// `show --json`: the profile's fields, then the linked notes.
-#[derive(Serialize)]
-pub struct ShowOutput<'a> {
-    #[serde(flatten)]
-    pub customer: WireRecord<'a>,
-    pub notes: Vec<WireRecord<'a>>,
-}
-
 pub fn show_output(dossier: &Dossier) -> ShowOutput<'_> {
+    let customer = &dossier.customer;
     ShowOutput {
-        customer: wire_record(&dossier.customer),
-        notes: dossier.notes.iter().map(wire_record).collect(),
+        id: &customer.id,
+        kind: &customer.kind,
+        path: &customer.path,
+        name: customer.text("name"),
+        profile: &customer.fields,
+        notes: dossier.notes.iter().map(wire_note).collect(),
     }
 }
 

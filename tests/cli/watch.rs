@@ -1,0 +1,420 @@
+//! `dossier watch` on the real filesystem: every kind of change a person,
+//! an editor or a sync client makes, with deadlines instead of sleeps.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::{dossier, kb};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A running watcher whose stderr is collected line by line.
+struct Watcher {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Watcher {
+    fn start(dir: &Path, extra: &[&str]) -> Watcher {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dossier"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .args(["watch", "--dir"])
+            .arg(dir)
+            .args(["--today", "2026-11-23"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("start dossier watch");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().expect("lines lock").push(line);
+            }
+        });
+        let watcher = Watcher { child, lines };
+        watcher.wait_for_line("watching");
+        watcher
+    }
+
+    fn wait_for_line(&self, fragment: &str) -> String {
+        let started = Instant::now();
+        loop {
+            if let Some(line) = self
+                .lines
+                .lock()
+                .expect("lines lock")
+                .iter()
+                .find(|l| l.contains(fragment))
+            {
+                return line.clone();
+            }
+            assert!(
+                started.elapsed() < DEADLINE,
+                "no stderr line with {fragment:?}: {:?}",
+                self.lines.lock().expect("lock")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.lines.lock().expect("lines lock").join("\n")
+    }
+
+    fn signal(&mut self, signal: &str) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for watcher") {
+                return status;
+            }
+            assert!(
+                started.elapsed() < DEADLINE,
+                "watcher did not exit after {signal}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn search_ids(dir: &Path, query: &str) -> Vec<String> {
+    let output = dossier(dir, &["search", "--json", "--limit", "1000", query]);
+    assert!(
+        output.status.code() == Some(0) || output.status.code() == Some(1),
+        "search {query}: {output:?}"
+    );
+    let value: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("search prints JSON");
+    let mut ids: Vec<String> = value["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|hit| hit["id"].as_str().expect("id").to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Polls a search until its ids satisfy `done`, or fails at the deadline.
+fn eventually(dir: &Path, query: &str, what: &str, done: impl Fn(&[String]) -> bool) {
+    let started = Instant::now();
+    loop {
+        let ids = search_ids(dir, query);
+        if done(&ids) {
+            return;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "{what}: `{query}` still gives {ids:?}"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+fn has(id: &str) -> impl Fn(&[String]) -> bool + '_ {
+    move |ids: &[String]| ids.iter().any(|i| i == id)
+}
+
+fn lacks(id: &str) -> impl Fn(&[String]) -> bool + '_ {
+    move |ids: &[String]| !ids.iter().any(|i| i == id)
+}
+
+fn customer(id: &str, name: &str, interest: &str) -> String {
+    format!(r#"{{"id": "{id}", "name": "{name}", "interests": ["{interest}"]}}"#)
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+#[test]
+fn follows_every_kind_of_edit() {
+    let dir = kb("kb");
+    let root = dir.path();
+    let _watcher = Watcher::start(root, &[]);
+    let file = root.join("customers/c900.json");
+
+    // Create.
+    write(&file, &customer("c900", "测试客户", "钓鱼"));
+    eventually(root, "likes:fishing", "create", has("c900"));
+
+    // Modify in place.
+    write(&file, &customer("c900", "测试客户", "话剧"));
+    eventually(root, "likes:theatre", "modify in place", has("c900"));
+    eventually(root, "likes:fishing", "modify in place", lacks("c900"));
+
+    // Rename-save as `sed -i` does: write a temporary file, rename it over.
+    let temporary = root.join("customers/sedAbC123");
+    write(&temporary, &customer("c900", "测试客户", "高尔夫"));
+    std::fs::rename(&temporary, &file).expect("rename over");
+    eventually(root, "likes:golf", "sed -i", has("c900"));
+
+    // Vim: probe file 4913, original renamed to a backup~, new file written, backup deleted.
+    write(&root.join("customers/4913"), "");
+    std::fs::remove_file(root.join("customers/4913")).expect("remove probe");
+    let backup = root.join("customers/c900.json~");
+    std::fs::rename(&file, &backup).expect("backup");
+    write(&root.join("customers/.c900.json.swp"), "swap");
+    write(&file, &customer("c900", "测试客户", "茶艺"));
+    std::fs::remove_file(&backup).expect("remove backup");
+    eventually(root, "likes:tea", "vim save", has("c900"));
+    eventually(root, "likes:golf", "vim save", lacks("c900"));
+
+    // Move a note between folders: its kind follows the folder.
+    let note = root.join("meetings/watch-note.json");
+    write(
+        &note,
+        r#"{"id": "mw1", "customer": "c900", "date": "2026-11-20", "text": "讨论了冰岛考察计划"}"#,
+    );
+    eventually(root, "冰岛考察", "note created", has("c900"));
+    std::fs::rename(&note, root.join("visits/watch-note.json")).expect("move note");
+    let started = Instant::now();
+    loop {
+        let output = dossier(root, &["search", "--json", "冰岛考察"]);
+        let text = String::from_utf8_lossy(&output.stdout).to_string();
+        if text.contains("visits/watch-note.json") && text.contains("\"kind\":\"visit\"") {
+            break;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "moved note not re-indexed as a visit: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+
+    // Delete.
+    std::fs::remove_file(&file).expect("delete");
+    eventually(root, "likes:tea", "delete", lacks("c900"));
+}
+
+#[test]
+fn follows_folders_moved_created_and_removed() {
+    let dir = kb("kb");
+    let root = dir.path();
+    let _watcher = Watcher::start(root, &[]);
+    // A folder created elsewhere with files inside, then moved in.
+    let outside = tempfile::tempdir().expect("temp dir");
+    let staged = outside.path().join("new-team");
+    for i in 0..5 {
+        write(
+            &staged.join(format!("customers/t{i}.json")),
+            &customer(&format!("t{i}"), "迁入客户", "滑雪"),
+        );
+    }
+    let inside = root.join("new-team");
+    std::fs::rename(&staged, &inside).expect("move folder in");
+    eventually(root, "迁入客户", "folder moved in", |ids| {
+        ids.len() == 5
+    });
+    // Moved within the knowledge base.
+    std::fs::rename(&inside, root.join("archive")).expect("rename folder");
+    eventually(root, "迁入客户", "folder renamed", |ids| ids.len() == 5);
+    // Removed with files inside.
+    std::fs::remove_dir_all(root.join("archive")).expect("remove folder");
+    eventually(root, "迁入客户", "folder removed", |ids| ids.is_empty());
+}
+
+#[test]
+fn burst_of_files_while_searching() {
+    let dir = kb("kb");
+    let root = dir.path();
+    let watcher = Watcher::start(root, &[]);
+    let searcher_root: PathBuf = root.to_path_buf();
+    let searches = std::thread::spawn(move || {
+        let mut failures = Vec::new();
+        for _ in 0..30 {
+            let output = dossier(&searcher_root, &["search", "--json", "likes:golf"]);
+            let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&output.stdout);
+            if output.status.code() != Some(0) || parsed.is_err() {
+                failures.push(format!("{output:?}"));
+            }
+        }
+        failures
+    });
+    for i in 0..500 {
+        write(
+            &root.join(format!("burst/customers/b{i:03}.json")),
+            &customer(&format!("b{i:03}"), "批量客户", "潜水"),
+        );
+    }
+    eventually(root, "批量客户", "burst of 500", |ids| ids.len() == 500);
+    let failures = searches.join().expect("search thread");
+    assert!(
+        failures.is_empty(),
+        "searches failed during the burst: {failures:?}"
+    );
+    assert!(watcher.stderr().contains("added"), "{}", watcher.stderr());
+}
+
+#[test]
+fn invalid_write_keeps_last_good_version_until_fixed() {
+    let dir = kb("kb");
+    let root = dir.path();
+    let watcher = Watcher::start(root, &[]);
+    let file = root.join("customers/c950.json");
+    write(&file, &customer("c950", "半存客户", "钓鱼"));
+    eventually(root, "likes:fishing", "create", has("c950"));
+    // A half-written save.
+    write(
+        &file,
+        "{\"id\": \"c950\", \"name\": \"半存客户\", \"interests\": [\"话剧\"",
+    );
+    watcher.wait_for_line("customers/c950.json:");
+    assert!(
+        search_ids(root, "likes:fishing").contains(&"c950".to_string()),
+        "last good version must stay"
+    );
+    let status = dossier(root, &["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    let in_error = status["files_in_error"].to_string();
+    assert!(in_error.contains("customers/c950.json"), "{in_error}");
+    assert!(status["watcher"]["pid"].is_u64(), "{status}");
+    // Fixed.
+    write(&file, &customer("c950", "半存客户", "话剧"));
+    eventually(root, "likes:theatre", "fixed", has("c950"));
+    eventually(root, "likes:fishing", "fixed", lacks("c950"));
+    let started = Instant::now();
+    loop {
+        let status = dossier(root, &["status", "--json"]);
+        let status: serde_json::Value =
+            serde_json::from_slice(&status.stdout).expect("status JSON");
+        if status["files_in_error"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+        {
+            break;
+        }
+        assert!(started.elapsed() < DEADLINE, "error not cleared: {status}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn one_writer_and_clean_stop() {
+    let dir = kb("kb");
+    let root = dir.path();
+    let mut watcher = Watcher::start(root, &[]);
+    let second = dossier(root, &["watch"]);
+    assert_eq!(second.status.code(), Some(2), "{second:?}");
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        message.contains(&format!("pid {}", watcher.child.id())),
+        "{message}"
+    );
+    let index = dossier(root, &["index"]);
+    assert_eq!(index.status.code(), Some(2), "{index:?}");
+    // SIGTERM finishes and exits 0.
+    write(
+        &root.join("customers/c960.json"),
+        &customer("c960", "收尾客户", "钓鱼"),
+    );
+    let status = watcher.signal("-TERM");
+    assert_eq!(status.code(), Some(0), "{}", watcher.stderr());
+    // The lock is free again.
+    let index = dossier(root, &["index"]);
+    assert_eq!(index.status.code(), Some(0), "{index:?}");
+    assert!(search_ids(root, "likes:fishing").contains(&"c960".to_string()));
+}
+
+#[test]
+fn converges_after_kill_and_offline_changes() {
+    let dir = kb("kb");
+    let root = dir.path();
+    let mut watcher = Watcher::start(root, &[]);
+    write(
+        &root.join("customers/c970.json"),
+        &customer("c970", "断电客户", "钓鱼"),
+    );
+    eventually(root, "likes:fishing", "before kill", has("c970"));
+    // Killed at an arbitrary moment, in the middle of a burst.
+    for i in 0..50 {
+        write(
+            &root.join(format!("kill/customers/k{i:02}.json")),
+            &customer(&format!("k{i:02}"), "中断客户", "潜水"),
+        );
+    }
+    let status = watcher.signal("-KILL");
+    assert_eq!(status.code(), None);
+    // Offline changes.
+    std::fs::remove_file(root.join("customers/c970.json")).expect("delete offline");
+    write(
+        &root.join("customers/c971.json"),
+        &customer("c971", "离线客户", "钓鱼"),
+    );
+    // The lock left behind does not block, and the restart converges.
+    let _restarted = Watcher::start(root, &[]);
+    eventually(root, "likes:fishing", "after restart", |ids| {
+        has("c971")(ids) && lacks("c970")(ids)
+    });
+    eventually(root, "中断客户", "after restart", |ids| ids.len() == 50);
+}
+
+/// CPU time (user + system) of a process, in clock ticks, from /proc.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc stat");
+    let after_name = &stat[stat.rfind(')').expect("comm ends with )") + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line (11 and 12 here).
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+#[test]
+fn idle_watcher_commits_nothing_and_uses_no_cpu() {
+    let dir = kb("kb");
+    let root = dir.path();
+    // A short safety-net interval, so the periodic reconcile runs while idle.
+    let watcher = Watcher::start(root, &["--reconcile-every", "300ms"]);
+    let meta = root.join(".dossier/index/meta.json");
+    let before = std::fs::read(&meta).expect("meta.json");
+    let ticks_before = cpu_ticks(watcher.child.id());
+    let started = Instant::now();
+    // Observe two seconds of idleness (several periodic reconciles).
+    while started.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ticks = cpu_ticks(watcher.child.id()) - ticks_before;
+    assert_eq!(
+        std::fs::read(&meta).expect("meta.json"),
+        before,
+        "an idle watcher committed"
+    );
+    // 2 s at 100 ticks/s is 200 ticks; idle must stay under 10% of one core.
+    assert!(ticks < 20, "idle watcher used {ticks} ticks of CPU in 2 s");
+}
+
+#[test]
+fn poll_mode_sees_changes() {
+    let dir = kb("kb");
+    let root = dir.path();
+    let watcher = Watcher::start(root, &["--poll=200ms"]);
+    assert!(
+        watcher.stderr().contains("polling every 200 ms"),
+        "{}",
+        watcher.stderr()
+    );
+    write(
+        &root.join("customers/c980.json"),
+        &customer("c980", "轮询客户", "钓鱼"),
+    );
+    eventually(root, "likes:fishing", "poll", has("c980"));
+}
