@@ -137,65 +137,165 @@ pub struct Gram {
     pub is_trailing_unigram: bool,
 }
 
-/// The grams stream of folded text.
-pub fn grams(folded: &str) -> Vec<Gram> {
-    let mut out = Vec::new();
+/// Streams the grams of a text, folding as it goes, into `sink(term,
+/// position, byte range in `text`, is trailing unigram)`. The one
+/// definition of the grams stream: the index tokenizer and the query side
+/// both go through it.
+pub fn for_each_gram(text: &str, sink: &mut dyn FnMut(&str, usize, std::ops::Range<usize>, bool)) {
     let mut position = 0;
-    for run in runs(folded) {
-        if run.is_cjk {
-            let chars: Vec<(usize, char)> = run.text.char_indices().collect();
-            for (i, (offset, c)) in chars.iter().enumerate() {
-                let start = run.byte_start + offset;
-                if let Some((next_offset, next)) = chars.get(i + 1) {
-                    let end = run.byte_start + next_offset + next.len_utf8();
-                    out.push(Gram {
-                        text: format!("{c}{next}"),
-                        position,
-                        byte_range: start..end,
-                        is_trailing_unigram: false,
-                    });
-                } else {
-                    out.push(Gram {
-                        text: c.to_string(),
-                        position,
-                        byte_range: start..start + c.len_utf8(),
-                        is_trailing_unigram: true,
-                    });
-                }
+    let mut gram = String::new();
+    let mut word = String::new();
+    let mut word_start = 0;
+    // The previous Han character of the current run, with its byte offset.
+    let mut previous: Option<(char, usize, usize)> = None;
+    let close_run = |previous: &mut Option<(char, usize, usize)>, gram: &mut String, position: &mut usize, sink: &mut dyn FnMut(&str, usize, std::ops::Range<usize>, bool)| {
+        if let Some((c, start, len)) = previous.take() {
+            gram.clear();
+            gram.push(c);
+            sink(gram, *position, start..start + len, true);
+            *position += 1;
+        }
+    };
+    let close_word = |word: &mut String, word_start: usize, end: usize, position: &mut usize, sink: &mut dyn FnMut(&str, usize, std::ops::Range<usize>, bool)| {
+        if !word.is_empty() {
+            sink(&normalize_word(word), *position, word_start..end, false);
+            *position += 1;
+            word.clear();
+        }
+    };
+    for (offset, original) in text.char_indices() {
+        let c = crate::fold::fold_char(original);
+        if is_cjk(c) {
+            close_word(&mut word, word_start, offset, &mut position, sink);
+            if let Some((p, start, _)) = previous {
+                gram.clear();
+                gram.push(p);
+                gram.push(c);
+                sink(&gram, position, start..offset + original.len_utf8(), false);
                 position += 1;
             }
+            previous = Some((c, offset, original.len_utf8()));
         } else {
-            out.push(Gram {
-                text: normalize_word(run.text),
-                position,
-                byte_range: run.byte_start..run.byte_start + run.text.len(),
-                is_trailing_unigram: false,
-            });
-            position += 1;
+            close_run(&mut previous, &mut gram, &mut position, sink);
+            if is_word_char(c) {
+                if word.is_empty() {
+                    word_start = offset;
+                }
+                word.push(c);
+            } else {
+                close_word(&mut word, word_start, offset, &mut position, sink);
+            }
         }
     }
+    close_run(&mut previous, &mut gram, &mut position, sink);
+    close_word(&mut word, word_start, text.len(), &mut position, sink);
+}
+
+/// The grams stream of a text, collected.
+pub fn grams(text: &str) -> Vec<Gram> {
+    let mut out = Vec::new();
+    for_each_gram(text, &mut |term, position, byte_range, is_trailing_unigram| {
+        out.push(Gram {
+            text: term.to_string(),
+            position,
+            byte_range,
+            is_trailing_unigram,
+        });
+    });
     out
 }
 
-/// Converts grams to tantivy tokens for a pre-tokenized field.
-pub fn to_tokens(grams: Vec<Gram>) -> Vec<Token> {
-    grams
-        .into_iter()
-        .map(|gram| Token {
-            offset_from: gram.byte_range.start,
-            offset_to: gram.byte_range.end,
-            position: gram.position,
-            text: gram.text,
-            position_length: 1,
-        })
-        .collect()
+/// The tantivy tokenizer of grams fields: folds and streams grams, reusing
+/// its token buffers across documents.
+#[derive(Clone, Default)]
+pub struct GramsTokenizer {
+    tokens: Vec<Token>,
+}
+
+/// A token stream over tokens computed up front.
+pub struct BufferedStream<'a> {
+    tokens: &'a mut [Token],
+    next: usize,
+}
+
+impl tantivy::tokenizer::TokenStream for BufferedStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+/// Fills `tokens[len]`, reusing its text buffer.
+fn put(tokens: &mut Vec<Token>, len: &mut usize, term: &str, position: usize, range: std::ops::Range<usize>) {
+    if *len == tokens.len() {
+        tokens.push(Token::default());
+    }
+    let token = &mut tokens[*len];
+    token.text.clear();
+    token.text.push_str(term);
+    token.position = position;
+    token.offset_from = range.start;
+    token.offset_to = range.end;
+    token.position_length = 1;
+    *len += 1;
+}
+
+impl tantivy::tokenizer::Tokenizer for GramsTokenizer {
+    type TokenStream<'a> = BufferedStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
+        let mut len = 0;
+        let tokens = &mut self.tokens;
+        for_each_gram(text, &mut |term, position, range, _| put(tokens, &mut len, term, position, range));
+        BufferedStream {
+            tokens: &mut self.tokens[..len],
+            next: 0,
+        }
+    }
+}
+
+/// Separates the terms of a list field (jieba words, pinyin readings),
+/// which dossier computes itself and tantivy only splits.
+pub const LIST_SEPARATOR: char = '\u{1f}';
+
+/// The tantivy tokenizer of list fields: one token per separated term.
+#[derive(Clone, Default)]
+pub struct ListTokenizer {
+    tokens: Vec<Token>,
+}
+
+impl tantivy::tokenizer::Tokenizer for ListTokenizer {
+    type TokenStream<'a> = BufferedStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
+        let mut len = 0;
+        let mut offset = 0;
+        for (position, term) in text.split(LIST_SEPARATOR).enumerate() {
+            if !term.is_empty() {
+                put(&mut self.tokens, &mut len, term, position, offset..offset + term.len());
+            }
+            offset += term.len() + LIST_SEPARATOR.len_utf8();
+        }
+        BufferedStream {
+            tokens: &mut self.tokens[..len],
+            next: 0,
+        }
+    }
 }
 
 /// A word of the segmented text: a jieba word of a Han run or a Latin word.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
-    /// Normalised text: a Han word as folded, a Latin word stemmed.
-    pub key: String,
+pub struct Word<'a> {
+    /// Normalised text: a Han word as folded (borrowed), a Latin word stemmed.
+    pub key: std::borrow::Cow<'a, str>,
     /// True for a Latin word.
     pub is_latin: bool,
     /// Char range in the folded text.
@@ -223,20 +323,20 @@ impl Segmenter {
 
     /// The words of folded text in order: jieba's default-mode words for Han
     /// runs (whole words, for alias scanning) and Latin words.
-    pub fn words(&self, folded: &str) -> Vec<Word> {
+    pub fn words<'a>(&self, folded: &'a str) -> Vec<Word<'a>> {
         let mut out = Vec::new();
         for run in runs(folded) {
             if run.is_cjk {
                 for token in self.jieba.cut(run.text, true) {
                     out.push(Word {
-                        key: token.word.to_string(),
+                        key: std::borrow::Cow::Borrowed(token.word),
                         is_latin: false,
                         char_range: run.char_start + token.start..run.char_start + token.end,
                     });
                 }
             } else {
                 out.push(Word {
-                    key: normalize_word(run.text),
+                    key: std::borrow::Cow::Owned(normalize_word(run.text)),
                     is_latin: true,
                     char_range: run.char_start..run.char_start + run.char_len,
                 });
@@ -245,26 +345,30 @@ impl Segmenter {
         out
     }
 
-    /// The search-mode terms of the Han words: each word plus the 2- and
-    /// 3-character dictionary words inside it, as jieba's `cut_for_search`
-    /// does, derived from one `cut` so text is segmented once.
-    pub fn search_terms(&self, words: &[Word]) -> Vec<String> {
-        let mut out = Vec::new();
+    /// Appends the search-mode terms of the Han words to a list field's
+    /// text: each word plus the 2- and 3-character dictionary words inside
+    /// it, as jieba's `cut_for_search` does, derived from one `cut` so text
+    /// is segmented once.
+    pub fn append_search_terms(&self, words: &[Word], out: &mut String) {
+        let mut gram = String::new();
         for word in words.iter().filter(|word| !word.is_latin) {
-            let chars: Vec<char> = word.key.chars().collect();
+            let length = word.key.chars().count();
             for width in [2, 3] {
-                if chars.len() > width {
+                if length > width {
+                    let chars: Vec<char> = word.key.chars().collect();
                     for window in chars.windows(width) {
-                        let gram: String = window.iter().collect();
+                        gram.clear();
+                        gram.extend(window);
                         if self.jieba.has_word(&gram) {
-                            out.push(gram);
+                            out.push_str(&gram);
+                            out.push(LIST_SEPARATOR);
                         }
                     }
                 }
             }
-            out.push(word.key.clone());
+            out.push_str(&word.key);
+            out.push(LIST_SEPARATOR);
         }
-        out
     }
 }
 

@@ -5,9 +5,8 @@
 
 use serde_json::{Map, Value};
 use tantivy::TantivyDocument;
-use tantivy::tokenizer::{PreTokenizedString, Token};
 
-use crate::analysis::{Segmenter, grams, name_pinyin, to_tokens};
+use crate::analysis::{LIST_SEPARATOR, Segmenter, name_pinyin};
 use crate::dates::{parse_date, to_days};
 use crate::fold::{fold, stable_hash};
 use crate::record::{Kind, Record};
@@ -57,34 +56,16 @@ impl Analyzer {
     }
 }
 
-fn pre_tokenized(text: String, tokens: Vec<Token>) -> PreTokenizedString {
-    PreTokenizedString { text, tokens }
-}
-
+/// Adds text to a grams field: the field's tokenizer folds and splits it.
 fn add_grams(doc: &mut TantivyDocument, field: tantivy::schema::Field, text: &str) {
-    let folded = fold(text);
-    let tokens = to_tokens(grams(&folded));
-    if !tokens.is_empty() {
-        doc.add_pre_tokenized_text(field, pre_tokenized(String::new(), tokens));
-    }
+    doc.add_text(field, text);
 }
 
-fn add_words_tokens(doc: &mut TantivyDocument, field: tantivy::schema::Field, terms: Vec<String>) {
-    if terms.is_empty() {
-        return;
+/// Adds computed terms to a list field (jieba words, pinyin).
+fn add_list(doc: &mut TantivyDocument, field: tantivy::schema::Field, terms: &str) {
+    if !terms.is_empty() {
+        doc.add_text(field, terms);
     }
-    let tokens = terms
-        .into_iter()
-        .enumerate()
-        .map(|(position, text)| Token {
-            offset_from: 0,
-            offset_to: 0,
-            position,
-            text,
-            position_length: 1,
-        })
-        .collect();
-    doc.add_pre_tokenized_text(field, pre_tokenized(String::new(), tokens));
 }
 
 /// Every string value of a record, depth first, with the top-level key it
@@ -160,10 +141,7 @@ pub fn build(
 ) -> Vec<TantivyDocument> {
     let vocabulary = &analyzer.vocabulary;
     let mut doc = base_document(fields, record, stamp, record.kind.as_str());
-    doc.add_text(
-        fields.record,
-        serde_json::to_string(&record.fields).expect("a JSON map always serializes"),
-    );
+    doc.add_text(fields.record, &record.source);
     let keys: Vec<u64> = match record.kind {
         Kind::Customer => vec![customer_key(&record.id)],
         Kind::Meeting | Kind::Visit => record
@@ -178,15 +156,12 @@ pub fn build(
 
     // Free text: every string value, so a company's own fields are searchable.
     let mut competitor_terms: Vec<String> = Vec::new();
+    let mut word_terms = String::new();
     for (_, text) in text_values(&record.fields) {
         add_grams(&mut doc, fields.all_grams, text);
         let folded = fold(text);
         let words = analyzer.segmenter.words(&folded);
-        add_words_tokens(
-            &mut doc,
-            fields.all_words,
-            analyzer.segmenter.search_terms(&words),
-        );
+        analyzer.segmenter.append_search_terms(&words, &mut word_terms);
         competitor_terms.extend(
             vocabulary
                 .competitors
@@ -196,12 +171,15 @@ pub fn build(
         );
     }
 
+    add_list(&mut doc, fields.all_words, &word_terms);
+
     let mut documents = Vec::new();
     if record.kind == Kind::Customer {
         for key in ["name", "nickname"] {
             if let Some(name) = record.text(key) {
                 add_grams(&mut doc, fields.name_grams, name);
-                add_words_tokens(&mut doc, fields.name_pinyin, name_pinyin(&fold(name)));
+                let readings = name_pinyin(&fold(name)).join(&LIST_SEPARATOR.to_string());
+                add_list(&mut doc, fields.name_pinyin, &readings);
             }
         }
         if let Some(company) = record.text("company") {
@@ -231,7 +209,8 @@ pub fn build(
             };
             add_grams(&mut doc, fields.interest_grams, name);
             doc.add_text(fields.interest, format!("{RAW_PREFIX}{}", alias_key(name)));
-            let words = analyzer.segmenter.words(&fold(name));
+            let folded_name = fold(name);
+            let words = analyzer.segmenter.words(&folded_name);
             for (group, _) in vocabulary.interests.scan(&words) {
                 doc.add_text(fields.interest, &group.id);
             }
@@ -241,7 +220,8 @@ pub fn build(
                 continue;
             };
             competitor_terms.push(format!("{RAW_PREFIX}{}", alias_key(name)));
-            let words = analyzer.segmenter.words(&fold(name));
+            let folded_name = fold(name);
+            let words = analyzer.segmenter.words(&folded_name);
             competitor_terms.extend(
                 vocabulary
                     .competitors
@@ -282,7 +262,8 @@ fn place_terms(analyzer: &Analyzer, written: &str) -> Vec<String> {
     let places = &analyzer.vocabulary.places;
     let mut groups = places.resolve(written);
     if groups.is_empty() {
-        let words = analyzer.segmenter.words(&fold(written));
+        let folded_place = fold(written);
+        let words = analyzer.segmenter.words(&folded_place);
         groups = places.scan(&words).into_iter().map(|(g, _)| g).collect();
     }
     let mut terms: Vec<String> = groups

@@ -863,15 +863,7 @@ fn stored_records(searcher: &Searcher, paths: &[&str]) -> tantivy::Result<Vec<Re
             let Some(kind) = Kind::parse(&text(kind_field)) else {
                 continue;
             };
-            let Ok(record_fields) = serde_json::from_str(&text(record_field)) else {
-                continue;
-            };
-            records.push(Record::from_stored(
-                kind,
-                text(id_field),
-                text(path_field),
-                record_fields,
-            ));
+            records.extend(Record::from_stored(kind, text(id_field), text(path_field), text(record_field)));
         }
     }
     records.sort_by(|a, b| a.path.cmp(&b.path).then(a.id.cmp(&b.id)));

@@ -69,6 +69,8 @@ pub struct Record {
     pub customer_ids: Vec<String>,
     /// Line and column where the record starts, for problems found later.
     pub location: (usize, usize),
+    /// The record's JSON as written in the file (stored in the index).
+    pub source: String,
 }
 
 impl Record {
@@ -85,7 +87,8 @@ impl Record {
 impl Record {
     /// A record as it was stored in an index, already checked when it was
     /// first read (used to carry a file's last good version over a rebuild).
-    pub fn from_stored(kind: Kind, id: String, path: String, fields: Map<String, Value>) -> Record {
+    pub fn from_stored(kind: Kind, id: String, path: String, source: String) -> Option<Record> {
+        let fields: Map<String, Value> = serde_json::from_str(&source).ok()?;
         let mut customer_ids = Vec::new();
         for key in ["customer", "customers"] {
             match fields.get(key) {
@@ -102,14 +105,15 @@ impl Record {
             }
         }
         customer_ids.retain(|id| !id.is_empty());
-        Record {
+        Some(Record {
             kind,
             id,
             path,
             fields,
             customer_ids,
             location: (1, 1),
-        }
+            source,
+        })
     }
 }
 
@@ -394,6 +398,7 @@ fn check_record(
         fields,
         customer_ids,
         location: (1, 1),
+        source: record_text.to_string(),
     })
 }
 

@@ -6,17 +6,16 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{RawTokenizer, TextAnalyzer};
+use tantivy::tokenizer::TextAnalyzer;
 
 /// Bump when the analyzer or the document layout changes in a way the
 /// schema does not show; any change forces a rebuild of every index.
-pub const ANALYZER_VERSION: u32 = 1;
+pub const ANALYZER_VERSION: u32 = 2;
 
-/// Tokenizer names registered for pre-tokenized fields. dossier tokenizes
-/// itself (see `analysis`); these names only document the analyzer and
-/// keep tantivy from analyzing such a field by mistake.
+/// The grams tokenizer (`analysis::GramsTokenizer`): folds, then Han
+/// bigrams with a trailing unigram, and stemmed Latin words, with positions.
 pub const GRAMS: &str = "dossier_grams";
-/// Jieba search-mode words (index side only).
+/// Jieba search-mode words, computed at index time (`analysis::ListTokenizer`).
 pub const WORDS: &str = "dossier_words";
 /// Pinyin readings of names.
 pub const PINYIN: &str = "dossier_pinyin";
@@ -122,13 +121,14 @@ pub fn build() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
-/// Registers the tokenizer names the schema uses on an index. Values are
-/// always pre-tokenized; the raw tokenizer only satisfies tantivy's lookup.
+/// Registers dossier's tokenizers on an index: grams fields fold and split
+/// text themselves; words and pinyin fields hold terms computed at index
+/// time (jieba, pinyin), separated by `analysis::LIST_SEPARATOR`.
 pub fn register_tokenizers(index: &tantivy::Index) {
-    for name in [GRAMS, WORDS, PINYIN] {
-        index
-            .tokenizers()
-            .register(name, TextAnalyzer::from(RawTokenizer::default()));
+    let tokenizers = index.tokenizers();
+    tokenizers.register(GRAMS, TextAnalyzer::from(crate::analysis::GramsTokenizer::default()));
+    for name in [WORDS, PINYIN] {
+        tokenizers.register(name, TextAnalyzer::from(crate::analysis::ListTokenizer::default()));
     }
 }
 

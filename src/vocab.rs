@@ -3,7 +3,7 @@
 //! `dossier-vocab.tsv`. Resolves a user's word to a group id, and finds the
 //! groups named in segmented text, always by whole words.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::analysis::{Word, normalize_word, runs};
@@ -44,6 +44,9 @@ pub struct AliasTable {
     pub groups: Vec<Group>,
     by_key: HashMap<String, Vec<usize>>,
     by_id: HashMap<String, usize>,
+    /// Every char prefix of every key, so scanning stops extending a
+    /// candidate name as soon as no name starts that way.
+    prefixes: HashSet<String>,
 }
 
 /// The normalised form of a name: folded, Latin words stemmed and joined by
@@ -63,17 +66,6 @@ pub fn alias_key(name: &str) -> String {
             key.push_str(&normalize_word(run.text));
         }
         last_latin = !run.is_cjk;
-    }
-    key
-}
-
-fn words_key(words: &[Word]) -> String {
-    let mut key = String::new();
-    for (i, word) in words.iter().enumerate() {
-        if i > 0 && word.is_latin && words[i - 1].is_latin {
-            key.push(' ');
-        }
-        key.push_str(&word.key);
     }
     key
 }
@@ -108,6 +100,11 @@ impl AliasTable {
             if key.is_empty() {
                 continue;
             }
+            let mut prefix = String::new();
+            for c in key.chars() {
+                prefix.push(c);
+                self.prefixes.insert(prefix.clone());
+            }
             let entry = self.by_key.entry(key).or_default();
             if !entry.contains(&index) {
                 entry.push(index);
@@ -134,18 +131,32 @@ impl AliasTable {
     /// HPE; 联想 is not inside 联想到), longest name first.
     pub fn scan<'a>(&'a self, words: &[Word]) -> Vec<(&'a Group, std::ops::Range<usize>)> {
         let mut out = Vec::new();
+        let mut key = String::new();
         let mut i = 0;
         while i < words.len() {
-            let mut matched = 0;
-            for n in (1..=MAX_ALIAS_WORDS.min(words.len() - i)).rev() {
-                if let Some(indexes) = self.by_key.get(&words_key(&words[i..i + n])) {
-                    let range = words[i].char_range.start..words[i + n - 1].char_range.end;
-                    out.extend(indexes.iter().map(|&g| (&self.groups[g], range.clone())));
-                    matched = n;
+            key.clear();
+            let mut best: Option<(usize, &Vec<usize>)> = None;
+            for n in 1..=MAX_ALIAS_WORDS.min(words.len() - i) {
+                let word = &words[i + n - 1];
+                if n > 1 && word.is_latin && words[i + n - 2].is_latin {
+                    key.push(' ');
+                }
+                key.push_str(&word.key);
+                if let Some(indexes) = self.by_key.get(key.as_str()) {
+                    best = Some((n, indexes));
+                }
+                if !self.prefixes.contains(key.as_str()) {
                     break;
                 }
             }
-            i += matched.max(1);
+            match best {
+                Some((n, indexes)) => {
+                    let range = words[i].char_range.start..words[i + n - 1].char_range.end;
+                    out.extend(indexes.iter().map(|&g| (&self.groups[g], range.clone())));
+                    i += n;
+                }
+                None => i += 1,
+            }
         }
         out
     }
