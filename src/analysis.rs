@@ -327,7 +327,7 @@ impl Segmenter {
         let mut out = Vec::new();
         for run in runs(folded) {
             if run.is_cjk {
-                for token in self.jieba.cut(run.text, true) {
+                for token in self.jieba.cut(run.text, false) {
                     out.push(Word {
                         key: std::borrow::Cow::Borrowed(token.word),
                         is_latin: false,

@@ -325,7 +325,7 @@ impl Writer {
         };
         schema::register_tokenizers(&index);
         let writer = index
-            .writer_with_num_threads(1, heap_bytes)
+            .writer_with_num_threads(indexing_threads(heap_bytes), heap_bytes)
             .map_err(|e| Error::index(&index_dir, e))?;
         let mut this = Writer {
             location: location.clone(),
@@ -868,6 +868,15 @@ fn stored_records(searcher: &Searcher, paths: &[&str]) -> tantivy::Result<Vec<Re
     }
     records.sort_by(|a, b| a.path.cmp(&b.path).then(a.id.cmp(&b.id)));
     Ok(records)
+}
+
+/// Tantivy indexing threads: one per core for a large heap (a full
+/// index), one for a watcher's small heap.
+fn indexing_threads(heap_bytes: usize) -> usize {
+    if heap_bytes < WRITER_HEAP_BYTES {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
 }
 
 fn duplicate_problem(record: &Record, owner: &str) -> Problem {
