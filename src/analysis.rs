@@ -148,21 +148,30 @@ pub fn for_each_gram(text: &str, sink: &mut dyn FnMut(&str, usize, std::ops::Ran
     let mut word_start = 0;
     // The previous Han character of the current run, with its byte offset.
     let mut previous: Option<(char, usize, usize)> = None;
-    let close_run = |previous: &mut Option<(char, usize, usize)>, gram: &mut String, position: &mut usize, sink: &mut dyn FnMut(&str, usize, std::ops::Range<usize>, bool)| {
-        if let Some((c, start, len)) = previous.take() {
-            gram.clear();
-            gram.push(c);
-            sink(gram, *position, start..start + len, true);
-            *position += 1;
-        }
-    };
-    let close_word = |word: &mut String, word_start: usize, end: usize, position: &mut usize, sink: &mut dyn FnMut(&str, usize, std::ops::Range<usize>, bool)| {
-        if !word.is_empty() {
-            sink(&normalize_word(word), *position, word_start..end, false);
-            *position += 1;
-            word.clear();
-        }
-    };
+    let close_run =
+        |previous: &mut Option<(char, usize, usize)>,
+         gram: &mut String,
+         position: &mut usize,
+         sink: &mut dyn FnMut(&str, usize, std::ops::Range<usize>, bool)| {
+            if let Some((c, start, len)) = previous.take() {
+                gram.clear();
+                gram.push(c);
+                sink(gram, *position, start..start + len, true);
+                *position += 1;
+            }
+        };
+    let close_word =
+        |word: &mut String,
+         word_start: usize,
+         end: usize,
+         position: &mut usize,
+         sink: &mut dyn FnMut(&str, usize, std::ops::Range<usize>, bool)| {
+            if !word.is_empty() {
+                sink(&normalize_word(word), *position, word_start..end, false);
+                *position += 1;
+                word.clear();
+            }
+        };
     for (offset, original) in text.char_indices() {
         let c = crate::fold::fold_char(original);
         if is_cjk(c) {
@@ -194,14 +203,17 @@ pub fn for_each_gram(text: &str, sink: &mut dyn FnMut(&str, usize, std::ops::Ran
 /// The grams stream of a text, collected.
 pub fn grams(text: &str) -> Vec<Gram> {
     let mut out = Vec::new();
-    for_each_gram(text, &mut |term, position, byte_range, is_trailing_unigram| {
-        out.push(Gram {
-            text: term.to_string(),
-            position,
-            byte_range,
-            is_trailing_unigram,
-        });
-    });
+    for_each_gram(
+        text,
+        &mut |term, position, byte_range, is_trailing_unigram| {
+            out.push(Gram {
+                text: term.to_string(),
+                position,
+                byte_range,
+                is_trailing_unigram,
+            });
+        },
+    );
     out
 }
 
@@ -234,7 +246,13 @@ impl tantivy::tokenizer::TokenStream for BufferedStream<'_> {
 }
 
 /// Fills `tokens[len]`, reusing its text buffer.
-fn put(tokens: &mut Vec<Token>, len: &mut usize, term: &str, position: usize, range: std::ops::Range<usize>) {
+fn put(
+    tokens: &mut Vec<Token>,
+    len: &mut usize,
+    term: &str,
+    position: usize,
+    range: std::ops::Range<usize>,
+) {
     if *len == tokens.len() {
         tokens.push(Token::default());
     }
@@ -254,7 +272,9 @@ impl tantivy::tokenizer::Tokenizer for GramsTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
         let mut len = 0;
         let tokens = &mut self.tokens;
-        for_each_gram(text, &mut |term, position, range, _| put(tokens, &mut len, term, position, range));
+        for_each_gram(text, &mut |term, position, range, _| {
+            put(tokens, &mut len, term, position, range)
+        });
         BufferedStream {
             tokens: &mut self.tokens[..len],
             next: 0,
@@ -280,7 +300,13 @@ impl tantivy::tokenizer::Tokenizer for ListTokenizer {
         let mut offset = 0;
         for (position, term) in text.split(LIST_SEPARATOR).enumerate() {
             if !term.is_empty() {
-                put(&mut self.tokens, &mut len, term, position, offset..offset + term.len());
+                put(
+                    &mut self.tokens,
+                    &mut len,
+                    term,
+                    position,
+                    offset..offset + term.len(),
+                );
             }
             offset += term.len() + LIST_SEPARATOR.len_utf8();
         }

@@ -161,10 +161,12 @@ pub fn build(
         add_grams(&mut doc, fields.all_grams, text);
         let folded = fold(text);
         let words = analyzer.segmenter.words(&folded);
-        analyzer.segmenter.append_search_terms(&words, &mut word_terms);
+        analyzer
+            .segmenter
+            .append_search_terms(&words, &mut word_terms);
         competitor_terms.extend(
             vocabulary
-                .competitors
+                .competitors()
                 .scan(&words)
                 .into_iter()
                 .map(|(g, _)| g.id.clone()),
@@ -211,7 +213,7 @@ pub fn build(
             doc.add_text(fields.interest, format!("{RAW_PREFIX}{}", alias_key(name)));
             let folded_name = fold(name);
             let words = analyzer.segmenter.words(&folded_name);
-            for (group, _) in vocabulary.interests.scan(&words) {
+            for (group, _) in vocabulary.interests().scan(&words) {
                 doc.add_text(fields.interest, &group.id);
             }
         }
@@ -224,7 +226,7 @@ pub fn build(
             let words = analyzer.segmenter.words(&folded_name);
             competitor_terms.extend(
                 vocabulary
-                    .competitors
+                    .competitors()
                     .scan(&words)
                     .into_iter()
                     .map(|(g, _)| g.id.clone()),
@@ -259,7 +261,7 @@ fn scalar_text(value: &Value) -> Option<String> {
 /// The `trip_place`/`home_place` terms of a written place: its ids with
 /// every containing place, and its raw folded name.
 fn place_terms(analyzer: &Analyzer, written: &str) -> Vec<String> {
-    let places = &analyzer.vocabulary.places;
+    let places = analyzer.vocabulary.places();
     let mut groups = places.resolve(written);
     if groups.is_empty() {
         let folded_place = fold(written);

@@ -863,7 +863,12 @@ fn stored_records(searcher: &Searcher, paths: &[&str]) -> tantivy::Result<Vec<Re
             let Some(kind) = Kind::parse(&text(kind_field)) else {
                 continue;
             };
-            records.extend(Record::from_stored(kind, text(id_field), text(path_field), text(record_field)));
+            records.extend(Record::from_stored(
+                kind,
+                text(id_field),
+                text(path_field),
+                text(record_field),
+            ));
         }
     }
     records.sort_by(|a, b| a.path.cmp(&b.path).then(a.id.cmp(&b.id)));
@@ -876,7 +881,9 @@ fn indexing_threads(heap_bytes: usize) -> usize {
     if heap_bytes < WRITER_HEAP_BYTES {
         return 1;
     }
-    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
 }
 
 fn duplicate_problem(record: &Record, owner: &str) -> Problem {

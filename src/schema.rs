@@ -126,9 +126,15 @@ pub fn build() -> (Schema, Fields) {
 /// time (jieba, pinyin), separated by `analysis::LIST_SEPARATOR`.
 pub fn register_tokenizers(index: &tantivy::Index) {
     let tokenizers = index.tokenizers();
-    tokenizers.register(GRAMS, TextAnalyzer::from(crate::analysis::GramsTokenizer::default()));
+    tokenizers.register(
+        GRAMS,
+        TextAnalyzer::from(crate::analysis::GramsTokenizer::default()),
+    );
     for name in [WORDS, PINYIN] {
-        tokenizers.register(name, TextAnalyzer::from(crate::analysis::ListTokenizer::default()));
+        tokenizers.register(
+            name,
+            TextAnalyzer::from(crate::analysis::ListTokenizer::default()),
+        );
     }
 }
 

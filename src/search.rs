@@ -4,7 +4,6 @@
 //! profile says 话剧 and whose meeting note says IBM is found by
 //! `话剧 IBM`. One hit per customer, never two.
 
-use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
 
 use serde_json::{Map, Value};
@@ -105,7 +104,42 @@ pub struct SearchResult {
 #[derive(Debug, Clone, Default)]
 struct ClauseHits {
     best: Score,
-    docs: Vec<(Score, DocAddress)>,
+    /// The best documents, best first; fixed size so a broad term matching
+    /// 200k documents allocates nothing per customer.
+    docs: [Option<(Score, DocAddress)>; MATCHES_PER_CLAUSE],
+}
+
+/// One clause's hits, sorted by customer key.
+struct ClauseResult(Vec<(u64, ClauseHits)>);
+
+impl ClauseResult {
+    /// Groups matching documents by customer: sort by key, then best first.
+    fn from_documents(mut found: Vec<(u64, Score, DocAddress)>) -> Self {
+        found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+        let mut grouped: Vec<(u64, ClauseHits)> = Vec::new();
+        for (key, score, address) in found {
+            match grouped.last_mut() {
+                Some((last, hits)) if *last == key => {
+                    if let Some(slot) = hits.docs.iter_mut().find(|slot| slot.is_none()) {
+                        *slot = Some((score, address));
+                    }
+                }
+                _ => {
+                    let mut docs = [None; MATCHES_PER_CLAUSE];
+                    docs[0] = Some((score, address));
+                    grouped.push((key, ClauseHits { best: score, docs }));
+                }
+            }
+        }
+        ClauseResult(grouped)
+    }
+
+    fn get(&self, key: u64) -> Option<&ClauseHits> {
+        self.0
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
 }
 
 /// How to explain a clause's match inside a document.
@@ -373,7 +407,7 @@ impl<'a> Searcher<'a> {
             Clause::Likes(value) => {
                 let groups: Vec<Group> = self
                     .vocabulary()?
-                    .interests
+                    .interests()
                     .resolve(value)
                     .into_iter()
                     .cloned()
@@ -435,7 +469,7 @@ impl<'a> Searcher<'a> {
             Clause::Mentions(value) => {
                 let groups: Vec<Group> = self
                     .vocabulary()?
-                    .competitors
+                    .competitors()
                     .resolve(value)
                     .into_iter()
                     .cloned()
@@ -480,10 +514,10 @@ impl<'a> Searcher<'a> {
 
     fn place_terms(&mut self, value: &str, field: Field) -> Result<Vec<Box<dyn TantivyQuery>>> {
         let vocabulary = self.vocabulary()?;
-        let mut groups = vocabulary.places.resolve(value);
+        let mut groups = vocabulary.places().resolve(value);
         if groups.is_empty() {
             let trimmed = value.trim_end_matches(['市', '省', '区', '县', '區', '縣']);
-            groups = vocabulary.places.resolve(trimmed);
+            groups = vocabulary.places().resolve(trimmed);
         }
         let mut terms: Vec<Box<dyn TantivyQuery>> =
             groups.iter().map(|g| term_query(field, &g.id)).collect();
@@ -573,54 +607,51 @@ impl<'a> Searcher<'a> {
             }
         }
         let index_error = |e| Error::index(self.location.index_dir(), e);
-        let mut per_clause: Vec<HashMap<u64, ClauseHits>> = Vec::new();
+        let mut per_clause: Vec<ClauseResult> = Vec::new();
         for plan in &plans {
             let found = self
                 .read
                 .searcher
                 .search(plan.query.as_ref(), &KeyCollector { scoring: true })
                 .map_err(index_error)?;
-            let mut by_customer: HashMap<u64, ClauseHits> = HashMap::new();
-            for (key, score, address) in found {
-                let hits = by_customer.entry(key).or_default();
-                hits.best = hits.best.max(score);
-                hits.docs.push((score, address));
-            }
-            for hits in by_customer.values_mut() {
-                hits.docs
-                    .sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                hits.docs.truncate(MATCHES_PER_CLAUSE);
-            }
-            per_clause.push(by_customer);
+            per_clause.push(ClauseResult::from_documents(found));
         }
         // AND: customers found by every clause, smallest set first.
         let mut order: Vec<usize> = (0..per_clause.len()).collect();
-        order.sort_by_key(|&i| per_clause[i].len());
+        order.sort_by_key(|&i| per_clause[i].0.len());
         let mut candidates: Vec<u64> = match order.first() {
-            Some(&first) => per_clause[first].keys().copied().collect(),
+            Some(&first) => per_clause[first].0.iter().map(|(key, _)| *key).collect(),
             None => Vec::new(),
         };
         for &i in order.iter().skip(1) {
-            candidates.retain(|key| per_clause[i].contains_key(key));
+            candidates.retain(|key| per_clause[i].get(*key).is_some());
         }
         // Notes may link to customers that do not exist (yet).
         if !plans.iter().any(|p| p.customer_only) && !candidates.is_empty() {
             let customers = self.customer_keys()?;
-            candidates.retain(|key| customers.contains(key));
+            candidates.retain(|key| customers.binary_search(key).is_ok());
         }
-        let mut scored: Vec<(u64, Score)> = candidates
-            .into_iter()
-            .map(|key| (key, per_clause.iter().map(|c| c[&key].best).sum()))
-            .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let best = |key: u64| -> Score {
+            per_clause
+                .iter()
+                .filter_map(|clause| clause.get(key))
+                .map(|hits| hits.best)
+                .sum()
+        };
+        let mut scored: Vec<(u64, Score)> =
+            candidates.into_iter().map(|key| (key, best(key))).collect();
+        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let total = scored.len();
         let mut hits = Vec::new();
         for (key, score) in scored.into_iter().take(options.limit) {
             let Some(mut hit) = self.customer_hit(key, score)? else {
                 continue;
             };
-            for (plan, clause_hits) in plans.iter().zip(&per_clause) {
-                for (_, address) in &clause_hits[&key].docs {
+            for (plan, clause) in plans.iter().zip(&per_clause) {
+                let Some(hits) = clause.get(key) else {
+                    continue;
+                };
+                for (_, address) in hits.docs.iter().flatten() {
                     self.explain(plan, *address, &mut hit)?;
                 }
             }
@@ -638,14 +669,18 @@ impl<'a> Searcher<'a> {
         })
     }
 
-    fn customer_keys(&self) -> Result<HashSet<u64>> {
+    /// Every customer key, sorted.
+    fn customer_keys(&self) -> Result<Vec<u64>> {
         let query = term_query(self.read.fields.kind, Kind::Customer.as_str());
         let found = self
             .read
             .searcher
             .search(query.as_ref(), &KeyCollector { scoring: false })
             .map_err(|e| Error::index(self.location.index_dir(), e))?;
-        Ok(found.into_iter().map(|(key, _, _)| key).collect())
+        let mut keys: Vec<u64> = found.into_iter().map(|(key, _, _)| key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Ok(keys)
     }
 
     fn stored(&self, address: DocAddress) -> Result<StoredDoc> {

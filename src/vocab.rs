@@ -45,8 +45,9 @@ pub struct AliasTable {
     by_key: HashMap<String, Vec<usize>>,
     by_id: HashMap<String, usize>,
     /// Every char prefix of every key, so scanning stops extending a
-    /// candidate name as soon as no name starts that way.
-    prefixes: HashSet<String>,
+    /// candidate name as soon as no name starts that way. Built on the first
+    /// scan: only indexing scans, and the query path should not pay for it.
+    prefixes: std::sync::OnceLock<HashSet<String>>,
 }
 
 /// The normalised form of a name: folded, Latin words stemmed and joined by
@@ -72,6 +73,8 @@ pub fn alias_key(name: &str) -> String {
 
 impl AliasTable {
     fn add(&mut self, group: Group) {
+        // A new name invalidates the prefix set.
+        self.prefixes = std::sync::OnceLock::new();
         let index = match self.by_id.get(&group.id) {
             Some(&existing) => {
                 let target = &mut self.groups[existing];
@@ -100,11 +103,6 @@ impl AliasTable {
             if key.is_empty() {
                 continue;
             }
-            let mut prefix = String::new();
-            for c in key.chars() {
-                prefix.push(c);
-                self.prefixes.insert(prefix.clone());
-            }
             let entry = self.by_key.entry(key).or_default();
             if !entry.contains(&index) {
                 entry.push(index);
@@ -130,6 +128,17 @@ impl AliasTable {
     /// words that named it. Names match whole words only (HP is not inside
     /// HPE; 联想 is not inside 联想到), longest name first.
     pub fn scan<'a>(&'a self, words: &[Word]) -> Vec<(&'a Group, std::ops::Range<usize>)> {
+        let prefixes = self.prefixes.get_or_init(|| {
+            let mut prefixes = HashSet::new();
+            for key in self.by_key.keys() {
+                let mut prefix = String::new();
+                for c in key.chars() {
+                    prefix.push(c);
+                    prefixes.insert(prefix.clone());
+                }
+            }
+            prefixes
+        });
         let mut out = Vec::new();
         let mut key = String::new();
         let mut i = 0;
@@ -145,7 +154,7 @@ impl AliasTable {
                 if let Some(indexes) = self.by_key.get(key.as_str()) {
                     best = Some((n, indexes));
                 }
-                if !self.prefixes.contains(key.as_str()) {
+                if !prefixes.contains(key.as_str()) {
                     break;
                 }
             }
@@ -184,15 +193,50 @@ impl AliasTable {
     }
 }
 
+/// One vocabulary: its built-in file and the knowledge base's additions,
+/// turned into an `AliasTable` on first use (a query that says `likes:`
+/// need not parse the places).
+#[derive(Debug, Clone)]
+struct LazyTable {
+    section: Section,
+    builtin: &'static str,
+    additions: Vec<Group>,
+    table: std::sync::OnceLock<AliasTable>,
+}
+
+impl LazyTable {
+    fn new(section: Section, builtin: &'static str) -> Self {
+        LazyTable {
+            section,
+            builtin,
+            additions: Vec::new(),
+            table: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &AliasTable {
+        self.table.get_or_init(|| {
+            let mut table = AliasTable::default();
+            for (_, columns) in data_lines(self.builtin) {
+                // The built-in files are checked by tests; a bad line cannot ship.
+                if let Ok(group) = parse_group(self.section, &columns) {
+                    table.add(group);
+                }
+            }
+            for group in &self.additions {
+                table.add(group.clone());
+            }
+            table
+        })
+    }
+}
+
 /// The three vocabularies in force for one knowledge base.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Vocabulary {
-    /// Interest groups for `likes:`.
-    pub interests: AliasTable,
-    /// Places for `travel:` and `city:`.
-    pub places: AliasTable,
-    /// Competitors for `mentions:`.
-    pub competitors: AliasTable,
+    interests: LazyTable,
+    places: LazyTable,
+    competitors: LazyTable,
     /// Fingerprint of every vocabulary text in force; part of the index version.
     pub fingerprint: u64,
 }
@@ -255,28 +299,30 @@ fn parse_group(section: Section, columns: &[&str]) -> std::result::Result<Group,
     })
 }
 
-fn load_builtin(section: Section, text: &str, table: &mut AliasTable) {
-    for (_, columns) in data_lines(text) {
-        // The built-in files are checked by tests; a bad line cannot ship.
-        if let Ok(group) = parse_group(section, &columns) {
-            table.add(group);
-        }
-    }
-}
-
 impl Vocabulary {
     /// The built-in vocabularies only.
     pub fn builtin() -> Self {
-        let mut vocabulary = Vocabulary::default();
-        load_builtin(Section::Interest, INTERESTS_TSV, &mut vocabulary.interests);
-        load_builtin(Section::Place, PLACES_TSV, &mut vocabulary.places);
-        load_builtin(
-            Section::Competitor,
-            COMPETITORS_TSV,
-            &mut vocabulary.competitors,
-        );
-        vocabulary.fingerprint = builtin_fingerprint();
-        vocabulary
+        Vocabulary {
+            interests: LazyTable::new(Section::Interest, INTERESTS_TSV),
+            places: LazyTable::new(Section::Place, PLACES_TSV),
+            competitors: LazyTable::new(Section::Competitor, COMPETITORS_TSV),
+            fingerprint: builtin_fingerprint(),
+        }
+    }
+
+    /// Interest groups, for `likes:`.
+    pub fn interests(&self) -> &AliasTable {
+        self.interests.get()
+    }
+
+    /// Places, for `travel:` and `city:`.
+    pub fn places(&self) -> &AliasTable {
+        self.places.get()
+    }
+
+    /// Competitors, for `mentions:`.
+    pub fn competitors(&self) -> &AliasTable {
+        self.competitors.get()
     }
 
     /// The fingerprint of the vocabularies in force for a knowledge base,
@@ -334,9 +380,9 @@ impl Vocabulary {
             };
             match parse_group(section, &rest) {
                 Ok(group) => match section {
-                    Section::Interest => vocabulary.interests.add(group),
-                    Section::Place => vocabulary.places.add(group),
-                    Section::Competitor => vocabulary.competitors.add(group),
+                    Section::Interest => vocabulary.interests.additions.push(group),
+                    Section::Place => vocabulary.places.additions.push(group),
+                    Section::Competitor => vocabulary.competitors.additions.push(group),
                 },
                 Err(problem) => problems.push(Error::Vocabulary {
                     path: path.clone(),
@@ -351,10 +397,10 @@ impl Vocabulary {
 
     /// Every name the segmenter must keep whole.
     pub fn custom_words(&self) -> impl Iterator<Item = &str> {
-        self.interests
+        self.interests()
             .all_names()
-            .chain(self.places.all_names())
-            .chain(self.competitors.all_names())
+            .chain(self.places().all_names())
+            .chain(self.competitors().all_names())
     }
 }
 
@@ -407,8 +453,8 @@ mod tests {
     fn no_name_means_two_things() {
         let vocabulary = Vocabulary::builtin();
         for (label, table) in [
-            ("interests", &vocabulary.interests),
-            ("competitors", &vocabulary.competitors),
+            ("interests", vocabulary.interests()),
+            ("competitors", vocabulary.competitors()),
         ] {
             for (key, groups) in &table.by_key {
                 assert_eq!(
@@ -422,7 +468,7 @@ mod tests {
                 );
             }
         }
-        let places = &vocabulary.places;
+        let places = vocabulary.places();
         for (key, groups) in &places.by_key {
             if groups.len() > 1 {
                 let related = groups.iter().all(|&a| {
@@ -461,18 +507,18 @@ mod tests {
     fn resolves_names_in_every_script() {
         let vocabulary = Vocabulary::builtin();
         let table: &[(&AliasTable, &str, &str)] = &[
-            (&vocabulary.interests, "theatre", "theatre"),
-            (&vocabulary.interests, "Theater", "theatre"),
-            (&vocabulary.interests, "話劇", "theatre"),
-            (&vocabulary.interests, "话剧", "theatre"),
-            (&vocabulary.interests, "高尔夫球", "golf"),
-            (&vocabulary.places, "Beijing", "beijing"),
-            (&vocabulary.places, "北京市", "beijing"),
-            (&vocabulary.places, "Peking", "beijing"),
-            (&vocabulary.competitors, "聯想", "lenovo"),
-            (&vocabulary.competitors, "lenovo", "lenovo"),
-            (&vocabulary.competitors, "Hewlett-Packard", "hp"),
-            (&vocabulary.competitors, "HPE", "hpe"),
+            (vocabulary.interests(), "theatre", "theatre"),
+            (vocabulary.interests(), "Theater", "theatre"),
+            (vocabulary.interests(), "話劇", "theatre"),
+            (vocabulary.interests(), "话剧", "theatre"),
+            (vocabulary.interests(), "高尔夫球", "golf"),
+            (vocabulary.places(), "Beijing", "beijing"),
+            (vocabulary.places(), "北京市", "beijing"),
+            (vocabulary.places(), "Peking", "beijing"),
+            (vocabulary.competitors(), "聯想", "lenovo"),
+            (vocabulary.competitors(), "lenovo", "lenovo"),
+            (vocabulary.competitors(), "Hewlett-Packard", "hp"),
+            (vocabulary.competitors(), "HPE", "hpe"),
         ];
         for (table, name, id) in table {
             let ids: Vec<&str> = table.resolve(name).iter().map(|g| g.id.as_str()).collect();
@@ -489,10 +535,10 @@ mod tests {
         )
         .expect("write vocab");
         let (vocabulary, problems) = Vocabulary::for_knowledge_base(dir.path()).expect("load");
-        assert_eq!(vocabulary.interests.resolve("七弦琴")[0].id, "guqin");
-        assert_eq!(vocabulary.places.resolve("首都")[0].id, "beijing");
-        assert_eq!(vocabulary.places.resolve("Beijing")[0].id, "beijing");
-        assert_eq!(vocabulary.competitors.resolve("釘釘")[0].id, "dingtalk");
+        assert_eq!(vocabulary.interests().resolve("七弦琴")[0].id, "guqin");
+        assert_eq!(vocabulary.places().resolve("首都")[0].id, "beijing");
+        assert_eq!(vocabulary.places().resolve("Beijing")[0].id, "beijing");
+        assert_eq!(vocabulary.competitors().resolve("釘釘")[0].id, "dingtalk");
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[0].contains(":5:"), "{lines:?}");

@@ -1,0 +1,881 @@
+#!/usr/bin/env python3
+"""Benchmark harness for dossier, run by `bench/run`.
+
+Measures indexing (against read and stat floors), one-shot search latency, the
+watcher (saved-to-searchable latency, memory, idle CPU), and compares answers and
+costs with `rg -l` and an SQLite FTS5 trigram index. Writes a Markdown report whose
+`## Analysis` section (written by hand) survives regeneration, and the raw numbers
+as JSON. Standard library only.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+TODAY = "2026-11-23"  # the generator's default reference date
+WATCH_ROUNDS = 20
+WATCH_PREFIX = "bench-watch-"  # files the watch phase adds to CORPUS/customers/
+SEARCH_WARMUP = 3
+SEARCH_RUNS = 30
+RG_RUNS = 5
+FTS_RUNS = 10
+LIKE_RUNS = 3  # LIKE scans the whole table: a few runs are enough
+IDLE_SECONDS = 10
+POLL_PAUSE = 0.002  # seconds between two searches while waiting for a saved file
+
+TARGETS = {
+    "full_index_s": 12.0,
+    "full_index_docs_per_s": 25_000,
+    "full_index_vs_read_floor": 4.0,
+    "reindex_s": 1.5,
+    "search_p50_ms": 10.0,
+    "searchable_p50_ms": 150.0,
+    "searchable_p95_ms": 400.0,
+    "watcher_rss_mb": 250.0,
+    "index_vs_corpus": 0.8,
+}
+
+# (shape, subcommand, query) timed as one-shot processes.
+SEARCH_SHAPES = [
+    ("free text, Chinese", "search", "计费系统"),
+    ("English word", "search", "budget"),
+    ("quoted phrase", "search", '"billing system"'),
+    ("interest", "search", "likes:话剧"),
+    ("trip next week", "search", "travel:北京 when:next-week"),
+    ("competitor", "search", "mentions:联想"),
+    ("filter: tier", "search", "tier:vip"),
+    ("filter: owner", "search", "owner:刘芳"),
+    ("broad term", "search", "客户"),
+    ("question (ask)", "ask", "谁下周去北京"),
+]
+
+# Questions a plain-text tool can also try. `word` is what a user would grep for,
+# `aliases` what dossier treats as the same thing, `false_friends` longer words that
+# contain `word` without meaning it; `fts` is the FTS5 MATCH expression.
+QUESTIONS = [
+    {"label": "free text 计费系统", "query": "计费系统", "word": "计费系统",
+     "aliases": ["計費系統"], "false_friends": [], "fts": '"计费系统"', "rg_extra": ""},
+    {"label": "English budget", "query": "budget", "word": "budget",
+     "aliases": ["Budget", "BUDGET"], "false_friends": [], "fts": '"budget"',
+     "rg_extra": "case-sensitive unless -i"},
+    {"label": "phrase \"billing system\"", "query": '"billing system"',
+     "word": "billing system", "aliases": ["Billing system", "Billing System"],
+     "false_friends": [], "fts": '"billing system"', "rg_extra": ""},
+    {"label": "likes:话剧", "query": "likes:话剧", "word": "话剧",
+     "aliases": ["話劇", "戏剧", "戲劇", "theater", "theatre", "drama"],
+     "false_friends": [], "fts": '"话剧"',
+     "rg_extra": "rg-only: 话剧 in note text or trip purposes (看话剧), not an interest"},
+    {"label": "travel:北京 when:next-week", "query": "travel:北京 when:next-week",
+     "word": "北京", "aliases": ["Beijing", "北平", "Peking"], "false_friends": [],
+     "fts": '"北京"',
+     "rg_extra": "rg cannot restrict to next week; it also hits addresses, companies, notes"},
+    {"label": "mentions:联想", "query": "mentions:联想", "word": "联想",
+     "aliases": ["聯想", "Lenovo"], "false_friends": ["联想到", "联想起"], "fts": '"联想"',
+     "rg_extra": ""},
+]
+
+
+def log(message):
+    """Prints a progress line to stderr."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def latency_summary(seconds):
+    """p50/p95/min/max in milliseconds of a list of durations in seconds."""
+    ms = sorted(s * 1000 for s in seconds)
+    p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) > 1 else ms[0]
+    return {"n": len(ms), "p50_ms": statistics.median(ms), "p95_ms": p95,
+            "min_ms": ms[0], "max_ms": ms[-1]}
+
+
+def timed(command, **kwargs):
+    """Runs a command to completion; returns (wall seconds, CompletedProcess)."""
+    started = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, **kwargs)
+    return time.perf_counter() - started, completed
+
+
+def run_measured(command, stderr_path):
+    """Runs a command and returns wall seconds, exit code and peak RSS in MB.
+
+    os.wait4 gives the rusage of exactly this child, so earlier children (the
+    generator, rg) cannot inflate the peak. Its stderr goes to `stderr_path`.
+    """
+    with open(stderr_path, "w") as stderr:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall_s": wall, "exit": child.returncode, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def tree_bytes(path):
+    """Total apparent size in bytes of the regular files under `path`."""
+    total = 0
+    for folder, _, files in os.walk(path):
+        total += sum(os.stat(os.path.join(folder, name)).st_size for name in files)
+    return total
+
+
+class Dossier:
+    """Builds dossier command lines for one corpus and index."""
+
+    def __init__(self, binary, corpus, index):
+        self.binary, self.corpus, self.index = binary, corpus, index
+
+    def command(self, subcommand, *arguments):
+        """The argument list for `dossier SUBCOMMAND --dir --index --today ARGUMENTS`."""
+        return [self.binary, subcommand, "--dir", self.corpus, "--index", self.index,
+                "--today", TODAY, *arguments]
+
+    def search_json(self, query, subcommand="search", limit=None):
+        """Runs a --json search; returns (wall seconds, parsed output or None)."""
+        extra = ["--limit", str(limit)] if limit else []
+        wall, done = timed(self.command(subcommand, "--json", *extra, query))
+        if done.returncode not in (0, 1):
+            raise RuntimeError(f"dossier {subcommand} {query!r} failed: "
+                               f"{done.stderr.decode(errors='replace').strip()}")
+        return wall, json.loads(done.stdout)
+
+    def customer_ids(self, query):
+        """Every customer id dossier returns for `query`."""
+        _, output = self.search_json(query, limit=10_000_000)
+        return {hit["id"] for hit in output["hits"]}
+
+
+# ---------------------------------------------------------------------------------
+# Floors and indexing
+# ---------------------------------------------------------------------------------
+
+def remove_stale_watch_files(corpus):
+    """Deletes files an interrupted earlier run of the watch phase left behind."""
+    folder = os.path.join(corpus, "customers")
+    for name in os.listdir(folder):
+        if name.startswith(WATCH_PREFIX):
+            os.remove(os.path.join(folder, name))
+            log(f"removed stale {name}")
+
+
+def stat_walk(corpus):
+    """os.walk + os.stat of every file; returns (seconds, files, bytes)."""
+    started = time.perf_counter()
+    files = size = 0
+    for folder, _, names in os.walk(corpus):
+        for name in names:
+            size += os.stat(os.path.join(folder, name)).st_size
+            files += 1
+    return time.perf_counter() - started, files, size
+
+
+def read_floor(corpus):
+    """Seconds to read every byte of every file with two parallel `cat` workers."""
+    script = 'find "$1" -type f -name "*.json" -print0 | xargs -0 -P2 -n 500 cat >/dev/null'
+    wall, done = timed(["bash", "-c", script, "_", corpus])
+    if done.returncode != 0:
+        raise RuntimeError(f"read floor failed: {done.stderr.decode(errors='replace')}")
+    return wall
+
+
+def measure_floors(corpus):
+    """Stat-walk and read floors, best of a few runs (the first one warms caches)."""
+    log("floors: stat walk and parallel read")
+    walks = [stat_walk(corpus) for _ in range(3)]
+    reads = [read_floor(corpus) for _ in range(2)]
+    _, files, size = walks[0]
+    return {"files": files, "bytes": size,
+            "stat_walk_s": min(w[0] for w in walks), "stat_walk_runs_s": [w[0] for w in walks],
+            "read_s": min(reads), "read_runs_s": reads}
+
+
+def measure_indexing(dossier, work, floors, records):
+    """Full index from empty, then no-change re-indexes (median of three)."""
+    shutil.rmtree(dossier.index, ignore_errors=True)
+    log("full index from empty (the slow step)")
+    full = run_measured(dossier.command("index"), os.path.join(work, "index-full.err"))
+    if full["exit"] not in (0, 1):
+        raise RuntimeError(f"dossier index failed; see {work}/index-full.err")
+    log(f"full index: {full['wall_s']:.1f} s")
+    reindex_runs = [run_measured(dossier.command("index"),
+                                 os.path.join(work, "index-again.err")) for _ in range(3)]
+    walls = [run["wall_s"] for run in reindex_runs]
+    index_bytes = tree_bytes(dossier.index)
+    return {
+        "full": full,
+        "files_per_s": floors["files"] / full["wall_s"],
+        "records_per_s": records / full["wall_s"],
+        "mb_per_s": floors["bytes"] / 1e6 / full["wall_s"],
+        "vs_read_floor": full["wall_s"] / floors["read_s"],
+        "index_bytes": index_bytes,
+        "index_vs_corpus": index_bytes / floors["bytes"],
+        "reindex_s": statistics.median(walls),
+        "reindex_runs_s": walls,
+        "reindex_peak_rss_mb": max(run["peak_rss_mb"] for run in reindex_runs),
+        "reindex_vs_stat_walk": statistics.median(walls) / floors["stat_walk_s"],
+    }
+
+
+# ---------------------------------------------------------------------------------
+# Search latency
+# ---------------------------------------------------------------------------------
+
+def measure_process_start():
+    """p50 of starting and reaping /bin/true: the floor under any one-shot CLI."""
+    return latency_summary([timed(["/bin/true"])[0] for _ in range(SEARCH_RUNS)])
+
+
+def measure_search_shape(dossier, subcommand, query):
+    """Latency of one query as a one-shot process, with its total hit count."""
+    for _ in range(SEARCH_WARMUP):
+        dossier.search_json(query, subcommand)
+    walls, output = [], None
+    for _ in range(SEARCH_RUNS):
+        wall, output = dossier.search_json(query, subcommand)
+        walls.append(wall)
+    return {**latency_summary(walls), "total": output["total"],
+            "understood": output.get("understood")}
+
+
+def measure_search(dossier):
+    """Latency of every shape in SEARCH_SHAPES."""
+    rows = []
+    for shape, subcommand, query in SEARCH_SHAPES:
+        result = measure_search_shape(dossier, subcommand, query)
+        log(f"search {query}: p50 {result['p50_ms']:.1f} ms, {result['total']} hits")
+        rows.append({"shape": shape, "command": subcommand, "query": query, **result})
+    return rows
+
+
+# ---------------------------------------------------------------------------------
+# Watcher
+# ---------------------------------------------------------------------------------
+
+class Watcher:
+    """A running `dossier watch` whose stderr is collected by a thread."""
+
+    def __init__(self, dossier):
+        self.lines = []
+        self.ready = threading.Event()
+        self.process = subprocess.Popen(dossier.command("watch"), stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True)
+        self.reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self.reader.start()
+
+    def _read_stderr(self):
+        for line in self.process.stderr:
+            self.lines.append(line.rstrip("\n"))
+            if "watching" in line:
+                self.ready.set()
+
+    def wait_ready(self, timeout):
+        """Waits for the "watching" line; fails if the watcher exits or times out."""
+        deadline = time.monotonic() + timeout
+        while not self.ready.wait(0.05):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("dossier watch did not start: " + " | ".join(self.lines))
+
+    def rss_mb(self):
+        """Current resident set size (VmRSS) in MB."""
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS in /proc status")
+
+    def cpu_seconds(self):
+        """utime + stime of the watcher so far, in seconds."""
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        """SIGINT, then the exit code (killed and None if it ignores it for 30 s)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            code = None
+        self.reader.join(timeout=5)
+        return code
+
+
+def watch_file(corpus, round_number):
+    """Path of the customer file the watch phase writes in round `round_number`."""
+    return os.path.join(corpus, "customers", f"{WATCH_PREFIX}{round_number}.json")
+
+
+def write_customer(path, round_number):
+    """Writes a small new customer whose name is unique to this round."""
+    record = {"id": f"benchwatch{round_number}", "kind": "customer",
+              "name": f"基准客户{round_number}", "owner": "刘芳", "interests": ["话剧"]}
+    with open(path, "w", encoding="utf-8") as file:
+        json.dump(record, file, ensure_ascii=False)
+
+
+def wait_until(dossier, round_number, present, timeout=30.0):
+    """Polls `name:基准客户N` until the customer is (or is no longer) found.
+
+    Returns the seconds waited, or None on timeout.
+    """
+    wanted = f"benchwatch{round_number}"
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        _, output = dossier.search_json(f"name:基准客户{round_number}")
+        if (wanted in {hit["id"] for hit in output["hits"]}) == present:
+            return time.perf_counter() - started
+        time.sleep(POLL_PAUSE)
+    return None
+
+
+def saved_to_searchable(dossier, corpus):
+    """Writes WATCH_ROUNDS new customers, timing each until a search finds it."""
+    latencies, timeouts = [], 0
+    for round_number in range(WATCH_ROUNDS):
+        write_customer(watch_file(corpus, round_number), round_number)
+        waited = wait_until(dossier, round_number, present=True)
+        if waited is None:
+            timeouts += 1
+        else:
+            latencies.append(waited)
+        time.sleep(0.05)
+    return latencies, timeouts
+
+
+def remove_watch_files(dossier, corpus):
+    """Deletes the added files and waits until the watcher removed the last one."""
+    for round_number in range(WATCH_ROUNDS):
+        path = watch_file(corpus, round_number)
+        if os.path.exists(path):
+            os.remove(path)
+    return wait_until(dossier, WATCH_ROUNDS - 1, present=False)
+
+
+def idle_cpu_percent(watcher):
+    """CPU used by the watcher over IDLE_SECONDS without changes, as % of one core."""
+    before, started = watcher.cpu_seconds(), time.monotonic()
+    time.sleep(IDLE_SECONDS)
+    return 100 * (watcher.cpu_seconds() - before) / (time.monotonic() - started)
+
+
+def measure_watch(dossier, corpus):
+    """The watch phase: start, saved→searchable rounds, memory, idle CPU, stop."""
+    log(f"watch: {WATCH_ROUNDS} saved→searchable rounds")
+    watcher = Watcher(dossier)
+    try:
+        started = time.perf_counter()
+        watcher.wait_ready(timeout=600)
+        startup = time.perf_counter() - started
+        latencies, timeouts = saved_to_searchable(dossier, corpus)
+        time.sleep(1)
+        rss = watcher.rss_mb()
+        removal = remove_watch_files(dossier, corpus)
+        time.sleep(2)
+        log(f"watch: idle CPU over {IDLE_SECONDS} s")
+        idle = idle_cpu_percent(watcher)
+    finally:
+        remove_watch_files_quietly(corpus)
+        exit_code = watcher.stop()
+    result = {"startup_s": startup, "timeouts": timeouts, "rss_mb": rss,
+              "removal_searchable_s": removal, "idle_cpu_percent": idle,
+              "sigint_exit": exit_code, "stderr_tail": watcher.lines[-3:]}
+    if latencies:
+        result["searchable"] = latency_summary(latencies)
+    return result
+
+
+def remove_watch_files_quietly(corpus):
+    """Best-effort removal of the watch phase's files (also after a failure)."""
+    for round_number in range(WATCH_ROUNDS):
+        try:
+            os.remove(watch_file(corpus, round_number))
+        except FileNotFoundError:
+            pass
+
+
+# ---------------------------------------------------------------------------------
+# SQLite FTS5 (trigram)
+# ---------------------------------------------------------------------------------
+
+def text_values(value):
+    """Every string inside a JSON value, depth first."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from text_values(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from text_values(item)
+
+
+def linked_customers(record):
+    """The customer ids a record belongs to: its own id, or the ones a note links."""
+    if record.get("kind") == "customer":
+        return [record["id"]]
+    linked = record.get("customers") or []
+    return linked + ([record["customer"]] if record.get("customer") else [])
+
+
+def corpus_records(corpus):
+    """Yields (relative path, record) for every record of every .json file."""
+    for folder, _, names in os.walk(corpus):
+        for name in sorted(names):
+            if not name.endswith(".json"):
+                continue
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as file:
+                parsed = json.load(file)
+            for record in parsed if isinstance(parsed, list) else [parsed]:
+                yield os.path.relpath(path, corpus), record
+
+
+def build_fts(corpus, database):
+    """Builds the FTS5 trigram table; returns (build stats, {path: customer ids}).
+
+    One row per record: id, kind, linked customer ids, all its text. The build time
+    includes reading and parsing the JSON, as dossier's does.
+    """
+    if os.path.exists(database):
+        os.remove(database)
+    owners, counts = {}, {"rows": 0}
+
+    def rows():
+        for path, record in corpus_records(corpus):
+            counts["rows"] += 1
+            customers = linked_customers(record)
+            owners.setdefault(path, set()).update(customers)
+            yield (record.get("id", path), record.get("kind", ""), " ".join(customers),
+                   "\n".join(text_values(record)))
+
+    started = time.perf_counter()
+    connection = sqlite3.connect(database)
+    connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                             "CREATE VIRTUAL TABLE records USING fts5(id UNINDEXED, "
+                             "kind UNINDEXED, customers UNINDEXED, body, tokenize='trigram');")
+    with connection:
+        connection.executemany("INSERT INTO records VALUES (?, ?, ?, ?)", rows())
+        connection.execute("INSERT INTO records(records) VALUES ('optimize')")
+    connection.close()
+    build = {"build_s": time.perf_counter() - started, "bytes": os.path.getsize(database),
+             "rows": counts["rows"]}
+    return build, owners
+
+
+def fts_customers(connection, where, parameter):
+    """Runs one lookup; returns (seconds, set of customer ids of the matching rows)."""
+    started = time.perf_counter()
+    found = set()
+    for (customers,) in connection.execute(f"SELECT customers FROM records WHERE {where}",
+                                           (parameter,)):
+        found.update(customers.split())
+    return time.perf_counter() - started, found
+
+
+def measure_fts_question(connection, question):
+    """MATCH latency and customers; for words under 3 characters, the LIKE fallback too."""
+    runs = [fts_customers(connection, "records MATCH ?", question["fts"])
+            for _ in range(FTS_RUNS)]
+    result = {"match": question["fts"], **latency_summary([r[0] for r in runs]),
+              "customers": len(runs[0][1])}
+    if len(question["word"]) < 3:
+        like = [fts_customers(connection, "body LIKE ?", f"%{question['word']}%")
+                for _ in range(LIKE_RUNS)]
+        result["like"] = {**latency_summary([r[0] for r in like]), "customers": len(like[0][1])}
+    return result
+
+
+def measure_fts(corpus, work, suffix):
+    """Builds the FTS5 database and times every question of QUESTIONS against it."""
+    database = os.path.join(work, f"fts-{suffix}.sqlite")
+    log("SQLite FTS5 trigram: build")
+    build, owners = build_fts(corpus, database)
+    log(f"SQLite FTS5 build: {build['build_s']:.1f} s")
+    connection = sqlite3.connect(database)
+    questions = {q["label"]: measure_fts_question(connection, q) for q in QUESTIONS}
+    connection.close()
+    return {"build": build, "questions": questions, "sqlite_version": sqlite3.sqlite_version}, owners
+
+
+# ---------------------------------------------------------------------------------
+# ripgrep
+# ---------------------------------------------------------------------------------
+
+def rg_files(corpus, word):
+    """`rg -l --fixed-strings WORD CORPUS`: (seconds, set of relative paths)."""
+    wall, done = timed(["rg", "-l", "--fixed-strings", word, corpus])
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"rg failed: {done.stderr.decode(errors='replace')}")
+    paths = {os.path.relpath(line, corpus) for line in done.stdout.decode().splitlines()}
+    return wall, paths
+
+
+def customers_of(paths, owners):
+    """The customer ids the files in `paths` belong to."""
+    found = set()
+    for path in paths:
+        found |= owners.get(path, set())
+    return found
+
+
+def compare_rg_question(corpus, question, owners, expected):
+    """rg's answer to one question next to dossier's `expected` customer set."""
+    runs = [rg_files(corpus, question["word"]) for _ in range(RG_RUNS)]
+    files = runs[0][1]
+    found = customers_of(files, owners)
+    both = found & expected
+    result = {**latency_summary([r[0] for r in runs]), "files": len(files),
+              "customers": len(found), "agree": len(both),
+              "rg_only": len(found - expected), "missed": len(expected - found),
+              "recall": len(both) / len(expected) if expected else None,
+              "precision": len(both) / len(found) if found else None,
+              "aliases": {}, "false_friends": {}}
+    covered = set(found)
+    for alias in question["aliases"]:
+        extra = customers_of(rg_files(corpus, alias)[1], owners) & expected
+        result["aliases"][alias] = len(extra - covered)
+        covered |= extra
+    result["missed_with_aliases"] = len(expected - covered)
+    for word in question["false_friends"]:
+        result["false_friends"][word] = len(rg_files(corpus, word)[1])
+    return result
+
+
+def measure_rg(corpus, owners, expected_sets):
+    """Compares `rg -l` with dossier on every question, or says rg is missing."""
+    if shutil.which("rg") is None:
+        log("rg is not available: skipping its comparison")
+        return {"available": False}
+    version = subprocess.run(["rg", "--version"], capture_output=True, text=True)
+    result = {"available": True, "version": version.stdout.splitlines()[0], "questions": {}}
+    for question in QUESTIONS:
+        log(f"rg -l {question['word']}")
+        result["questions"][question["label"]] = compare_rg_question(
+            corpus, question, owners, expected_sets[question["label"]])
+    return result
+
+
+def dossier_answers(dossier):
+    """dossier's full customer set and one-shot latency for every comparison question."""
+    answers = {}
+    for question in QUESTIONS:
+        ids = dossier.customer_ids(question["query"])
+        walls = [dossier.search_json(question["query"])[0] for _ in range(5)]
+        answers[question["label"]] = {"ids": ids, "customers": len(ids),
+                                      **latency_summary(walls)}
+    return answers
+
+
+# ---------------------------------------------------------------------------------
+# Machine description
+# ---------------------------------------------------------------------------------
+
+def first_line_with(path, prefix):
+    """The value after ':' of the first line of `path` starting with `prefix`."""
+    with open(path) as file:
+        for line in file:
+            if line.startswith(prefix):
+                return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def machine_info():
+    """CPU count and model, memory, kernel and rustc version."""
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True)
+    memory_kb = int(first_line_with("/proc/meminfo", "MemTotal").split()[0])
+    return {"nproc": len(os.sched_getaffinity(0)),
+            "cpu": first_line_with("/proc/cpuinfo", "model name"),
+            "memory_gb": memory_kb / 1024 / 1024,
+            "kernel": platform.release(),
+            "rustc": rustc.stdout.strip() or "unknown",
+            "python": platform.python_version()}
+
+
+# ---------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------
+
+ANALYSIS_HEADING = "## Analysis"
+ANALYSIS_PLACEHOLDER = "<!-- analysis: written by hand, kept across runs -->"
+
+
+def verdict(value, limit, at_most=True):
+    """"met" or "**missed**" for a measured value against its target."""
+    if value is None:
+        return "n/a"
+    return "met" if (value <= limit if at_most else value >= limit) else "**missed**"
+
+
+def fmt_ms(value):
+    """Milliseconds with a precision that suits their size."""
+    return "—" if value is None else (f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms")
+
+
+def fmt_pct(value):
+    """A 0..1 ratio as a percentage, or a dash."""
+    return "—" if value is None else f"{100 * value:.0f} %"
+
+
+def table(header, rows):
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def indexing_table(results):
+    """Indexing, floors, ratios, size and memory against their targets."""
+    floors, ix, t = results["floors"], results["indexing"], TARGETS
+    full = ix["full"]
+    mb = floors["bytes"] / 1e6
+    return table(["measurement", "value", "target", "status"], [
+        ["read floor: every file, 2 parallel `cat`", f"{floors['read_s']:.2f} s "
+         f"({mb / floors['read_s']:.0f} MB/s)", "—", ""],
+        ["stat floor: `os.walk` + `os.stat` (python)", f"{floors['stat_walk_s']:.2f} s", "—", ""],
+        ["full index from empty", f"{full['wall_s']:.1f} s", f"≤ {t['full_index_s']:.0f} s",
+         verdict(full["wall_s"], t["full_index_s"])],
+        ["full index throughput", f"{ix['records_per_s']:,.0f} records/s · "
+         f"{ix['files_per_s']:,.0f} files/s · {ix['mb_per_s']:.1f} MB/s",
+         f"≥ {t['full_index_docs_per_s']:,} docs/s",
+         verdict(ix["records_per_s"], t["full_index_docs_per_s"], at_most=False)],
+        ["full index ÷ read floor", f"{ix['vs_read_floor']:.1f}×",
+         f"≤ {t['full_index_vs_read_floor']:.0f}×",
+         verdict(ix["vs_read_floor"], t["full_index_vs_read_floor"])],
+        ["full index peak RSS", f"{full['peak_rss_mb']:.0f} MB", "—", ""],
+        ["re-index, nothing changed (median of 3)", f"{ix['reindex_s']:.2f} s "
+         f"({ix['reindex_vs_stat_walk']:.1f}× the stat floor; peak RSS "
+         f"{ix['reindex_peak_rss_mb']:.0f} MB)", f"≤ {t['reindex_s']} s",
+         verdict(ix["reindex_s"], t["reindex_s"])],
+        ["index size", f"{ix['index_bytes'] / 1e6:.1f} MB = {ix['index_vs_corpus']:.2f}× "
+         f"the corpus", f"≤ {t['index_vs_corpus']}×",
+         verdict(ix["index_vs_corpus"], t["index_vs_corpus"])],
+    ])
+
+
+def search_table(results):
+    """One-shot latency of every search shape."""
+    limit = TARGETS["search_p50_ms"]
+    rows = [[row["shape"], f"`{row['command']} {row['query']}`", fmt_ms(row["p50_ms"]),
+             fmt_ms(row["p95_ms"]), f"{row['total']:,}", verdict(row["p50_ms"], limit)]
+            for row in results["search"]]
+    start = results["process_start"]
+    rows.append(["(process start: `/bin/true`)", "—", fmt_ms(start["p50_ms"]),
+                 fmt_ms(start["p95_ms"]), "—", ""])
+    return table(["shape", "query", "p50", "p95", "total hits", f"p50 ≤ {limit:.0f} ms"], rows)
+
+
+def watch_table(results):
+    """Watcher latency, memory, idle CPU and shutdown."""
+    watch, t = results["watch"], TARGETS
+    searchable = watch.get("searchable", {})
+    removal = watch["removal_searchable_s"]
+    return table(["measurement", "value", "target", "status"], [
+        ["start-up until \"watching\" (index up to date)", f"{watch['startup_s']:.2f} s", "—", ""],
+        [f"saved → searchable p50 ({searchable.get('n', 0)} rounds, "
+         f"{watch['timeouts']} timeouts)", fmt_ms(searchable.get("p50_ms")),
+         f"≤ {t['searchable_p50_ms']:.0f} ms",
+         verdict(searchable.get("p50_ms"), t["searchable_p50_ms"])],
+        ["saved → searchable p95", fmt_ms(searchable.get("p95_ms")),
+         f"≤ {t['searchable_p95_ms']:.0f} ms",
+         verdict(searchable.get("p95_ms"), t["searchable_p95_ms"])],
+        ["deleted → gone from results (last of 20 deletions)",
+         "timeout" if removal is None else fmt_ms(removal * 1000), "—", ""],
+        ["steady RSS (VmRSS) after the rounds", f"{watch['rss_mb']:.0f} MB",
+         f"≤ {t['watcher_rss_mb']:.0f} MB", verdict(watch["rss_mb"], t["watcher_rss_mb"])],
+        [f"idle CPU over {IDLE_SECONDS} s, no changes", f"{watch['idle_cpu_percent']:.2f} % "
+         "of one core", "—", ""],
+        ["exit status after SIGINT", str(watch["sigint_exit"]), "0",
+         "met" if watch["sigint_exit"] == 0 else "**missed**"],
+    ])
+
+
+def cost_table(results):
+    """Build time, on-disk size and query latency of the three approaches."""
+    ix, fts = results["indexing"], results["fts"]
+    dossier_p50 = [row["p50_ms"] for row in results["search"]]
+    fts_p50 = [q["p50_ms"] for q in fts["questions"].values()]
+    rows = [["dossier (tantivy)", f"{ix['full']['wall_s']:.1f} s",
+             f"{ix['index_bytes'] / 1e6:.1f} MB",
+             f"{fmt_ms(min(dossier_p50))} – {fmt_ms(max(dossier_p50))}", "yes, included"]]
+    rg = results["rg"]
+    if rg["available"]:
+        rg_p50 = [q["p50_ms"] for q in rg["questions"].values()]
+        rows.append([f"`rg -l` ({rg['version']})", "none", "none",
+                     f"{fmt_ms(min(rg_p50))} – {fmt_ms(max(rg_p50))}", "yes, included"])
+    else:
+        rows.append(["`rg -l`", "not available", "—", "—", "—"])
+    rows.append([f"SQLite {fts['sqlite_version']} FTS5 trigram", f"{fts['build']['build_s']:.1f} s",
+                 f"{fts['build']['bytes'] / 1e6:.1f} MB",
+                 f"{fmt_ms(min(fts_p50))} – {fmt_ms(max(fts_p50))} (MATCH)",
+                 f"no: in-process; a one-shot CLI adds ≥ "
+                 f"{fmt_ms(results['process_start']['p50_ms'])} plus opening the database"])
+    return table(["approach", "build", "on disk", "query p50 (comparison questions)",
+                  "process start in the time?"], rows)
+
+
+def rg_note(question, rg):
+    """What rg gets right and wrong for one question, from the measured sets."""
+    parts = [f"{rg['files']:,} files → {rg['customers']:,} customers; recall "
+             f"{fmt_pct(rg['recall'])}, precision {fmt_pct(rg['precision'])} "
+             f"({rg['missed']:,} missed, {rg['rg_only']:,} not in dossier's answer)"]
+    gains = [f"{alias} +{count:,}" for alias, count in rg["aliases"].items() if count]
+    if gains:
+        parts.append(f"grepping the aliases too finds {', '.join(gains)}; "
+                     f"{rg['missed_with_aliases']:,} still missed")
+    friends = [f"{word} in {count:,} files" for word, count in rg["false_friends"].items()]
+    if friends:
+        parts.append("false friends a plain grep counts: " + ", ".join(friends))
+    if question["rg_extra"]:
+        parts.append(question["rg_extra"])
+    return "; ".join(parts)
+
+
+def fts_note(fts):
+    """The FTS5 answer for one question, with the LIKE fallback when MATCH cannot work."""
+    note = f"MATCH `{fts['match']}`: {fts['customers']:,} customers in {fmt_ms(fts['p50_ms'])}"
+    if "like" in fts:
+        like = fts["like"]
+        note += (f" (a 2-character word has no trigram: MATCH finds nothing); LIKE fallback "
+                 f"(full scan): {like['customers']:,} customers in {fmt_ms(like['p50_ms'])}")
+    return note
+
+
+def answers_table(results):
+    """Per question: dossier's answer, rg's and FTS5's, with concrete differences."""
+    rows = []
+    for question in QUESTIONS:
+        label = question["label"]
+        mine = results["answers"][label]
+        rg = results["rg"]
+        rg_cell = (f"{fmt_ms(rg['questions'][label]['p50_ms'])}: "
+                   f"{rg_note(question, rg['questions'][label])}"
+                   if rg["available"] else "not available")
+        rows.append([f"`{question['query']}`",
+                     f"{mine['customers']:,} customers, {fmt_ms(mine['p50_ms'])}",
+                     rg_cell, fts_note(results["fts"]["questions"][label])])
+    return table(["question", "dossier", "`rg -l --fixed-strings` (word: the Chinese or "
+                  "English term)", "SQLite FTS5 trigram"], rows)
+
+
+def corpus_line(results):
+    """One sentence describing the corpus."""
+    floors, args = results["floors"], results["args"]
+    return (f"{floors['files']:,} files, {args['customers'] + args['notes']:,} records "
+            f"({args['customers']:,} customers + {args['notes']:,} meeting notes and visit "
+            f"reports), {floors['bytes'] / 1e6:.1f} MB — `examples/gen_corpus.rs`, seed 42, "
+            f"today {TODAY}, at `{args['corpus']}`")
+
+
+def render_report(results):
+    """The generated part of the report: everything above `## Analysis`."""
+    machine = results["machine"]
+    return "\n\n".join([
+        "# dossier benchmarks",
+        f"Generated by `bench/run` on {results['date']}. Everything above "
+        f"`{ANALYSIS_HEADING}` is regenerated on each run; the analysis is kept.",
+        "## Setup",
+        "\n".join([
+            f"- Machine: {machine['nproc']} CPUs ({machine['cpu']}), "
+            f"{machine['memory_gb']:.1f} GB RAM, Linux {machine['kernel']}, {machine['rustc']}, "
+            f"Python {machine['python']}",
+            f"- Command: `{results['args']['command']}`",
+            f"- Corpus: {corpus_line(results)}",
+            f"- Index: `{results['args']['index']}`; every command gets `--today {TODAY}`. "
+            "Caches are warm: the floors read the whole corpus first.",
+            "- Latencies are one-shot processes, start to exit, after "
+            f"{SEARCH_WARMUP} warm-up runs; raw numbers in `{results['args']['json']}`.",
+        ]),
+        "## Indexing",
+        indexing_table(results),
+        f"## Search latency ({SEARCH_RUNS} runs each)",
+        search_table(results),
+        "## Watch",
+        f"`dossier watch` running; each round writes a new customer file "
+        f"(`customers/{WATCH_PREFIX}N.json`, name 基准客户N) and polls "
+        "`dossier search --json name:基准客户N` until it is found.",
+        watch_table(results),
+        "## Comparison: dossier vs `rg -l` vs SQLite FTS5",
+        "Costs:",
+        cost_table(results),
+        "Answers. Recall and precision take dossier's customer set as the reference; "
+        "rg's files become customers through the records' `id` / `customer` / `customers`.",
+        answers_table(results),
+    ]) + "\n\n"
+
+
+def write_report(path, generated):
+    """Writes the report, keeping an existing `## Analysis` section verbatim."""
+    analysis = f"{ANALYSIS_HEADING}\n\n{ANALYSIS_PLACEHOLDER}\n"
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as file:
+            previous = file.read()
+        at = previous.find(f"\n{ANALYSIS_HEADING}\n")
+        if at >= 0:
+            analysis = previous[at + 1:]
+        elif previous.startswith(f"{ANALYSIS_HEADING}\n"):
+            analysis = previous
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(generated + analysis)
+
+
+# ---------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------
+
+def parse_args():
+    """Command-line arguments; bench/run passes all of them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for flag in ("--binary", "--corpus", "--index", "--work", "--out", "--command"):
+        parser.add_argument(flag, required=True)
+    parser.add_argument("--customers", type=int, required=True)
+    parser.add_argument("--notes", type=int, required=True)
+    return parser.parse_args()
+
+
+def jsonable(results):
+    """`results` without the customer-id sets, ready for json.dump."""
+    answers = {label: {k: v for k, v in answer.items() if k != "ids"}
+               for label, answer in results["answers"].items()}
+    return {**results, "answers": answers}
+
+
+def main():
+    """Runs every phase, then writes the report and the JSON results."""
+    args = parse_args()
+    dossier = Dossier(args.binary, args.corpus, args.index)
+    suffix = f"{args.customers}-{args.notes}"
+    json_path = os.path.join(args.work, "results.json")
+    results = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+               "machine": machine_info(),
+               "args": {**vars(args), "json": json_path}}
+    remove_stale_watch_files(args.corpus)
+    results["floors"] = measure_floors(args.corpus)
+    results["indexing"] = measure_indexing(dossier, args.work, results["floors"],
+                                           args.customers + args.notes)
+    results["process_start"] = measure_process_start()
+    results["search"] = measure_search(dossier)
+    results["answers"] = dossier_answers(dossier)
+    results["fts"], owners = measure_fts(args.corpus, args.work, suffix)
+    expected = {label: answer["ids"] for label, answer in results["answers"].items()}
+    results["rg"] = measure_rg(args.corpus, owners, expected)
+    results["watch"] = measure_watch(dossier, args.corpus)
+    with open(json_path, "w", encoding="utf-8") as file:
+        json.dump(jsonable(results), file, ensure_ascii=False, indent=2)
+    write_report(args.out, render_report(results))
+    log(f"wrote {args.out} and {json_path}")
+
+
+if __name__ == "__main__":
+    main()
