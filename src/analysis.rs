@@ -137,41 +137,43 @@ pub struct Gram {
     pub is_trailing_unigram: bool,
 }
 
+/// Receives each gram: term, position, byte range in the text, and whether
+/// it is the trailing unigram of a Han run.
+pub type GramSink<'a> = dyn FnMut(&str, usize, std::ops::Range<usize>, bool) + 'a;
+
 /// Streams the grams of a text, folding as it goes, into `sink(term,
 /// position, byte range in `text`, is trailing unigram)`. The one
 /// definition of the grams stream: the index tokenizer and the query side
 /// both go through it.
-pub fn for_each_gram(text: &str, sink: &mut dyn FnMut(&str, usize, std::ops::Range<usize>, bool)) {
+pub fn for_each_gram(text: &str, sink: &mut GramSink) {
     let mut position = 0;
     let mut gram = String::new();
     let mut word = String::new();
     let mut word_start = 0;
     // The previous Han character of the current run, with its byte offset.
     let mut previous: Option<(char, usize, usize)> = None;
-    let close_run =
-        |previous: &mut Option<(char, usize, usize)>,
-         gram: &mut String,
-         position: &mut usize,
-         sink: &mut dyn FnMut(&str, usize, std::ops::Range<usize>, bool)| {
-            if let Some((c, start, len)) = previous.take() {
-                gram.clear();
-                gram.push(c);
-                sink(gram, *position, start..start + len, true);
-                *position += 1;
-            }
-        };
-    let close_word =
-        |word: &mut String,
-         word_start: usize,
-         end: usize,
-         position: &mut usize,
-         sink: &mut dyn FnMut(&str, usize, std::ops::Range<usize>, bool)| {
-            if !word.is_empty() {
-                sink(&normalize_word(word), *position, word_start..end, false);
-                *position += 1;
-                word.clear();
-            }
-        };
+    let close_run = |previous: &mut Option<(char, usize, usize)>,
+                     gram: &mut String,
+                     position: &mut usize,
+                     sink: &mut GramSink| {
+        if let Some((c, start, len)) = previous.take() {
+            gram.clear();
+            gram.push(c);
+            sink(gram, *position, start..start + len, true);
+            *position += 1;
+        }
+    };
+    let close_word = |word: &mut String,
+                      word_start: usize,
+                      end: usize,
+                      position: &mut usize,
+                      sink: &mut GramSink| {
+        if !word.is_empty() {
+            sink(&normalize_word(word), *position, word_start..end, false);
+            *position += 1;
+            word.clear();
+        }
+    };
     for (offset, original) in text.char_indices() {
         let c = crate::fold::fold_char(original);
         if is_cjk(c) {
