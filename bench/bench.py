@@ -78,7 +78,8 @@ QUESTIONS = [
     {"label": "travel:北京 when:next-week", "query": "travel:北京 when:next-week",
      "word": "北京", "aliases": ["Beijing", "北平", "Peking"], "false_friends": [],
      "fts": '"北京"',
-     "rg_extra": "rg cannot restrict to next week; it also hits addresses, companies, notes"},
+     "rg_extra": "rg cannot restrict to next week; it also hits trips on other dates, home cities, "
+     "regions, company names and notes"},
     {"label": "mentions:联想", "query": "mentions:联想", "word": "联想",
      "aliases": ["聯想", "Lenovo"], "false_friends": ["联想到", "联想起"], "fts": '"联想"',
      "rg_extra": ""},
@@ -98,10 +99,10 @@ def latency_summary(seconds):
             "min_ms": ms[0], "max_ms": ms[-1]}
 
 
-def timed(command, **kwargs):
+def timed(command):
     """Runs a command to completion; returns (wall seconds, CompletedProcess)."""
     started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, **kwargs)
+    completed = subprocess.run(command, capture_output=True)
     return time.perf_counter() - started, completed
 
 
@@ -116,16 +117,8 @@ def run_measured(command, stderr_path):
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     return {"wall_s": wall, "exit": child.returncode, "peak_rss_mb": usage.ru_maxrss / 1024}
-
-
-def tree_bytes(path):
-    """Total apparent size in bytes of the regular files under `path`."""
-    total = 0
-    for folder, _, files in os.walk(path):
-        total += sum(os.stat(os.path.join(folder, name)).st_size for name in files)
-    return total
 
 
 class Dossier:
@@ -140,7 +133,7 @@ class Dossier:
                 "--today", TODAY, *arguments]
 
     def search_json(self, query, subcommand="search", limit=None):
-        """Runs a --json search; returns (wall seconds, parsed output or None)."""
+        """Runs a --json search; returns (wall seconds, parsed output). Exit 2 raises."""
         extra = ["--limit", str(limit)] if limit else []
         wall, done = timed(self.command(subcommand, "--json", *extra, query))
         if done.returncode not in (0, 1):
@@ -158,17 +151,8 @@ class Dossier:
 # Floors and indexing
 # ---------------------------------------------------------------------------------
 
-def remove_stale_watch_files(corpus):
-    """Deletes files an interrupted earlier run of the watch phase left behind."""
-    folder = os.path.join(corpus, "customers")
-    for name in os.listdir(folder):
-        if name.startswith(WATCH_PREFIX):
-            os.remove(os.path.join(folder, name))
-            log(f"removed stale {name}")
-
-
 def stat_walk(corpus):
-    """os.walk + os.stat of every file; returns (seconds, files, bytes)."""
+    """os.walk + os.stat of every file; returns (seconds, files, apparent bytes)."""
     started = time.perf_counter()
     files = size = 0
     for folder, _, names in os.walk(corpus):
@@ -209,7 +193,7 @@ def measure_indexing(dossier, work, floors, records):
     reindex_runs = [run_measured(dossier.command("index"),
                                  os.path.join(work, "index-again.err")) for _ in range(3)]
     walls = [run["wall_s"] for run in reindex_runs]
-    index_bytes = tree_bytes(dossier.index)
+    _, _, index_bytes = stat_walk(dossier.index)
     return {
         "full": full,
         "files_per_s": floors["files"] / full["wall_s"],
@@ -354,13 +338,13 @@ def saved_to_searchable(dossier, corpus):
     return latencies, timeouts
 
 
-def remove_watch_files(dossier, corpus):
-    """Deletes the added files and waits until the watcher removed the last one."""
-    for round_number in range(WATCH_ROUNDS):
-        path = watch_file(corpus, round_number)
-        if os.path.exists(path):
-            os.remove(path)
-    return wait_until(dossier, WATCH_ROUNDS - 1, present=False)
+def delete_watch_files(corpus):
+    """Deletes every file the watch phase adds (also ones an interrupted run left)."""
+    folder = os.path.join(corpus, "customers")
+    stale = [name for name in os.listdir(folder) if name.startswith(WATCH_PREFIX)]
+    for name in stale:
+        os.remove(os.path.join(folder, name))
+    return len(stale)
 
 
 def idle_cpu_percent(watcher):
@@ -381,12 +365,13 @@ def measure_watch(dossier, corpus):
         latencies, timeouts = saved_to_searchable(dossier, corpus)
         time.sleep(1)
         rss = watcher.rss_mb()
-        removal = remove_watch_files(dossier, corpus)
+        delete_watch_files(corpus)
+        removal = wait_until(dossier, WATCH_ROUNDS - 1, present=False)
         time.sleep(2)
         log(f"watch: idle CPU over {IDLE_SECONDS} s")
         idle = idle_cpu_percent(watcher)
     finally:
-        remove_watch_files_quietly(corpus)
+        delete_watch_files(corpus)
         exit_code = watcher.stop()
     result = {"startup_s": startup, "timeouts": timeouts, "rss_mb": rss,
               "removal_searchable_s": removal, "idle_cpu_percent": idle,
@@ -394,15 +379,6 @@ def measure_watch(dossier, corpus):
     if latencies:
         result["searchable"] = latency_summary(latencies)
     return result
-
-
-def remove_watch_files_quietly(corpus):
-    """Best-effort removal of the watch phase's files (also after a failure)."""
-    for round_number in range(WATCH_ROUNDS):
-        try:
-            os.remove(watch_file(corpus, round_number))
-        except FileNotFoundError:
-            pass
 
 
 # ---------------------------------------------------------------------------------
@@ -450,11 +426,10 @@ def build_fts(corpus, database):
     """
     if os.path.exists(database):
         os.remove(database)
-    owners, counts = {}, {"rows": 0}
+    owners = {}
 
     def rows():
         for path, record in corpus_records(corpus):
-            counts["rows"] += 1
             customers = linked_customers(record)
             owners.setdefault(path, set()).update(customers)
             yield (record.get("id", path), record.get("kind", ""), " ".join(customers),
@@ -466,11 +441,11 @@ def build_fts(corpus, database):
                              "CREATE VIRTUAL TABLE records USING fts5(id UNINDEXED, "
                              "kind UNINDEXED, customers UNINDEXED, body, tokenize='trigram');")
     with connection:
-        connection.executemany("INSERT INTO records VALUES (?, ?, ?, ?)", rows())
+        inserted = connection.executemany("INSERT INTO records VALUES (?, ?, ?, ?)", rows())
         connection.execute("INSERT INTO records(records) VALUES ('optimize')")
     connection.close()
     build = {"build_s": time.perf_counter() - started, "bytes": os.path.getsize(database),
-             "rows": counts["rows"]}
+             "rows": inserted.rowcount}
     return build, owners
 
 
@@ -492,9 +467,11 @@ def timed_lookups(connection, where, parameter, runs):
 
 
 def measure_fts_question(connection, question):
-    """MATCH latency and customers. A word under 3 characters has no trigram, so it
-    also tries LIKE (which FTS5 still answers from the trigram index) and a full
-    scan with instr(), the fallback that does work."""
+    """MATCH latency and customers for one question.
+
+    A word under 3 characters has no trigram, so this also tries LIKE (which FTS5
+    still answers from the trigram index) and a full scan with instr().
+    """
     word = question["word"]
     result = {"match": question["fts"],
               **timed_lookups(connection, "records MATCH ?", question["fts"], FTS_RUNS)}
@@ -513,11 +490,12 @@ def measure_fts(corpus, work, suffix):
     connection = sqlite3.connect(database)
     questions = {q["label"]: measure_fts_question(connection, q) for q in QUESTIONS}
     connection.close()
-    return {"build": build, "questions": questions, "sqlite_version": sqlite3.sqlite_version}, owners
+    result = {"build": build, "questions": questions, "sqlite_version": sqlite3.sqlite_version}
+    return result, owners
 
 
 # ---------------------------------------------------------------------------------
-# ripgrep
+# Comparison answers: dossier's full customer sets and ripgrep's
 # ---------------------------------------------------------------------------------
 
 def rg_files(corpus, word):
@@ -575,8 +553,10 @@ def measure_rg(corpus, owners, expected_sets):
 
 
 def dossier_answers(dossier, search_rows):
-    """dossier's full customer set for every comparison question, with the latency
-    measured for the same query in the search phase."""
+    """dossier's full customer set for every comparison question.
+
+    The latency is the one measured for the same query in the search phase.
+    """
     latency = {row["query"]: row for row in search_rows if row["command"] == "search"}
     answers = {}
     for question in QUESTIONS:
@@ -674,10 +654,16 @@ def indexing_table(results):
     ])
 
 
+def shape_query(row):
+    """The command of a search row, with the query `ask` understood."""
+    cell = f"`{row['command']} {row['query']}`"
+    return cell + (f" → `{row['understood']}`" if row["understood"] else "")
+
+
 def search_table(results):
     """One-shot latency of every search shape."""
     limit = TARGETS["search_p50_ms"]
-    rows = [[row["shape"], f"`{row['command']} {row['query']}`", fmt_ms(row["p50_ms"]),
+    rows = [[row["shape"], shape_query(row), fmt_ms(row["p50_ms"]),
              fmt_ms(row["p95_ms"]), f"{row['total']:,}", verdict(row["p50_ms"], limit)]
             for row in results["search"]]
     start = results["process_start"]
@@ -818,7 +804,7 @@ def render_report(results):
         "`dossier search --json name:基准客户N` until it is found.",
         watch_table(results),
         "## Comparison: dossier vs `rg -l` vs SQLite FTS5",
-        "Costs:",
+        "Costs (the FTS5 build includes reading and parsing the JSON in Python):",
         cost_table(results),
         "Answers. Recall and precision take dossier's customer set as the reference; "
         "rg's files become customers through the records' `id` / `customer` / `customers`.",
@@ -871,7 +857,8 @@ def main():
     results = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
                "machine": machine_info(),
                "args": {**vars(args), "json": json_path}}
-    remove_stale_watch_files(args.corpus)
+    if delete_watch_files(args.corpus):
+        log("deleted files an interrupted watch phase had left in the corpus")
     results["floors"] = measure_floors(args.corpus)
     results["indexing"] = measure_indexing(dossier, args.work, results["floors"],
                                            args.customers + args.notes)

@@ -21,6 +21,33 @@ pub const RAW_PREFIX: &str = "=";
 /// Keys that link or label a record and are not searchable text.
 pub const NON_TEXT_KEYS: &[&str] = &["id", "kind", "customer", "customers"];
 
+/// The field of a note that is not stored in the index.
+pub const NOTE_TEXT_KEY: &str = "text";
+
+/// A record's fields without one key, serialized without copying them.
+struct Without<'a> {
+    fields: &'a Map<String, Value>,
+    key: &'a str,
+}
+
+impl serde::Serialize for Without<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in self
+            .fields
+            .iter()
+            .filter(|(key, _)| key.as_str() != self.key)
+        {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
 /// The customer key of an id: the value of the `cust` field.
 pub fn customer_key(id: &str) -> u64 {
     stable_hash(id.as_bytes())
@@ -141,7 +168,21 @@ pub fn build(
 ) -> Vec<TantivyDocument> {
     let vocabulary = &analyzer.vocabulary;
     let mut doc = base_document(fields, record, stamp, record.kind.as_str());
-    doc.add_text(fields.record, &record.source);
+    if record.kind.is_note() {
+        // A note's text is most of the corpus and its file has it: the
+        // index keeps everything else, and search reads the text back from
+        // the file when it shows a snippet (`ReadIndex::record`).
+        let without_text = Without {
+            fields: &record.fields,
+            key: NOTE_TEXT_KEY,
+        };
+        doc.add_text(
+            fields.record,
+            serde_json::to_string(&without_text).expect("a JSON map always serializes"),
+        );
+    } else {
+        doc.add_text(fields.record, &record.source);
+    }
     let keys: Vec<u64> = match record.kind {
         Kind::Customer => vec![customer_key(&record.id)],
         Kind::Meeting | Kind::Visit => record

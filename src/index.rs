@@ -923,6 +923,78 @@ pub struct ReadIndex {
     pub fields: Fields,
 }
 
+/// A record as the index knows it, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    /// Record id.
+    pub id: String,
+    /// customer, meeting, visit or trip.
+    pub kind: String,
+    /// File, relative to the knowledge base.
+    pub path: String,
+    /// The record as written.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl StoredRecord {
+    /// A text field of the record.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).and_then(serde_json::Value::as_str)
+    }
+}
+
+impl ReadIndex {
+    /// The stored record of a document. Notes are stored without their
+    /// `text` (it is most of the corpus, and the file has it): their fields
+    /// are read again from the file, falling back to the stored ones when
+    /// the file is gone or unreadable.
+    ///
+    /// Fails only when the index cannot be read.
+    pub fn record(
+        &self,
+        location: &Location,
+        address: tantivy::DocAddress,
+    ) -> Result<StoredRecord> {
+        use tantivy::schema::Value as _;
+        let doc: TantivyDocument = self
+            .searcher
+            .doc(address)
+            .map_err(|e| Error::index(location.index_dir(), e))?;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let mut record = StoredRecord {
+            id: text(self.fields.id),
+            kind: text(self.fields.kind),
+            path: text(self.fields.path),
+            fields: serde_json::from_str(&text(self.fields.record)).unwrap_or_default(),
+        };
+        if Kind::parse(&record.kind).is_some_and(Kind::is_note)
+            && let Some(fields) = read_record_from_file(location, &record.path, &record.id)
+        {
+            record.fields = fields;
+        }
+        Ok(record)
+    }
+}
+
+/// The fields of one record as its file has them now, if it still parses.
+fn read_record_from_file(
+    location: &Location,
+    rel_path: &str,
+    id: &str,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let bytes = std::fs::read(location.kb.join(rel_path)).ok()?;
+    parse_file(rel_path, &bytes)
+        .records
+        .into_iter()
+        .find(|record| record.id == id)
+        .map(|record| record.fields)
+}
+
 /// Opens the index for searching.
 ///
 /// Fails with `Error::NoIndex` when there is none, `Error::Stale` when it

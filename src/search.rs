@@ -12,15 +12,15 @@ use tantivy::query::{
     BooleanQuery, BoostQuery, Occur, PhraseQuery, Query as TantivyQuery, RangeQuery, RegexQuery,
     TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption, Term, Value as _};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
+use tantivy::schema::{Field, IndexRecordOption, Term};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::analysis::{grams, name_pinyin, normalize_word, runs};
 use crate::dates::{DateRange, parse_date, to_days};
 use crate::document::{RAW_PREFIX, TRIP_KIND, customer_key, entries, entry_name, text_values};
 use crate::error::{Error, Result};
 use crate::fold::{fold, is_cjk};
-use crate::index::{Location, ReadIndex};
+use crate::index::{Location, ReadIndex, StoredRecord};
 use crate::query::{Clause, ProfileField, Query};
 use crate::record::Kind;
 use crate::snippet::{self, Needle};
@@ -683,27 +683,8 @@ impl<'a> Searcher<'a> {
         Ok(keys)
     }
 
-    fn stored(&self, address: DocAddress) -> Result<StoredDoc> {
-        let doc: TantivyDocument = self
-            .read
-            .searcher
-            .doc(address)
-            .map_err(|e| Error::index(self.location.index_dir(), e))?;
-        let text = |field: Field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let fields = self.read.fields;
-        let record: Map<String, Value> =
-            serde_json::from_str(&text(fields.record)).unwrap_or_default();
-        Ok(StoredDoc {
-            path: text(fields.path),
-            kind: text(fields.kind),
-            id: text(fields.id),
-            record,
-        })
+    fn stored(&self, address: DocAddress) -> Result<StoredRecord> {
+        self.read.record(self.location, address)
     }
 
     /// The customer document for a key.
@@ -736,7 +717,7 @@ impl<'a> Searcher<'a> {
         };
         let stored = self.stored(address)?;
         let name = stored
-            .record
+            .fields
             .get("name")
             .and_then(Value::as_str)
             .unwrap_or_default()
@@ -746,7 +727,7 @@ impl<'a> Searcher<'a> {
             name,
             score,
             path: stored.path,
-            profile: stored.record,
+            profile: stored.fields,
             matches: Vec::new(),
             trips: Vec::new(),
         }))
@@ -755,7 +736,7 @@ impl<'a> Searcher<'a> {
     fn explain(&self, plan: &Plan, address: DocAddress, hit: &mut Hit) -> Result<()> {
         let stored = self.stored(address)?;
         let date = stored
-            .record
+            .fields
             .get("date")
             .and_then(Value::as_str)
             .map(str::to_string);
@@ -781,7 +762,7 @@ impl<'a> Searcher<'a> {
                 }
                 let get = |key: &str| {
                     stored
-                        .record
+                        .fields
                         .get(key)
                         .and_then(Value::as_str)
                         .map(str::to_string)
@@ -801,13 +782,13 @@ impl<'a> Searcher<'a> {
             }
             Explain::InField(field, needles) => {
                 let values: Vec<String> = if matches!(*field, "interests" | "competitors") {
-                    entries(&stored.record, field)
+                    entries(&stored.fields, field)
                         .iter()
                         .filter_map(|e| entry_name(e).map(str::to_string))
                         .collect()
                 } else {
                     stored
-                        .record
+                        .fields
                         .get(*field)
                         .and_then(Value::as_str)
                         .map(str::to_string)
@@ -820,9 +801,9 @@ impl<'a> Searcher<'a> {
                         return Ok(());
                     }
                 }
-                explain_text(&stored.record, needles, &mut push);
+                explain_text(&stored.fields, needles, &mut push);
             }
-            Explain::Text(needles) => explain_text(&stored.record, needles, &mut push),
+            Explain::Text(needles) => explain_text(&stored.fields, needles, &mut push),
         }
         Ok(())
     }
@@ -872,13 +853,6 @@ fn date_parts(from_field: Field, to_field: Field, range: DateRange) -> Vec<Box<d
             Bound::Unbounded,
         )),
     ]
-}
-
-struct StoredDoc {
-    path: String,
-    kind: String,
-    id: String,
-    record: Map<String, Value>,
 }
 
 /// Pinyin tokens of a name, re-exported for `show`'s candidate matching.

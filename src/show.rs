@@ -2,11 +2,10 @@
 //! visit report linked to it, newest first. Finds the customer by id, or by
 //! a name (or pinyin) that is unambiguous.
 
-use serde_json::{Map, Value};
+use tantivy::DocAddress;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query as TantivyQuery, TermQuery};
-use tantivy::schema::{IndexRecordOption, Term, Value as _};
-use tantivy::{DocAddress, TantivyDocument};
+use tantivy::schema::{IndexRecordOption, Term};
 
 use crate::document::customer_key;
 use crate::error::{Error, Result};
@@ -18,25 +17,7 @@ use crate::search::grams_query;
 /// Most linked notes shown for one customer.
 const MAX_NOTES: usize = 10_000;
 
-/// A record as stored, with where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredRecord {
-    /// Record id.
-    pub id: String,
-    /// customer, meeting or visit.
-    pub kind: String,
-    /// File, relative to the knowledge base.
-    pub path: String,
-    /// The record as written.
-    pub fields: Map<String, Value>,
-}
-
-impl StoredRecord {
-    /// A text field of the record.
-    pub fn text(&self, key: &str) -> Option<&str> {
-        self.fields.get(key).and_then(Value::as_str)
-    }
-}
+pub use crate::index::StoredRecord;
 
 /// A whole dossier.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,23 +29,7 @@ pub struct Dossier {
 }
 
 fn stored(read: &ReadIndex, location: &Location, address: DocAddress) -> Result<StoredRecord> {
-    let doc: TantivyDocument = read
-        .searcher
-        .doc(address)
-        .map_err(|e| Error::index(location.index_dir(), e))?;
-    let text = |field| {
-        doc.get_first(field)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let fields = read.fields;
-    Ok(StoredRecord {
-        id: text(fields.id),
-        kind: text(fields.kind),
-        path: text(fields.path),
-        fields: serde_json::from_str(&text(fields.record)).unwrap_or_default(),
-    })
+    read.record(location, address)
 }
 
 fn search_all(
