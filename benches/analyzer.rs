@@ -86,8 +86,8 @@ fn main() {
         segmenter.append_search_terms(black_box(&words), &mut out);
         black_box(out.len());
     });
-    bench("scan note for competitors", || {
-        black_box(vocabulary.competitors().scan(black_box(&words)).len());
+    bench("find competitors in note", || {
+        black_box(vocabulary.competitors().find_in(black_box(NOTE)).len());
     });
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid date");
     bench("parse query", || {

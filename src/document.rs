@@ -196,24 +196,28 @@ pub fn build(
     }
 
     // Free text: every string value, so a company's own fields are searchable.
+    // Jieba words rank whole-word matches in profiles; a note's body gets
+    // grams only: segmenting every note costs more than half of a full index
+    // (see BENCHMARKS.md), and grams already find words, substrings and phrases.
     let mut competitor_terms: Vec<String> = Vec::new();
     let mut word_terms = String::new();
     for (_, text) in text_values(&record.fields) {
         add_grams(&mut doc, fields.all_grams, text);
-        let folded = fold(text);
-        let words = analyzer.segmenter.words(&folded);
-        analyzer
-            .segmenter
-            .append_search_terms(&words, &mut word_terms);
+        if record.kind == Kind::Customer {
+            let folded = fold(text);
+            let words = analyzer.segmenter.words(&folded);
+            analyzer
+                .segmenter
+                .append_search_terms(&words, &mut word_terms);
+        }
         competitor_terms.extend(
             vocabulary
                 .competitors()
-                .scan(&words)
+                .find_in(text)
                 .into_iter()
                 .map(|(g, _)| g.id.clone()),
         );
     }
-
     add_list(&mut doc, fields.all_words, &word_terms);
 
     let mut documents = Vec::new();
@@ -252,9 +256,7 @@ pub fn build(
             };
             add_grams(&mut doc, fields.interest_grams, name);
             doc.add_text(fields.interest, format!("{RAW_PREFIX}{}", alias_key(name)));
-            let folded_name = fold(name);
-            let words = analyzer.segmenter.words(&folded_name);
-            for (group, _) in vocabulary.interests().scan(&words) {
+            for (group, _) in vocabulary.interests().find_in(name) {
                 doc.add_text(fields.interest, &group.id);
             }
         }
@@ -263,12 +265,10 @@ pub fn build(
                 continue;
             };
             competitor_terms.push(format!("{RAW_PREFIX}{}", alias_key(name)));
-            let folded_name = fold(name);
-            let words = analyzer.segmenter.words(&folded_name);
             competitor_terms.extend(
                 vocabulary
                     .competitors()
-                    .scan(&words)
+                    .find_in(name)
                     .into_iter()
                     .map(|(g, _)| g.id.clone()),
             );
@@ -303,12 +303,7 @@ fn scalar_text(value: &Value) -> Option<String> {
 /// every containing place, and its raw folded name.
 fn place_terms(analyzer: &Analyzer, written: &str) -> Vec<String> {
     let places = analyzer.vocabulary.places();
-    let mut groups = places.resolve(written);
-    if groups.is_empty() {
-        let folded_place = fold(written);
-        let words = analyzer.segmenter.words(&folded_place);
-        groups = places.scan(&words).into_iter().map(|(g, _)| g).collect();
-    }
+    let groups = places.locate(written);
     let mut terms: Vec<String> = groups
         .iter()
         .flat_map(|g| places.with_ancestors(g))

@@ -3,7 +3,7 @@
 //! the original, in its own script, with the char range of the match.
 
 use crate::analysis::{normalize_word, runs};
-use crate::fold::{fold, is_word_char};
+use crate::fold::fold;
 
 /// Something to look for in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,17 +60,6 @@ fn find_substring(
 pub fn find(text: &str, needles: &[Needle]) -> Option<(usize, usize)> {
     let folded = fold(text);
     let chars: Vec<char> = folded.chars().collect();
-    let is_boundary = |start: usize, end: usize| {
-        let before = start.checked_sub(1).and_then(|i| chars.get(i));
-        let after = chars.get(end);
-        let latin_edge = |c: Option<&char>| c.is_some_and(|c| is_word_char(*c));
-        let first_latin = chars.get(start).is_some_and(|c| is_word_char(*c));
-        let last_latin = end
-            .checked_sub(1)
-            .and_then(|i| chars.get(i))
-            .is_some_and(|c| is_word_char(*c));
-        !(first_latin && latin_edge(before) || last_latin && latin_edge(after))
-    };
     for needle in needles {
         let found = match needle {
             Needle::Substring(sub) => find_substring(&folded, sub, |_, _| true),
@@ -79,21 +68,7 @@ pub fn find(text: &str, needles: &[Needle]) -> Option<(usize, usize)> {
                 .find(|run| !run.is_cjk && normalize_word(run.text) == *word)
                 .map(|run| (run.char_start, run.char_start + run.char_len)),
             Needle::Alias { name, not_words } => find_substring(&folded, name, |start, end| {
-                is_boundary(start, end)
-                    && !not_words.iter().any(|not_word| {
-                        // Is this occurrence part of a not-word occurrence?
-                        let mut from = 0;
-                        while let Some(found) = folded[from..].find(not_word.as_str()) {
-                            let byte = from + found;
-                            let s = char_index(&folded, byte);
-                            let e = s + not_word.chars().count();
-                            if s <= start && end <= e {
-                                return true;
-                            }
-                            from = byte + not_word.len();
-                        }
-                        false
-                    })
+                crate::vocab::is_whole_name(&chars, start, end, not_words)
             }),
         };
         if found.is_some() {

@@ -3,10 +3,10 @@
 //! `dossier-vocab.tsv`. Resolves a user's word to a group id, and finds the
 //! groups named in segmented text, always by whole words.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
-use crate::analysis::{Word, normalize_word, runs};
+use crate::analysis::{normalize_word, runs};
 use crate::error::{Error, Result};
 use crate::fold::{fold, stable_hash};
 
@@ -20,9 +20,6 @@ pub const COMPETITORS_TSV: &str = include_str!("../index_schema/competitors.tsv"
 pub const SPELLING_TSV: &str = include_str!("../index_schema/spelling.tsv");
 /// The file at a knowledge base's root that extends the vocabularies.
 pub const KB_VOCAB_FILE: &str = "dossier-vocab.tsv";
-
-/// Longest alias, in words, that scanning tries to match.
-const MAX_ALIAS_WORDS: usize = 5;
 
 /// One group of names that mean the same thing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,10 +41,66 @@ pub struct AliasTable {
     pub groups: Vec<Group>,
     by_key: HashMap<String, Vec<usize>>,
     by_id: HashMap<String, usize>,
-    /// Every char prefix of every key, so scanning stops extending a
-    /// candidate name as soon as no name starts that way. Built on the first
-    /// scan: only indexing scans, and the query path should not pay for it.
-    prefixes: std::sync::OnceLock<HashSet<String>>,
+    /// The automaton that finds names in text. Built on the first scan:
+    /// only indexing scans, and the query path should not pay for it.
+    matcher: std::sync::OnceLock<Matcher>,
+}
+
+/// Every name of every group, as an Aho-Corasick automaton over the scan
+/// form of text (folded, punctuation as spaces).
+#[derive(Debug, Clone)]
+struct Matcher {
+    automaton: aho_corasick::AhoCorasick,
+    /// Per pattern (one per distinct name): every group that lists the
+    /// name, with the scan forms of that group's not-words.
+    patterns: Vec<Vec<(usize, Vec<String>)>>,
+}
+
+/// The scan form of one char: folded, and any char that is neither part of
+/// a word nor Han becomes a space, so "Hewlett-Packard" meets "hewlett packard".
+fn scan_char(c: char) -> char {
+    let folded = crate::fold::fold_char(c);
+    if crate::fold::is_cjk(folded) || crate::fold::is_word_char(folded) {
+        folded
+    } else {
+        ' '
+    }
+}
+
+/// The scan form of a name: scan chars, runs of spaces collapsed, trimmed.
+fn scan_form(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().map(scan_char) {
+        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+            continue;
+        }
+        out.push(c);
+    }
+    out.trim_end().to_string()
+}
+
+/// True when the match `start..end` (chars of `text`) is a whole name: a
+/// Latin edge does not continue into more letters (HP is not inside HPE; a
+/// plural -s is allowed), and no not-word covers it (联想 inside 联想到).
+pub fn is_whole_name(text: &[char], start: usize, end: usize, not_words: &[String]) -> bool {
+    let word = |i: usize| text.get(i).is_some_and(|c| crate::fold::is_word_char(*c));
+    if word(start) && start > 0 && word(start - 1) {
+        return false;
+    }
+    if end > start && word(end - 1) && word(end) {
+        let plural = text.get(end) == Some(&'s') && !word(end + 1) && end - start > 3;
+        if !plural {
+            return false;
+        }
+    }
+    not_words.iter().all(|not_word| {
+        let not_word: Vec<char> = not_word.chars().collect();
+        let from = end.saturating_sub(not_word.len());
+        let to = start.min(text.len());
+        !(from..=to).any(|s| {
+            s + not_word.len() >= end && text.get(s..s + not_word.len()) == Some(&not_word[..])
+        })
+    })
 }
 
 /// The normalised form of a name: folded, Latin words stemmed and joined by
@@ -73,8 +126,8 @@ pub fn alias_key(name: &str) -> String {
 
 impl AliasTable {
     fn add(&mut self, group: Group) {
-        // A new name invalidates the prefix set.
-        self.prefixes = std::sync::OnceLock::new();
+        // A new name invalidates the automaton.
+        self.matcher = std::sync::OnceLock::new();
         let index = match self.by_id.get(&group.id) {
             Some(&existing) => {
                 let target = &mut self.groups[existing];
@@ -124,50 +177,80 @@ impl AliasTable {
             .unwrap_or_default()
     }
 
-    /// The groups named in segmented text, each with the char range of the
-    /// words that named it. Names match whole words only (HP is not inside
-    /// HPE; 联想 is not inside 联想到), longest name first.
-    pub fn scan<'a>(&'a self, words: &[Word]) -> Vec<(&'a Group, std::ops::Range<usize>)> {
-        let prefixes = self.prefixes.get_or_init(|| {
-            let mut prefixes = HashSet::new();
-            for key in self.by_key.keys() {
-                let mut prefix = String::new();
-                for c in key.chars() {
-                    prefix.push(c);
-                    prefixes.insert(prefix.clone());
+    fn matcher(&self) -> &Matcher {
+        self.matcher.get_or_init(|| {
+            let mut names: Vec<String> = Vec::new();
+            let mut patterns: Vec<Vec<(usize, Vec<String>)>> = Vec::new();
+            let mut by_form: HashMap<String, usize> = HashMap::new();
+            for (index, group) in self.groups.iter().enumerate() {
+                let not_words: Vec<String> = group.not_words.iter().map(|w| scan_form(w)).collect();
+                for name in &group.names {
+                    let form = scan_form(name);
+                    if form.is_empty() {
+                        continue;
+                    }
+                    let pattern = *by_form.entry(form.clone()).or_insert_with(|| {
+                        names.push(form);
+                        patterns.push(Vec::new());
+                        patterns.len() - 1
+                    });
+                    if !patterns[pattern].iter().any(|(g, _)| *g == index) {
+                        patterns[pattern].push((index, not_words.clone()));
+                    }
                 }
             }
-            prefixes
-        });
-        let mut out = Vec::new();
-        let mut key = String::new();
-        let mut i = 0;
-        while i < words.len() {
-            key.clear();
-            let mut best: Option<(usize, &Vec<usize>)> = None;
-            for n in 1..=MAX_ALIAS_WORDS.min(words.len() - i) {
-                let word = &words[i + n - 1];
-                if n > 1 && word.is_latin && words[i + n - 2].is_latin {
-                    key.push(' ');
-                }
-                key.push_str(&word.key);
-                if let Some(indexes) = self.by_key.get(key.as_str()) {
-                    best = Some((n, indexes));
-                }
-                if !prefixes.contains(key.as_str()) {
-                    break;
-                }
+            let automaton = aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&names)
+                .expect("vocabulary names build an automaton");
+            Matcher {
+                automaton,
+                patterns,
             }
-            match best {
-                Some((n, indexes)) => {
-                    let range = words[i].char_range.start..words[i + n - 1].char_range.end;
-                    out.extend(indexes.iter().map(|&g| (&self.groups[g], range.clone())));
-                    i += n;
+        })
+    }
+
+    /// The groups named in a text, each with the char range that named it.
+    /// Names match whole words only (HP is not inside HPE; 联想 is not
+    /// inside 联想到), longest name first, in any script.
+    pub fn find_in<'a>(&'a self, text: &str) -> Vec<(&'a Group, std::ops::Range<usize>)> {
+        let matcher = self.matcher();
+        let scanned: String = text.chars().map(scan_char).collect();
+        let mut found = Vec::new();
+        let mut chars: Option<Vec<char>> = None;
+        for hit in matcher.automaton.find_iter(&scanned) {
+            let chars = chars.get_or_insert_with(|| scanned.chars().collect());
+            let start = scanned[..hit.start()].chars().count();
+            let end = start + scanned[hit.start()..hit.end()].chars().count();
+            for (group, not_words) in &matcher.patterns[hit.pattern().as_usize()] {
+                if is_whole_name(chars, start, end, not_words) {
+                    found.push((&self.groups[*group], start..end));
                 }
-                None => i += 1,
             }
         }
-        out
+        found
+    }
+
+    /// The place a written place names: every group it is exactly a name
+    /// of; else, of the places named inside it, the most specific (山东济南
+    /// is 济南), and of unrelated ones the first (北京市朝阳区 is 北京, not
+    /// 朝阳 in Liaoning).
+    pub fn locate(&self, written: &str) -> Vec<&Group> {
+        let exact = self.resolve(written);
+        if !exact.is_empty() {
+            return exact;
+        }
+        let found: Vec<&Group> = self.find_in(written).into_iter().map(|(g, _)| g).collect();
+        let specific: Vec<&Group> = found
+            .iter()
+            .copied()
+            .filter(|g| {
+                !found
+                    .iter()
+                    .any(|other| other.id != g.id && self.with_ancestors(other).contains(&g.id))
+            })
+            .collect();
+        specific.into_iter().take(1).collect()
     }
 
     /// The id of a group and of every group that contains it.
@@ -523,6 +606,78 @@ mod tests {
         for (table, name, id) in table {
             let ids: Vec<&str> = table.resolve(name).iter().map(|g| g.id.as_str()).collect();
             assert_eq!(ids, vec![*id], "resolve({name:?})");
+        }
+    }
+
+    #[test]
+    fn finds_whole_names_in_text() {
+        let vocabulary = Vocabulary::builtin();
+        let table: &[(&AliasTable, &str, &[&str])] = &[
+            (
+                vocabulary.competitors(),
+                "对方目前用IBM的计费系统",
+                &["ibm"],
+            ),
+            (vocabulary.competitors(), "they run HPE servers", &["hpe"]),
+            (
+                vocabulary.competitors(),
+                "old HP printers and HP-UX",
+                &["hp", "hp"],
+            ),
+            (
+                vocabulary.competitors(),
+                "Hewlett-Packard and Hewlett Packard Enterprise",
+                &["hp", "hpe"],
+            ),
+            (vocabulary.competitors(), "这让我联想到去年的项目", &[]),
+            (
+                vocabulary.competitors(),
+                "这让我联想到联想的电脑",
+                &["lenovo"],
+            ),
+            (
+                vocabulary.competitors(),
+                "用的是聯想和戴爾",
+                &["lenovo", "dell"],
+            ),
+            (vocabulary.competitors(), "IBMers", &[]),
+            (vocabulary.interests(), "周末常去看话剧", &["theatre"]),
+            (vocabulary.interests(), "loves theaters", &["theatre"]),
+            (vocabulary.interests(), "打高爾夫球", &["golf"]),
+            (
+                vocabulary.places(),
+                "北京市朝阳区",
+                &["beijing", "chaoyang"],
+            ),
+        ];
+        for (table, text, expected) in table {
+            let ids: Vec<&str> = table
+                .find_in(text)
+                .iter()
+                .map(|(g, _)| g.id.as_str())
+                .collect();
+            assert_eq!(ids, *expected, "find_in({text:?})");
+        }
+    }
+
+    #[test]
+    fn locates_written_places() {
+        let vocabulary = Vocabulary::builtin();
+        for (written, expected) in [
+            ("北京", "beijing"),
+            ("Peking", "beijing"),
+            ("北京市朝阳区", "beijing"),
+            ("山东济南", "jinan"),
+            ("济南市历下区", "jinan"),
+            ("臺北", "taipei"),
+        ] {
+            let ids: Vec<&str> = vocabulary
+                .places()
+                .locate(written)
+                .iter()
+                .map(|g| g.id.as_str())
+                .collect();
+            assert_eq!(ids, vec![expected], "locate({written:?})");
         }
     }
 
