@@ -2,6 +2,7 @@
 //! visible in review: `cargo bench --bench analyzer`. Each line is the mean
 //! time per iteration over a fixed time budget (std only, so CI builds this
 //! without pulling in a benchmark framework).
+#![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

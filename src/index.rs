@@ -5,7 +5,9 @@
 //! documents, so a crash at any moment leaves an index that the next run
 //! brings back in line with the directory.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -254,8 +256,8 @@ pub struct Writer {
     fields: Fields,
     analyzer: Analyzer,
     version: String,
-    known: HashMap<String, FileState>,
-    ids: HashMap<(bool, String), String>,
+    known: FxHashMap<String, FileState>,
+    ids: FxHashMap<(bool, String), String>,
     problems: BTreeMap<String, Vec<Problem>>,
     pending: bool,
     status_dirty: bool,
@@ -334,8 +336,8 @@ impl Writer {
             fields,
             analyzer: Analyzer::new(vocabulary),
             version,
-            known: HashMap::new(),
-            ids: HashMap::new(),
+            known: FxHashMap::default(),
+            ids: FxHashMap::default(),
             problems: BTreeMap::new(),
             pending: rebuilt.is_some(),
             status_dirty: false,
@@ -377,29 +379,31 @@ impl Writer {
             let hashes = fast.u64(names::FP_HASH).map_err(err)?;
             let sizes = fast.u64(names::FP_SIZE).map_err(err)?;
             let mtimes = fast.i64(names::FP_MTIME).map_err(err)?;
-            let (mut path, mut id, mut kind) = (String::new(), String::new(), String::new());
+            // Whole dictionaries in ord order: one pass each, instead of a
+            // block decompression per document (12 s on 300k files).
+            let (path_terms, id_terms, kind_terms) = (
+                all_terms(&paths).map_err(|e| Error::io(&index_dir, e))?,
+                all_terms(&ids).map_err(|e| Error::io(&index_dir, e))?,
+                all_terms(&kinds).map_err(|e| Error::io(&index_dir, e))?,
+            );
             for doc in segment.doc_ids_alive() {
-                let read = |column: &tantivy::columnar::StrColumn, out: &mut String| {
-                    out.clear();
-                    if let Some(ord) = column.term_ords(doc).next() {
-                        let _ = column.ord_to_str(ord, out);
-                    }
-                };
-                read(&kinds, &mut kind);
+                let kind = term_of(&kinds, &kind_terms, doc).unwrap_or_default();
                 if kind == TRIP_KIND {
                     continue;
                 }
-                read(&paths, &mut path);
-                read(&ids, &mut id);
-                let state = self.known.entry(path.clone()).or_default();
+                let path = term_of(&paths, &path_terms, doc).unwrap_or_default();
+                let id = term_of(&ids, &id_terms, doc)
+                    .unwrap_or_default()
+                    .to_string();
+                let state = self.known.entry(path.to_string()).or_default();
                 state.stamp = FileStamp {
                     hash: hashes.first(doc).unwrap_or(0),
                     size: sizes.first(doc).unwrap_or(0),
                     mtime: mtimes.first(doc).unwrap_or(0),
                 };
-                let key = (kind == Kind::Customer.as_str(), id.clone());
+                let key = (kind == Kind::Customer.as_str(), id);
                 state.ids.push(key.clone());
-                self.ids.insert(key, path.clone());
+                self.ids.insert(key, path.to_string());
             }
         }
         Ok(())
@@ -430,7 +434,7 @@ impl Writer {
                 message: format!("cannot read folder: {error} — check its permissions"),
             });
         }
-        let present: HashSet<&str> = files.iter().map(|f| f.rel_path.as_str()).collect();
+        let present: FxHashSet<&str> = files.iter().map(|f| f.rel_path.as_str()).collect();
         let gone: Vec<String> = self
             .known
             .keys()
@@ -921,6 +925,26 @@ pub struct ReadIndex {
     pub searcher: Searcher,
     /// Field handles.
     pub fields: Fields,
+}
+
+/// The term of a document in a string column, from its whole dictionary.
+fn term_of<'t>(
+    column: &tantivy::columnar::StrColumn,
+    terms: &'t [String],
+    doc: tantivy::DocId,
+) -> Option<&'t str> {
+    let ord = column.term_ords(doc).next()?;
+    terms.get(usize::try_from(ord).ok()?).map(String::as_str)
+}
+
+/// Every term of a string column's dictionary, indexed by term ordinal.
+fn all_terms(column: &tantivy::columnar::StrColumn) -> std::io::Result<Vec<String>> {
+    let mut terms = Vec::with_capacity(column.dictionary().num_terms());
+    let mut stream = column.dictionary().stream()?;
+    while stream.advance() {
+        terms.push(String::from_utf8_lossy(stream.key()).into_owned());
+    }
+    Ok(terms)
 }
 
 /// A record as the index knows it, with where it came from.

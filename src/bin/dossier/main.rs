@@ -1,6 +1,11 @@
 //! The `dossier` command line: parses arguments into a config once, calls
 //! the library, renders, and picks the exit code (0 found, 1 nothing found
 //! or some files in error, 2 error).
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the binary is the one place that prints"
+)]
 
 mod render;
 mod wire;
