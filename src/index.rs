@@ -11,6 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -210,11 +211,19 @@ pub struct Progress {
     pub total: usize,
 }
 
-/// The state kept for every file.
+/// A record id as the writer remembers it: (is a customer, id). Customers
+/// and notes have separate id spaces.
+type IdKey = (bool, Box<str>);
+
+fn id_key(record: &Record) -> IdKey {
+    (record.kind == Kind::Customer, record.id.as_str().into())
+}
+
+/// The state kept for every file (compact: a watcher keeps 300k of them).
 #[derive(Debug, Clone, Default)]
 struct FileState {
     stamp: FileStamp,
-    ids: Vec<(bool, String)>,
+    ids: Vec<IdKey>,
 }
 
 /// The status written after every commit, read by `dossier status`.
@@ -256,8 +265,10 @@ pub struct Writer {
     fields: Fields,
     analyzer: Analyzer,
     version: String,
-    known: FxHashMap<String, FileState>,
-    ids: FxHashMap<(bool, String), String>,
+    /// Every file in the index; the path is shared with `ids`.
+    known: FxHashMap<Arc<str>, FileState>,
+    /// Which file holds each record id, for the duplicate-id check.
+    ids: FxHashMap<IdKey, Arc<str>>,
     problems: BTreeMap<String, Vec<Problem>>,
     pending: bool,
     status_dirty: bool,
@@ -392,18 +403,20 @@ impl Writer {
                     continue;
                 }
                 let path = term_of(&paths, &path_terms, doc).unwrap_or_default();
-                let id = term_of(&ids, &id_terms, doc)
-                    .unwrap_or_default()
-                    .to_string();
-                let state = self.known.entry(path.to_string()).or_default();
+                let id = term_of(&ids, &id_terms, doc).unwrap_or_default();
+                let path: Arc<str> = match self.known.get_key_value(path) {
+                    Some((shared, _)) => Arc::clone(shared),
+                    None => path.into(),
+                };
+                let state = self.known.entry(Arc::clone(&path)).or_default();
                 state.stamp = FileStamp {
                     hash: hashes.first(doc).unwrap_or(0),
                     size: sizes.first(doc).unwrap_or(0),
                     mtime: mtimes.first(doc).unwrap_or(0),
                 };
-                let key = (kind == Kind::Customer.as_str(), id);
+                let key: IdKey = (kind == Kind::Customer.as_str(), id.into());
                 state.ids.push(key.clone());
-                self.ids.insert(key, path.to_string());
+                self.ids.insert(key, path);
             }
         }
         Ok(())
@@ -435,10 +448,10 @@ impl Writer {
             });
         }
         let present: FxHashSet<&str> = files.iter().map(|f| f.rel_path.as_str()).collect();
-        let gone: Vec<String> = self
+        let gone: Vec<Arc<str>> = self
             .known
             .keys()
-            .filter(|p| !present.contains(p.as_str()))
+            .filter(|p| !present.contains(&***p))
             .cloned()
             .collect();
         for path in gone {
@@ -451,7 +464,7 @@ impl Writer {
         let to_read: Vec<FileEntry> = files
             .into_iter()
             .filter(|file| {
-                let unchanged = self.known.get(&file.rel_path).is_some_and(|state| {
+                let unchanged = self.known.get(file.rel_path.as_str()).is_some_and(|state| {
                     state.stamp.hash != 0
                         && state.stamp.size == file.size
                         && state.stamp.mtime == file.mtime
@@ -498,10 +511,10 @@ impl Writer {
                     .map(|f| format!("{rel}/{}", f.rel_path))
                     .collect();
                 let prefix = format!("{rel}/");
-                let stale: Vec<String> = self
+                let stale: Vec<Arc<str>> = self
                     .known
                     .keys()
-                    .filter(|known| known.starts_with(&prefix) && !inside.contains(*known))
+                    .filter(|known| known.starts_with(&prefix) && !inside.contains(&***known))
                     .cloned()
                     .collect();
                 for known in stale {
@@ -515,10 +528,10 @@ impl Writer {
             } else {
                 // Gone: the file itself, or a folder with files inside.
                 let prefix = format!("{rel}/");
-                let stale: Vec<String> = self
+                let stale: Vec<Arc<str>> = self
                     .known
                     .keys()
-                    .filter(|known| **known == rel || known.starts_with(&prefix))
+                    .filter(|known| ***known == *rel || known.starts_with(&prefix))
                     .cloned()
                     .collect();
                 for known in stale {
@@ -558,7 +571,7 @@ impl Writer {
     fn remove_file(&mut self, rel_path: &str, report: &mut SyncReport) {
         if let Some(state) = self.known.remove(rel_path) {
             for key in state.ids {
-                if self.ids.get(&key).is_some_and(|owner| owner == rel_path) {
+                if self.ids.get(&key).is_some_and(|owner| &**owner == rel_path) {
                     self.ids.remove(&key);
                 }
             }
@@ -687,18 +700,19 @@ impl Writer {
                 let previous = self.known.remove(rel_path);
                 if let Some(previous) = &previous {
                     for key in &previous.ids {
-                        if self.ids.get(key).is_some_and(|owner| owner == rel_path) {
+                        if self.ids.get(key).is_some_and(|owner| &**owner == rel_path) {
                             self.ids.remove(key);
                         }
                     }
                 }
-                let mut kept_ids = Vec::new();
+                let shared_path: Arc<str> = rel_path.into();
+                let mut kept_ids: Vec<IdKey> = Vec::new();
                 let mut keep = vec![true; parsed.records.len()];
                 for (i, record) in parsed.records.iter().enumerate() {
-                    let key = (record.kind == Kind::Customer, record.id.clone());
+                    let key = id_key(record);
                     let owner = self.ids.get(&key).cloned();
                     if let Some(owner) =
-                        owner.filter(|owner| owner != rel_path || kept_ids.contains(&key))
+                        owner.filter(|owner| &**owner != rel_path || kept_ids.contains(&key))
                     {
                         problems.push(duplicate_problem(record, &owner));
                         keep[i] = false;
@@ -706,7 +720,7 @@ impl Writer {
                         problems.push(duplicate_problem(record, rel_path));
                         keep[i] = false;
                     } else {
-                        self.ids.insert(key.clone(), rel_path.to_string());
+                        self.ids.insert(key.clone(), Arc::clone(&shared_path));
                         kept_ids.push(key);
                     }
                 }
@@ -746,7 +760,7 @@ impl Writer {
                     self.problems.insert(rel_path.to_string(), problems);
                 }
                 self.known.insert(
-                    rel_path.to_string(),
+                    shared_path,
                     FileState {
                         stamp,
                         ids: kept_ids,
@@ -776,12 +790,12 @@ impl Writer {
                     .add_document(doc)
                     .map_err(|e| Error::index(self.location.index_dir(), e))?;
             }
-            let key = (record.kind == Kind::Customer, record.id.clone());
-            self.ids.insert(key.clone(), record.path.clone());
+            let key = id_key(&record);
+            self.ids.insert(key.clone(), record.path.as_str().into());
             state.ids.push(key);
         }
         if !state.ids.is_empty() {
-            self.known.insert(rel_path.to_string(), state);
+            self.known.insert(rel_path.into(), state);
         }
         Ok(())
     }

@@ -99,33 +99,35 @@ pub fn walk(root: &Path, skip: &Path) -> (Vec<FileEntry>, Vec<(PathBuf, std::io:
             }
         }
     }
+    // The threads return plain numbers: strings allocated there would stay
+    // in their malloc arenas after they are freed (measured: ~50 MB held by a
+    // watcher over 300k files).
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 8);
     let per_worker = candidates.len().div_ceil(workers).max(1);
-    let mut files: Vec<FileEntry> = std::thread::scope(|scope| {
+    let stats: Vec<Option<(u64, i64)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = candidates
             .chunks(per_worker)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .filter_map(|path| {
-                            let (size, mtime) = stat(path)?;
-                            Some(FileEntry {
-                                rel_path: relative(root, path)?,
-                                size,
-                                mtime,
-                            })
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().map(|path| stat(path)).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
             .flat_map(|handle| handle.join().expect("a stat thread never panics"))
             .collect()
     });
+    let mut files: Vec<FileEntry> = candidates
+        .iter()
+        .zip(stats)
+        .filter_map(|(path, stat)| {
+            let (size, mtime) = stat?;
+            Some(FileEntry {
+                rel_path: relative(root, path)?,
+                size,
+                mtime,
+            })
+        })
+        .collect();
     files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     (files, errors)
 }

@@ -13,9 +13,7 @@ use std::time::{Duration, Instant};
 use notify_debouncer_full::notify::{
     self, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode,
 };
-use notify_debouncer_full::{
-    DebounceEventResult, Debouncer, FileIdMap, NoCache, new_debouncer_opt,
-};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, NoCache, new_debouncer_opt};
 
 use crate::error::{Error, Result};
 use crate::index::{Location, SyncReport, Writer};
@@ -27,7 +25,7 @@ const DEBOUNCE: Duration = Duration::from_millis(40);
 /// How often the loop looks at the stop flag when nothing happens.
 const IDLE_WAKE: Duration = Duration::from_millis(200);
 /// The tantivy writer heap of a watcher (small: it runs all day).
-pub const WATCH_HEAP_BYTES: usize = 48 * 1024 * 1024;
+pub const WATCH_HEAP_BYTES: usize = 24 * 1024 * 1024;
 
 /// How to watch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +64,7 @@ pub enum WatchEvent {
 }
 
 enum AnyDebouncer {
-    Native(Debouncer<RecommendedWatcher, FileIdMap>),
+    Native(Debouncer<RecommendedWatcher, NoCache>),
     Poll(Debouncer<PollWatcher, NoCache>),
 }
 
@@ -82,11 +80,15 @@ impl AnyDebouncer {
 
 fn start_native(root: &Path) -> notify::Result<(AnyDebouncer, Receiver<DebounceEventResult>)> {
     let (sender, receiver) = channel();
-    let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher, FileIdMap>(
+    // No file-ID cache: it would stat and remember every file under the
+    // root (tens of MB for 300k files) only to pair renames, and the watcher
+    // never trusts what an event says happened: it looks at every named
+    // path again. inotify itself pairs the two halves of a rename.
+    let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher, NoCache>(
         DEBOUNCE,
         Some(DEBOUNCE / 4),
         sender,
-        FileIdMap::new(),
+        NoCache,
         notify::Config::default(),
     )?;
     debouncer.watch(root, RecursiveMode::Recursive)?;
