@@ -45,6 +45,11 @@
 //! by (seed, stream, index), so output does not depend on threads or scheduling. The
 //! vocabulary ranking is fixed and does not change with `--seed`. `DIR` must be empty
 //! or missing; `--force` first deletes its `customers/`, `meetings/` and `visits/`.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool prints its usage and summary"
+)]
 
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
