@@ -109,36 +109,39 @@ struct ClauseHits {
     docs: [Option<(Score, DocAddress)>; MATCHES_PER_CLAUSE],
 }
 
-/// One clause's hits, sorted by customer key.
-struct ClauseResult(Vec<(u64, ClauseHits)>);
+/// One clause's hits by customer key.
+struct ClauseResult(rustc_hash::FxHashMap<u64, ClauseHits>);
 
 impl ClauseResult {
-    /// Groups matching documents by customer: sort by key, then best first.
-    fn from_documents(mut found: Vec<(u64, Score, DocAddress)>) -> Self {
-        found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
-        let mut grouped: Vec<(u64, ClauseHits)> = Vec::new();
+    /// Groups matching documents by customer, keeping each customer's best
+    /// documents (ties by address, so results are stable).
+    fn from_documents(found: Vec<(u64, Score, DocAddress)>) -> Self {
+        let mut grouped: rustc_hash::FxHashMap<u64, ClauseHits> = rustc_hash::FxHashMap::default();
+        grouped.reserve(found.len() / 2);
         for (key, score, address) in found {
-            match grouped.last_mut() {
-                Some((last, hits)) if *last == key => {
-                    if let Some(slot) = hits.docs.iter_mut().find(|slot| slot.is_none()) {
-                        *slot = Some((score, address));
-                    }
-                }
-                _ => {
-                    let mut docs = [None; MATCHES_PER_CLAUSE];
-                    docs[0] = Some((score, address));
-                    grouped.push((key, ClauseHits { best: score, docs }));
-                }
+            let hits = grouped.entry(key).or_insert(ClauseHits {
+                best: score,
+                docs: [None; MATCHES_PER_CLAUSE],
+            });
+            hits.best = hits.best.max(score);
+            let better = |slot: &Option<(Score, DocAddress)>| match slot {
+                None => true,
+                Some((s, a)) => score > *s || (score == *s && address < *a),
+            };
+            if let Some(position) = hits.docs.iter().position(better) {
+                hits.docs[position..].rotate_right(1);
+                hits.docs[position] = Some((score, address));
             }
         }
         ClauseResult(grouped)
     }
 
     fn get(&self, key: u64) -> Option<&ClauseHits> {
-        self.0
-            .binary_search_by_key(&key, |(k, _)| *k)
-            .ok()
-            .map(|i| &self.0[i].1)
+        self.0.get(&key)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
     }
 }
 
@@ -618,9 +621,9 @@ impl<'a> Searcher<'a> {
         }
         // AND: customers found by every clause, smallest set first.
         let mut order: Vec<usize> = (0..per_clause.len()).collect();
-        order.sort_by_key(|&i| per_clause[i].0.len());
+        order.sort_by_key(|&i| per_clause[i].len());
         let mut candidates: Vec<u64> = match order.first() {
-            Some(&first) => per_clause[first].0.iter().map(|(key, _)| *key).collect(),
+            Some(&first) => per_clause[first].0.keys().copied().collect(),
             None => Vec::new(),
         };
         for &i in order.iter().skip(1) {
@@ -629,7 +632,7 @@ impl<'a> Searcher<'a> {
         // Notes may link to customers that do not exist (yet).
         if !plans.iter().any(|p| p.customer_only) && !candidates.is_empty() {
             let customers = self.customer_keys()?;
-            candidates.retain(|key| customers.binary_search(key).is_ok());
+            candidates.retain(|key| customers.contains(key));
         }
         let best = |key: u64| -> Score {
             per_clause
@@ -669,18 +672,15 @@ impl<'a> Searcher<'a> {
         })
     }
 
-    /// Every customer key, sorted.
-    fn customer_keys(&self) -> Result<Vec<u64>> {
+    /// Every customer key.
+    fn customer_keys(&self) -> Result<rustc_hash::FxHashSet<u64>> {
         let query = term_query(self.read.fields.kind, Kind::Customer.as_str());
         let found = self
             .read
             .searcher
             .search(query.as_ref(), &KeyCollector { scoring: false })
             .map_err(|e| Error::index(self.location.index_dir(), e))?;
-        let mut keys: Vec<u64> = found.into_iter().map(|(key, _, _)| key).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        Ok(keys)
+        Ok(found.into_iter().map(|(key, _, _)| key).collect())
     }
 
     fn stored(&self, address: DocAddress) -> Result<StoredRecord> {
