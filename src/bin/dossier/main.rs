@@ -193,33 +193,32 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
             let dossier = show::dossier(&read, &config.location, &id.join(" "))?;
-            let mut out = std::io::stdout().lock();
-            if *json {
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string(&wire::show_output(&dossier))?
-                )?;
-            } else {
-                write!(out, "{}", render::show(config.style, &dossier))?;
-            }
+            emit(*json, &wire::show_output(&dossier), || {
+                render::show(config.style, &dossier)
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { json } => {
             let status = status::status(&config.location)?;
-            let mut out = std::io::stdout().lock();
-            if *json {
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string(&wire::status_output(&status))?
-                )?;
-            } else {
-                write!(out, "{}", render::status(config.style, &status))?;
-            }
+            emit(*json, &wire::status_output(&status), || {
+                render::status(config.style, &status)
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Prints one JSON line or the human text on stdout. The JSON is
+/// serialized first, so a closed pipe surfaces as a plain io::Error.
+fn emit(json: bool, value: &impl serde::Serialize, human: impl FnOnce() -> String) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string(value)?)?;
+    } else {
+        write!(out, "{}", human())?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn print_result(
@@ -231,16 +230,12 @@ fn print_result(
     for notice in &result.notices {
         eprintln!("dossier: {notice}");
     }
-    let mut out = std::io::stdout().lock();
-    if json {
-        let (understood, fallback) = ask.map_or((None, false), |(q, f)| (Some(q), f));
-        // Serialized first, so a closed pipe surfaces as a plain io::Error.
-        let text = serde_json::to_string(&wire::search_output(result, understood, fallback))?;
-        writeln!(out, "{text}")?;
-    } else {
-        write!(out, "{}", render::search(config.style, result))?;
-    }
-    out.flush()?;
+    let (understood, fallback) = ask.map_or((None, false), |(q, f)| (Some(q), f));
+    emit(
+        json,
+        &wire::search_output(result, understood, fallback),
+        || render::search(config.style, result),
+    )?;
     Ok(if result.total > 0 {
         ExitCode::SUCCESS
     } else {
