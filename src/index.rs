@@ -833,12 +833,6 @@ impl Writer {
         )
     }
 
-    /// Records that the index is in line with the directory now, without a
-    /// commit (the watcher's periodic check found nothing to do).
-    pub fn touch_status(&mut self) -> Result<()> {
-        self.write_status()
-    }
-
     /// Waits for tantivy's background merges, then releases the lock.
     pub fn finish(self) -> Result<()> {
         let index_dir = self.location.index_dir();

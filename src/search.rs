@@ -15,9 +15,9 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use crate::analysis::{grams, name_pinyin, normalize_word, runs};
-use crate::dates::{DateRange, parse_date, to_days};
-use crate::document::{RAW_PREFIX, TRIP_KIND, customer_key, entries, entry_name, text_values};
+use crate::analysis::{grams, normalize_word, runs};
+use crate::dates::{DateRange, to_days};
+use crate::document::{RAW_PREFIX, TRIP_KIND, entries, entry_name, text_values};
 use crate::error::{Error, Result};
 use crate::fold::{fold, is_cjk};
 use crate::index::{Location, ReadIndex, StoredRecord};
@@ -853,19 +853,4 @@ fn date_parts(from_field: Field, to_field: Field, range: DateRange) -> Vec<Box<d
             Bound::Unbounded,
         )),
     ]
-}
-
-/// Pinyin tokens of a name, re-exported for `show`'s candidate matching.
-pub fn pinyin_of(name: &str) -> Vec<String> {
-    name_pinyin(&fold(name))
-}
-
-/// Today's date parsed from text, for callers that take `--today`.
-pub fn parse_today(text: &str) -> Option<chrono::NaiveDate> {
-    parse_date(text)
-}
-
-/// The customer key of an id (re-exported for `show`).
-pub fn key_of(id: &str) -> u64 {
-    customer_key(id)
 }

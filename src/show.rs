@@ -28,10 +28,6 @@ pub struct Dossier {
     pub notes: Vec<StoredRecord>,
 }
 
-fn stored(read: &ReadIndex, location: &Location, address: DocAddress) -> Result<StoredRecord> {
-    read.record(location, address)
-}
-
 fn search_all(
     read: &ReadIndex,
     location: &Location,
@@ -68,7 +64,7 @@ pub fn candidates(read: &ReadIndex, location: &Location, term: &str) -> Result<V
         ),
     ]);
     if let Some(address) = search_all(read, location, &by_id, 1)?.first() {
-        return Ok(vec![stored(read, location, *address)?]);
+        return Ok(vec![read.record(location, *address)?]);
     }
     let mut name_queries: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
     if let Some(query) = grams_query(fields.name_grams, term) {
@@ -90,7 +86,7 @@ pub fn candidates(read: &ReadIndex, location: &Location, term: &str) -> Result<V
     let by_name = BooleanQuery::new(name_queries);
     let mut found = Vec::new();
     for address in search_all(read, location, &by_name, 50)? {
-        found.push(stored(read, location, address)?);
+        found.push(read.record(location, address)?);
     }
     let folded = fold(term.trim());
     let exact: Vec<StoredRecord> = found
@@ -149,7 +145,7 @@ pub fn dossier(read: &ReadIndex, location: &Location, term: &str) -> Result<Doss
     ]);
     let mut notes = Vec::new();
     for address in search_all(read, location, &linked, MAX_NOTES)? {
-        notes.push(stored(read, location, address)?);
+        notes.push(read.record(location, address)?);
     }
     notes.sort_by(|a, b| {
         let date = |r: &StoredRecord| r.text("date").and_then(crate::dates::parse_date);
