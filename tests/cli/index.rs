@@ -475,8 +475,8 @@ fn broken_input_is_reported_one_line_per_bad_file() {
     let output = run_index(dir.path());
     assert_eq!(
         code(&output),
-        1,
-        "some files in error is exit 1\n{}",
+        2,
+        "some files in error is exit 2 (the rest is indexed)\n{}",
         describe(&output)
     );
     let text = stderr(&output);
@@ -602,7 +602,7 @@ fn an_oversized_file_is_reported_with_the_limit() {
     assert!(record.len() > 17 * 1024 * 1024);
     write_file(dir.path(), "customers/huge.json", &record);
     let output = run_index(dir.path());
-    assert_eq!(code(&output), 1, "{}", describe(&output));
+    assert_eq!(code(&output), 2, "{}", describe(&output));
     let text = stderr(&output);
     let report = text
         .lines()
@@ -633,7 +633,7 @@ fn a_file_that_turns_invalid_keeps_its_last_good_version() {
     let cut = edited.find("\"itinerary\"").expect("c017 has an itinerary");
     write_file(dir.path(), path, &edited[..cut]);
     let output = run_index(dir.path());
-    assert_eq!(code(&output), 1, "{}", describe(&output));
+    assert_eq!(code(&output), 2, "{}", describe(&output));
     assert!(
         stderr(&output)
             .lines()
@@ -672,7 +672,7 @@ fn a_rebuild_keeps_the_last_good_version_of_a_file_in_error() {
     let vocab = read_file(dir.path(), "dossier-vocab.tsv") + "interest\tbridge\t桥牌|bridge\n";
     write_file(dir.path(), "dossier-vocab.tsv", &vocab);
     let output = run_index(dir.path());
-    assert_eq!(code(&output), 1, "{}", describe(&output));
+    assert_eq!(code(&output), 2, "{}", describe(&output));
     assert!(
         stderr(&output).contains("rebuilding"),
         "{}",

@@ -1,6 +1,6 @@
 //! The `dossier` command line: parses arguments into a config once, calls
-//! the library, renders, and picks the exit code (0 found, 1 nothing found
-//! or some files in error, 2 error).
+//! the library, renders, and picks the exit code (0 found, 1 nothing found,
+//! 2 error, including files in error).
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -302,8 +302,10 @@ fn index_command(config: &Config) -> Result<ExitCode> {
     let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
     writer.finish()?;
     report_sync(config, "indexed", &report);
+    // Files in error are errors (exit 2, as ripgrep does), though every
+    // other file was indexed: stderr says which and why.
     Ok(if report.files_in_error > 0 {
-        ExitCode::from(1)
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
