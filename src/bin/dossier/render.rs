@@ -32,13 +32,11 @@ impl Style {
     fn heading(self, text: &str) -> String {
         self.paint("1;36", text)
     }
-    /// The matched part of a snippet: colour on a terminal, brackets otherwise.
+    /// The matched part of a snippet: coloured on a terminal; plain text
+    /// otherwise, so piped output reads as the original text (`--json`
+    /// gives the match as `highlight` offsets).
     fn highlight(self, text: &str) -> String {
-        if self.color {
-            self.paint("1;33", text)
-        } else {
-            format!("[{text}]")
-        }
+        self.paint("1;33", text)
     }
 }
 
