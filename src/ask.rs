@@ -106,7 +106,7 @@ static INTENT_PATTERNS: LazyLock<Vec<(Intent, Regex)>> = LazyLock::new(|| {
     let likes_en = r"(?:likes?|loves?|enjoys?|(?:is|are) (?:into|fond of|keen on|interested in)|plays?|(?:is|are) a fan of)";
     let go_en = r"(?:(?:is |are |will be )?(?:travel(?:l)?(?:s|ing)?|go(?:es|ing)?|fl(?:y|ies|ying)|head(?:s|ing)?|be|visit(?:s|ing)?)(?: to| in)?|ha(?:s|ve) (?:a )?trips? to|(?:is|are|will be) in)";
     let mention_en = r"(?:(?:has |have )?mention(?:s|ed)?|talked about|talks about|(?:is |are )?(?:us(?:es|e|ed|ing))|runs?|(?:is |are )?running|buys? from|bought from|works? with|(?:is |are )?on)";
-    let tail_zh = "(?:的客户|的人|的有谁|的是谁|的有哪些)?(?:吗|呢)?";
+    let tail_zh = "(?:的客户|的人|的有谁|的是谁|的有哪些|的)?(?:吗|呢)?";
     let trip_zh = "(?:要|会|将|打算|准备|计划)?(?:出差|出行|出门|外出|旅行|不在)";
     let trip_en = r"(?:travel(?:l)?(?:s|ing)?|(?:is|are) (?:travel(?:l)?ing|away|on (?:a )?trips?|on the road)|ha(?:s|ve) (?:a )?trips?|go(?:es)? away)";
     vec![
@@ -323,9 +323,16 @@ pub fn understand(question: &str, today: NaiveDate) -> Result<Understood> {
                 });
             }
             // "likes theatre" after the owner reads as "who likes theatre".
+            // 有谁在用IBM lost its 有谁 to the owner pattern: give the
+            // remainder its who-word back, in its language.
+            let asks_who = ["谁", "誰", "哪", "有"]
+                .iter()
+                .any(|w| remainder_text.starts_with(w));
             rest = if remainder_text.is_ascii() && !remainder_text.to_lowercase().starts_with("who")
             {
                 format!("who {remainder_text}")
+            } else if !remainder_text.is_ascii() && !asks_who {
+                format!("谁{remainder_text}")
             } else {
                 remainder_text
             };
@@ -489,6 +496,8 @@ mod tests {
                 "owner:刘芳 likes:golf",
             ),
             ("誰在用聯想的電腦", "mentions:聯想"),
+            ("张磊的客户有谁在用IBM", "owner:张磊 mentions:IBM"),
+            ("刘芳的客户喜欢话剧的", "owner:刘芳 likes:话剧"),
         ] {
             check(question, expected);
         }
