@@ -47,7 +47,8 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         .filter(|part| !part.is_empty())
         .collect();
     match digits.as_slice() {
-        [year, month, day] => {
+        // A date with a time after it: 2026-11-10 14:00.
+        [year, month, day, ..] if year.len() == 4 => {
             NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
         }
         [compact] if compact.len() == 8 => NaiveDate::parse_from_str(compact, "%Y%m%d").ok(),
@@ -333,6 +334,9 @@ mod tests {
             ("2026/12/1", Some("2026-12-01")),
             ("2026年12月1日", Some("2026-12-01")),
             ("20261201", Some("2026-12-01")),
+            ("2026-11-10 14:00", Some("2026-11-10")),
+            ("2026-11-10T14:00:00+08:00", Some("2026-11-10")),
+            ("12/01/2026", None),
             ("next tuesday", None),
             ("2026-13-01", None),
         ] {

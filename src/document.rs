@@ -308,7 +308,12 @@ fn scalar_text(value: &Value) -> Option<String> {
 /// every containing place, and its raw folded name.
 fn place_terms(analyzer: &Analyzer, written: &str) -> Vec<String> {
     let places = analyzer.vocabulary.places();
-    let groups = places.locate(written);
+    // "北京、上海" is two places; each part names one.
+    let groups: Vec<&crate::vocab::Group> = written
+        .split(['、', ',', '，', '/', ';', '；', '&'])
+        .filter(|part| !part.trim().is_empty())
+        .flat_map(|part| places.locate(part))
+        .collect();
     let mut terms: Vec<String> = groups
         .iter()
         .flat_map(|g| places.with_ancestors(g))
@@ -317,6 +322,26 @@ fn place_terms(analyzer: &Analyzer, written: &str) -> Vec<String> {
     terms.sort();
     terms.dedup();
     terms
+}
+
+/// The first and last day of a trip as written: `from`/`to`, or their
+/// usual synonyms, or one `date` for a single-day trip.
+pub fn trip_dates(trip: &Map<String, Value>) -> (Option<&str>, Option<&str>) {
+    let first = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|key| trip.get(*key).and_then(Value::as_str))
+    };
+    (
+        first(&["from", "start", "begin", "date", "on"]),
+        first(&["to", "end", "until", "date", "on"]),
+    )
+}
+
+/// The city of a trip as written.
+pub fn trip_city(trip: &Map<String, Value>) -> Option<&str> {
+    ["city", "place", "destination", "to_city"]
+        .iter()
+        .find_map(|key| trip.get(*key).and_then(Value::as_str))
 }
 
 fn trip_document(
@@ -328,19 +353,14 @@ fn trip_document(
     trip: &Value,
 ) -> Option<TantivyDocument> {
     let trip = trip.as_object()?;
-    let city = ["city", "place", "destination", "to_city"]
-        .iter()
-        .find_map(|key| trip.get(*key).and_then(Value::as_str))?;
+    let city = trip_city(trip)?;
     let mut doc = base_document(fields, record, stamp, TRIP_KIND);
     doc.add_u64(fields.cust, customer_key(&record.id));
     for term in place_terms(analyzer, city) {
         doc.add_text(fields.trip_place, term);
     }
-    let from = trip
-        .get("from")
-        .and_then(Value::as_str)
-        .and_then(parse_date);
-    let to = trip.get("to").and_then(Value::as_str).and_then(parse_date);
+    let (from, to) = trip_dates(trip);
+    let (from, to) = (from.and_then(parse_date), to.and_then(parse_date));
     if let (Some(from), Some(to)) = (from.or(to), to.or(from)) {
         doc.add_i64(fields.trip_from, to_days(from.min(to)));
         doc.add_i64(fields.trip_to, to_days(from.max(to)));

@@ -17,7 +17,9 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::analysis::{grams, normalize_word, runs};
 use crate::dates::{DateRange, to_days};
-use crate::document::{RAW_PREFIX, TRIP_KIND, entries, entry_name, text_values};
+use crate::document::{
+    RAW_PREFIX, TRIP_KIND, entries, entry_name, text_values, trip_city, trip_dates,
+};
 use crate::error::{Error, Result};
 use crate::fold::{fold, is_cjk};
 use crate::index::{Location, ReadIndex, StoredRecord};
@@ -760,21 +762,16 @@ impl<'a> Searcher<'a> {
                 if stored.kind != TRIP_KIND {
                     return Ok(());
                 }
-                let get = |key: &str| {
-                    stored
-                        .fields
-                        .get(key)
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                };
+                let (from, to) = trip_dates(&stored.fields);
                 let trip = Trip {
-                    city: ["city", "place", "destination", "to_city"]
-                        .iter()
-                        .find_map(|k| get(k))
-                        .unwrap_or_default(),
-                    from: get("from"),
-                    to: get("to"),
-                    purpose: get("purpose"),
+                    city: trip_city(&stored.fields).unwrap_or_default().to_string(),
+                    from: from.map(str::to_string),
+                    to: to.map(str::to_string),
+                    purpose: stored
+                        .fields
+                        .get("purpose")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                 };
                 let text = describe_trip(&trip);
                 push("itinerary", &text, Some((0, trip.city.chars().count())));

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::{
-    assert_no_failures, code, describe, dossier, hit, hit_ids, ids, indexed_kb, json, read_file,
-    search_ids, search_json, stderr, stdout, write_file,
+    assert_no_failures, code, describe, dossier, hit, hit_ids, ids, indexed_kb, json, kb,
+    read_file, search_ids, search_json, stderr, stdout, write_file,
 };
 
 /// Runs each query and compares its sorted hit ids with the expected set;
@@ -668,4 +668,55 @@ fn searches_succeed_while_the_index_is_being_written() {
         "only {n_written} index runs overlapped {n_searches} searches"
     );
     assert_no_failures("concurrent searches", n_searches, &failures);
+}
+
+#[test]
+fn trips_and_dates_as_people_write_them() {
+    let dir = kb("kb");
+    // A single-day trip written with `date`, to two cities at once; a note
+    // dated with a time of day.
+    write_file(
+        dir.path(),
+        "customers/c900.json",
+        r#"{"id": "c900", "name": "行程客户", "itinerary": [{"city": "北京、上海", "date": "2026-12-02", "purpose": "路演"}]}"#,
+    );
+    write_file(
+        dir.path(),
+        "meetings/m900.json",
+        r#"{"id": "m900", "customer": "c900", "date": "2026-11-21 09:00", "text": "第二次路演准备会"}"#,
+    );
+    write_file(
+        dir.path(),
+        "meetings/m901.json",
+        r#"{"id": "m901", "customer": "c900", "date": "2026-11-20 14:30", "text": "第一次路演准备会"}"#,
+    );
+    for query in [
+        "travel:北京 when:next-week",
+        "travel:上海 when:2026-12-02",
+        "when:2026-12-02",
+    ] {
+        assert!(
+            search_ids(dir.path(), query).contains(&"c900".to_string()),
+            "{query}"
+        );
+    }
+    assert!(!search_ids(dir.path(), "travel:上海 when:this-week").contains(&"c900".to_string()));
+    assert!(!search_ids(dir.path(), "travel:北京 when:2026-12-03").contains(&"c900".to_string()));
+    let found = search_json(dir.path(), "travel:上海 when:next-week");
+    let trip = &hit(&found, "c900").expect("c900 is a hit")["trips"][0];
+    assert_eq!(trip["from"], "2026-12-02", "{found}");
+    assert_eq!(trip["to"], "2026-12-02", "{found}");
+    let shown = json(&dossier(dir.path(), &["show", "--json", "c900"]));
+    let dates: Vec<&str> = shown["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(|note| note["date"].as_str())
+        .collect();
+    // Newest first by date and time, not by file name (m901 is the older).
+    assert_eq!(
+        dates,
+        ["2026-11-21 09:00", "2026-11-20 14:30"],
+        "newest first"
+    );
 }
