@@ -59,17 +59,46 @@ const WHEN_WORDS: &[(&str, &str)] = &[
     ("今天", "今天"),
 ];
 
-static WHEN_ALTERNATION: LazyLock<String> = LazyLock::new(|| {
-    let words: Vec<String> = WHEN_WORDS.iter().map(|(w, _)| regex::escape(w)).collect();
-    format!(
-        r"(?:{}|in the next \d+ days|未来\d+天|(?:on |between )?\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:(?:\.\.| and | to |到|至)\d{{4}}-\d{{1,2}}-\d{{1,2}})?)",
-        words.join("|")
+/// Stands for the question's time words inside the patterns: the time
+/// words are found first (`mark_when`) and replaced by this one char, so
+/// the ~20 patterns stay small and cheap to compile in every process.
+const WHEN_MARK: char = '\u{e000}';
+
+/// Explicit dates and day counts in a question.
+static DATES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"in the next \d+ days|未来\d+天|(?:on |between )?\d{4}-\d{1,2}-\d{1,2}(?:(?:\.\.| and | to |到|至)\d{4}-\d{1,2}-\d{1,2})?",
     )
+    .expect("the date pattern is a valid regular expression")
 });
 
 fn regex(pattern: &str) -> Regex {
-    let pattern = pattern.replace("WHEN", &WHEN_ALTERNATION);
+    let pattern = pattern.replace("WHEN", &WHEN_MARK.to_string());
     Regex::new(&pattern).expect("ask patterns are valid regular expressions")
+}
+
+/// Finds the question's time words (an explicit date, else the longest
+/// known word) and replaces them by `WHEN_MARK` in both the question and its
+/// folded form, which stay char for char alike. Returns the folded words.
+fn mark_when(question: &mut String, folded: &mut String) -> Option<String> {
+    let byte_range = DATES.find(folded).map(|m| m.range()).or_else(|| {
+        WHEN_WORDS
+            .iter()
+            .find_map(|(word, _)| folded.find(word).map(|start| start..start + word.len()))
+    })?;
+    let words = folded[byte_range.clone()].to_string();
+    let start = folded[..byte_range.start].chars().count();
+    let length = words.chars().count();
+    let replace = |text: &str| -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out: String = chars[..start].iter().collect();
+        out.push(WHEN_MARK);
+        out.extend(&chars[start + length..]);
+        out
+    };
+    *question = replace(question);
+    *folded = replace(folded);
+    Some(words)
 }
 
 /// Who-words that open a question.
@@ -283,6 +312,15 @@ fn when_word(written: &str) -> String {
         .replace(['到', '至'], "..")
 }
 
+/// True when some intent pattern reads the whole text as a question.
+fn is_question(text: &str) -> bool {
+    let (mut marked, mut folded) = (text.to_string(), fold(text));
+    mark_when(&mut marked, &mut folded);
+    INTENT_PATTERNS
+        .iter()
+        .any(|(_, pattern)| pattern.is_match(&folded))
+}
+
 /// Understands a question. `today` resolves its time words.
 ///
 /// Fails only when the question is empty or names a date range that does
@@ -310,9 +348,7 @@ pub fn understand(question: &str, today: NaiveDate) -> Result<Understood> {
             let owner_text = clean_value(&original(&rest, &folded, owner.range()));
             let remainder_text = original(&rest, &folded, remainder.range());
             // "喜欢高尔夫的客户" is a question, not the customers of 喜欢高尔夫.
-            if remainder_text.trim().is_empty()
-                && INTENT_PATTERNS.iter().any(|(_, p)| p.is_match(&folded))
-            {
+            if remainder_text.trim().is_empty() && is_question(&rest) {
                 continue;
             }
             clauses.push(Clause::Field(ProfileField::Owner, owner_text));
@@ -339,7 +375,8 @@ pub fn understand(question: &str, today: NaiveDate) -> Result<Understood> {
             break;
         }
     }
-    let folded = fold(&rest);
+    let mut folded = fold(&rest);
+    let when_words = mark_when(&mut rest, &mut folded);
     for (intent, pattern) in INTENT_PATTERNS.iter() {
         let Some(captures) = pattern.captures(&folded) else {
             continue;
@@ -371,10 +408,11 @@ pub fn understand(question: &str, today: NaiveDate) -> Result<Understood> {
                 if let Some(city) = value("city") {
                     clauses.push(Clause::Travel(city));
                 }
-                if let Some(when) = value("when")
-                    .or_else(|| value("when2"))
-                    .filter(|w| !w.is_empty())
-                {
+                let marked = captures
+                    .name("when")
+                    .or_else(|| captures.name("when2"))
+                    .is_some();
+                if let Some(when) = when_words.clone().filter(|_| marked) {
                     let word = when_word(&when);
                     let range = parse_range(&word, today)
                         .map_err(|problem| Error::query(when.clone(), problem))?;
