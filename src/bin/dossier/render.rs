@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use dossier::search::{Hit, SearchResult, describe_trip};
+use dossier::document::{trip_city, trip_dates};
+use dossier::search::{Hit, SearchResult, Trip, describe_trip};
 use dossier::show::{Dossier, StoredRecord};
 use dossier::status::{IndexState, Status};
 
@@ -137,6 +138,20 @@ fn value_text(value: &Value) -> String {
     }
 }
 
+/// A trip as one line, as search shows it: `北京 2026-12-01..2026-12-03 部里开会`.
+fn trip_line(trip: &Value) -> String {
+    let Value::Object(map) = trip else {
+        return value_text(trip);
+    };
+    let (from, to) = trip_dates(map);
+    describe_trip(&Trip {
+        city: trip_city(map).unwrap_or_default().to_string(),
+        from: from.map(str::to_string),
+        to: to.map(str::to_string),
+        purpose: text(map, "purpose").map(str::to_string),
+    })
+}
+
 /// Profile sections, grouped the way the seeds group a customer file.
 const SECTIONS: &[(&str, &[&str])] = &[
     (
@@ -190,7 +205,7 @@ pub fn show(style: Style, dossier: &Dossier) -> String {
             match (*key, value) {
                 ("itinerary", Value::Array(trips)) => {
                     for trip in trips {
-                        lines.push(format!("  {}", value_text(trip)));
+                        lines.push(format!("  {}", trip_line(trip)));
                     }
                 }
                 ("contacts", Value::Object(map)) => {
