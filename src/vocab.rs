@@ -201,8 +201,9 @@ impl AliasTable {
             }
             let automaton = aho_corasick::AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                // A DFA: a few MB for these vocabularies, the fastest scan.
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                // Let the crate choose: a DFA measured no faster here (same
+                // user CPU on 300k files) and holds ~5 MB more in a watcher.
+                .kind(None)
                 .build(&names)
                 .expect("vocabulary names build an automaton");
             Matcher {
