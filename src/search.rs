@@ -649,15 +649,24 @@ impl<'a> Searcher<'a> {
         let total = scored.len();
         let mut hits = Vec::new();
         for (key, score) in scored.into_iter().take(options.limit) {
-            let Some(mut hit) = self.customer_hit(key, score)? else {
+            let Some(address) = self.customer_doc(key)? else {
                 continue;
             };
+            // Each document is read once per hit: a customer-only clause
+            // matches the profile itself, and one note can answer two words.
+            let customer = self.stored(address)?;
+            let mut hit = hit_of(&customer, score);
+            let mut records = rustc_hash::FxHashMap::default();
+            records.insert(address, customer);
             for (plan, clause) in plans.iter().zip(&per_clause) {
                 let Some(hits) = clause.get(key) else {
                     continue;
                 };
                 for (_, address) in hits.docs.iter().flatten() {
-                    self.explain(plan, *address, &mut hit)?;
+                    if !records.contains_key(address) {
+                        records.insert(*address, self.stored(*address)?);
+                    }
+                    explain(plan, &records[address], &mut hit);
                 }
             }
             hit.trips
@@ -665,7 +674,6 @@ impl<'a> Searcher<'a> {
             hit.trips.dedup();
             hits.push(hit);
         }
-        // Ties are broken by name so output is stable.
         Ok(SearchResult {
             query: query.to_string(),
             total,
@@ -712,97 +720,87 @@ impl<'a> Searcher<'a> {
             .map_err(|e| Error::index(self.location.index_dir(), e))?;
         Ok(found.first().map(|(_, _, address)| *address))
     }
+}
 
-    fn customer_hit(&self, key: u64, score: Score) -> Result<Option<Hit>> {
-        let Some(address) = self.customer_doc(key)? else {
-            return Ok(None);
-        };
-        let stored = self.stored(address)?;
-        let name = stored
-            .fields
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        Ok(Some(Hit {
-            id: stored.id,
-            name,
-            score,
-            path: stored.path,
-            profile: stored.fields,
-            matches: Vec::new(),
-            trips: Vec::new(),
-        }))
+/// A hit for a customer record, before its matches are explained.
+fn hit_of(customer: &StoredRecord, score: Score) -> Hit {
+    Hit {
+        id: customer.id.clone(),
+        name: customer.text("name").unwrap_or_default().to_string(),
+        score,
+        path: customer.path.clone(),
+        profile: customer.fields.clone(),
+        matches: Vec::new(),
+        trips: Vec::new(),
     }
+}
 
-    fn explain(&self, plan: &Plan, address: DocAddress, hit: &mut Hit) -> Result<()> {
-        let stored = self.stored(address)?;
-        let date = stored
-            .fields
-            .get("date")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let mut push = |field: &str, text: &str, range: Option<(usize, usize)>| {
-            let cut = snippet::cut(text, range, 24, 48);
-            let entry = Match {
-                path: stored.path.clone(),
-                kind: stored.kind.clone(),
-                field: field.to_string(),
-                snippet: cut.text,
-                highlight: cut.highlight,
-                term: plan.label.clone(),
-                date: date.clone(),
-            };
-            if !hit.matches.contains(&entry) {
-                hit.matches.push(entry);
-            }
+/// Adds to a hit why one document matched one clause.
+fn explain(plan: &Plan, stored: &StoredRecord, hit: &mut Hit) {
+    let date = stored
+        .fields
+        .get("date")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let mut push = |field: &str, text: &str, range: Option<(usize, usize)>| {
+        let cut = snippet::cut(text, range, 24, 48);
+        let entry = Match {
+            path: stored.path.clone(),
+            kind: stored.kind.clone(),
+            field: field.to_string(),
+            snippet: cut.text,
+            highlight: cut.highlight,
+            term: plan.label.clone(),
+            date: date.clone(),
         };
-        match &plan.explain {
-            Explain::Trip => {
-                if stored.kind != TRIP_KIND {
-                    return Ok(());
-                }
-                let (from, to) = trip_dates(&stored.fields);
-                let trip = Trip {
-                    city: trip_city(&stored.fields).unwrap_or_default().to_string(),
-                    from: from.map(str::to_string),
-                    to: to.map(str::to_string),
-                    purpose: stored
-                        .fields
-                        .get("purpose")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                };
-                let text = describe_trip(&trip);
-                push("itinerary", &text, Some((0, trip.city.chars().count())));
-                hit.trips.push(trip);
-            }
-            Explain::InField(field, needles) => {
-                let values: Vec<String> = if matches!(*field, "interests" | "competitors") {
-                    entries(&stored.fields, field)
-                        .iter()
-                        .filter_map(|e| entry_name(e).map(str::to_string))
-                        .collect()
-                } else {
-                    stored
-                        .fields
-                        .get(*field)
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                        .into_iter()
-                        .collect()
-                };
-                for value in &values {
-                    if let Some(range) = snippet::find(value, needles) {
-                        push(field, value, Some(range));
-                        return Ok(());
-                    }
-                }
-                explain_text(&stored.fields, needles, &mut push);
-            }
-            Explain::Text(needles) => explain_text(&stored.fields, needles, &mut push),
+        if !hit.matches.contains(&entry) {
+            hit.matches.push(entry);
         }
-        Ok(())
+    };
+    match &plan.explain {
+        Explain::Trip => {
+            if stored.kind != TRIP_KIND {
+                return;
+            }
+            let (from, to) = trip_dates(&stored.fields);
+            let trip = Trip {
+                city: trip_city(&stored.fields).unwrap_or_default().to_string(),
+                from: from.map(str::to_string),
+                to: to.map(str::to_string),
+                purpose: stored
+                    .fields
+                    .get("purpose")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            };
+            let text = describe_trip(&trip);
+            push("itinerary", &text, Some((0, trip.city.chars().count())));
+            hit.trips.push(trip);
+        }
+        Explain::InField(field, needles) => {
+            let values: Vec<String> = if matches!(*field, "interests" | "competitors") {
+                entries(&stored.fields, field)
+                    .iter()
+                    .filter_map(|e| entry_name(e).map(str::to_string))
+                    .collect()
+            } else {
+                stored
+                    .fields
+                    .get(*field)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .into_iter()
+                    .collect()
+            };
+            for value in &values {
+                if let Some(range) = snippet::find(value, needles) {
+                    push(field, value, Some(range));
+                    return;
+                }
+            }
+            explain_text(&stored.fields, needles, &mut push);
+        }
+        Explain::Text(needles) => explain_text(&stored.fields, needles, &mut push),
     }
 }
 
