@@ -24,8 +24,6 @@ use crate::fold::{is_cjk, is_word_char};
 pub struct Run<'a> {
     /// The folded text of the run.
     pub text: &'a str,
-    /// Byte offset of the run in the folded text.
-    pub byte_start: usize,
     /// Char offset of the run in the folded text (and so in the original).
     pub char_start: usize,
     /// Number of chars in the run.
@@ -75,7 +73,6 @@ fn make_run(
 ) -> Run<'_> {
     Run {
         text: &folded[from..to],
-        byte_start: from,
         char_start,
         char_len,
         is_cjk,
@@ -319,17 +316,6 @@ impl tantivy::tokenizer::Tokenizer for ListTokenizer {
     }
 }
 
-/// A word of the segmented text: a jieba word of a Han run or a Latin word.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word<'a> {
-    /// Normalised text: a Han word as folded (borrowed), a Latin word stemmed.
-    pub key: std::borrow::Cow<'a, str>,
-    /// True for a Latin word.
-    pub is_latin: bool,
-    /// Char range in the folded text.
-    pub char_range: std::ops::Range<usize>,
-}
-
 /// Jieba with dossier's custom words: one shared dictionary per process,
 /// loaded only by indexing (it costs about 100 ms).
 pub struct Segmenter {
@@ -349,41 +335,31 @@ impl Segmenter {
         Segmenter { jieba }
     }
 
-    /// The words of folded text in order: jieba's default-mode words for Han
-    /// runs (whole words, for alias scanning) and Latin words.
-    pub fn words<'a>(&self, folded: &'a str) -> Vec<Word<'a>> {
-        let mut out = Vec::new();
-        for run in runs(folded) {
-            if run.is_cjk {
-                for token in self.jieba.cut(run.text, false) {
-                    out.push(Word {
-                        key: std::borrow::Cow::Borrowed(token.word),
-                        is_latin: false,
-                        char_range: run.char_start + token.start..run.char_start + token.end,
-                    });
-                }
-            } else {
-                out.push(Word {
-                    key: std::borrow::Cow::Owned(normalize_word(run.text)),
-                    is_latin: true,
-                    char_range: run.char_start..run.char_start + run.char_len,
-                });
-            }
-        }
-        out
+    /// The jieba words (default mode) of the Han runs of folded text, in
+    /// order. Latin words need no segmentation and are not returned.
+    pub fn words<'a>(&self, folded: &'a str) -> Vec<&'a str> {
+        runs(folded)
+            .into_iter()
+            .filter(|run| run.is_cjk)
+            .flat_map(|run| {
+                self.jieba
+                    .cut(run.text, false)
+                    .into_iter()
+                    .map(|token| token.word)
+            })
+            .collect()
     }
 
     /// Appends the search-mode terms of the Han words to a list field's
     /// text: each word plus the 2- and 3-character dictionary words inside
     /// it, as jieba's `cut_for_search` does, derived from one `cut` so text
     /// is segmented once.
-    pub fn append_search_terms(&self, words: &[Word], out: &mut String) {
+    pub fn append_search_terms(&self, words: &[&str], out: &mut String) {
         let mut gram = String::new();
-        for word in words.iter().filter(|word| !word.is_latin) {
-            let length = word.key.chars().count();
+        for word in words {
+            let chars: Vec<char> = word.chars().collect();
             for width in [2, 3] {
-                if length > width {
-                    let chars: Vec<char> = word.key.chars().collect();
+                if chars.len() > width {
                     for window in chars.windows(width) {
                         gram.clear();
                         gram.extend(window);
@@ -394,7 +370,7 @@ impl Segmenter {
                     }
                 }
             }
-            out.push_str(&word.key);
+            out.push_str(word);
             out.push(LIST_SEPARATOR);
         }
     }
