@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use notify_debouncer_full::notify::{
     self, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode,
 };
-use notify_debouncer_full::{DebounceEventResult, Debouncer, NoCache, new_debouncer_opt};
+use notify_debouncer_full::{
+    DebounceEventResult, DebouncedEvent, Debouncer, NoCache, new_debouncer_opt,
+};
 
 use crate::error::{Error, Result};
 use crate::index::{Location, SyncReport, Writer};
@@ -142,6 +144,64 @@ pub fn is_interesting(location: &Location, path: &Path) -> bool {
     false
 }
 
+/// What one debounced batch of events asks for.
+struct Batch {
+    /// Paths to look at again, sorted, without duplicates.
+    paths: Vec<PathBuf>,
+    /// The watcher lost events: reconcile everything.
+    rescan: bool,
+    /// The knowledge base's vocabulary file changed: rebuild.
+    vocabulary_changed: bool,
+    /// When the first event of the batch happened.
+    first_event: Option<Instant>,
+}
+
+/// Sorts a batch of events into paths to look at again, ignoring access
+/// events and paths that are not data.
+fn collect_batch(events: &[DebouncedEvent], location: &Location, vocabulary_file: &Path) -> Batch {
+    let mut batch = Batch {
+        paths: Vec::new(),
+        rescan: events.iter().any(|e| e.need_rescan()),
+        vocabulary_changed: false,
+        first_event: events.iter().map(|e| e.time).min(),
+    };
+    for event in events
+        .iter()
+        .filter(|e| !matches!(e.kind, EventKind::Access(_)))
+    {
+        for path in &event.paths {
+            if path.as_path() == vocabulary_file {
+                batch.vocabulary_changed = true;
+            } else if is_interesting(location, path) {
+                batch.paths.push(path.clone());
+            }
+        }
+    }
+    batch.paths.sort();
+    batch.paths.dedup();
+    batch
+}
+
+/// Applies changed paths: each is looked at again, except when a folder was
+/// renamed, moved or removed. The debouncer may fold a folder's events
+/// (rename then delete becomes one remove of the new name), so then
+/// everything is looked at again. Says whether it reconciled everything.
+fn sync_paths(writer: &mut Writer, paths: &[PathBuf]) -> Result<(SyncReport, bool)> {
+    let touches_folder = paths.iter().any(|path| {
+        path.is_dir()
+            || (!path.exists()
+                && !path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(crate::walk::is_record_name))
+    });
+    Ok(if touches_folder {
+        (writer.reconcile(&mut |_| {})?, true)
+    } else {
+        (writer.apply(paths)?, false)
+    })
+}
+
 /// Watches until `stop` is set, then finishes the current batch, commits
 /// and returns. `on_event` is told of every batch and reconcile.
 ///
@@ -205,26 +265,13 @@ pub fn watch(
             break;
         }
         match events.recv_timeout(IDLE_WAKE) {
-            Ok(Ok(batch)) => {
-                let first_event = batch.iter().map(|e| e.time).min();
-                let mut paths: Vec<PathBuf> = Vec::new();
-                let mut rescan = false;
-                let mut vocabulary_changed = false;
-                for event in &batch {
-                    if event.need_rescan() {
-                        rescan = true;
-                    }
-                    if matches!(event.kind, EventKind::Access(_)) {
-                        continue;
-                    }
-                    for path in &event.paths {
-                        if *path == vocabulary_file {
-                            vocabulary_changed = true;
-                        } else if is_interesting(&location, path) {
-                            paths.push(path.clone());
-                        }
-                    }
-                }
+            Ok(Ok(events)) => {
+                let Batch {
+                    paths,
+                    rescan,
+                    vocabulary_changed,
+                    first_event,
+                } = collect_batch(&events, &location, &vocabulary_file);
                 if vocabulary_changed {
                     // The vocabulary is part of the index version: reopening
                     // detects the change and rebuilds.
@@ -244,25 +291,10 @@ pub fn watch(
                     });
                     last_reconcile = Instant::now();
                 } else if !paths.is_empty() {
-                    paths.sort();
-                    paths.dedup();
-                    // A folder renamed, moved or removed: the debouncer may
-                    // fold its events (rename then delete becomes one
-                    // remove of the new name), so look at everything again.
-                    let touches_folder = paths.iter().any(|path| {
-                        path.is_dir()
-                            || (!path.exists()
-                                && !path
-                                    .file_name()
-                                    .and_then(|n| n.to_str())
-                                    .is_some_and(crate::walk::is_record_name))
-                    });
-                    let report = if touches_folder {
+                    let (report, reconciled) = sync_paths(&mut writer, &paths)?;
+                    if reconciled {
                         last_reconcile = Instant::now();
-                        writer.reconcile(&mut |_| {})?
-                    } else {
-                        writer.apply(&paths)?
-                    };
+                    }
                     if report.changed() || !report.problems.is_empty() {
                         on_event(WatchEvent::Batch {
                             report,
@@ -303,16 +335,12 @@ pub fn watch(
             }
         }
     }
-    // Finish what is pending: whatever arrived before the stop.
-    while let Ok(Ok(batch)) = events.try_recv() {
-        let paths: Vec<PathBuf> = batch
-            .iter()
-            .filter(|e| !matches!(e.kind, EventKind::Access(_)))
-            .flat_map(|e| e.paths.iter().cloned())
-            .filter(|p| is_interesting(&location, p))
-            .collect();
-        if !paths.is_empty() {
-            let report = writer.apply(&paths)?;
+    // Finish what is pending: whatever arrived before the stop. A rescan
+    // or a vocabulary change is left to the next start, which reconciles.
+    while let Ok(Ok(events)) = events.try_recv() {
+        let batch = collect_batch(&events, &location, &vocabulary_file);
+        if !batch.paths.is_empty() {
+            let (report, _) = sync_paths(&mut writer, &batch.paths)?;
             on_event(WatchEvent::Batch {
                 report,
                 latency: Duration::ZERO,
