@@ -510,16 +510,7 @@ impl Writer {
                     .iter()
                     .map(|f| format!("{rel}/{}", f.rel_path))
                     .collect();
-                let prefix = format!("{rel}/");
-                let stale: Vec<Arc<str>> = self
-                    .known
-                    .keys()
-                    .filter(|known| known.starts_with(&prefix) && !inside.contains(&***known))
-                    .cloned()
-                    .collect();
-                for known in stale {
-                    self.remove_file(&known, &mut report);
-                }
+                self.remove_under(&rel, |known| !inside.contains(known), &mut report);
                 upserts.extend(inside);
             } else if walk::stat(&absolute).is_some() {
                 if walk::is_record_path(&rel) {
@@ -527,16 +518,9 @@ impl Writer {
                 }
             } else {
                 // Gone: the file itself, or a folder with files inside.
+                self.remove_file(&rel, &mut report);
+                self.remove_under(&rel, |_| true, &mut report);
                 let prefix = format!("{rel}/");
-                let stale: Vec<Arc<str>> = self
-                    .known
-                    .keys()
-                    .filter(|known| ***known == *rel || known.starts_with(&prefix))
-                    .cloned()
-                    .collect();
-                for known in stale {
-                    self.remove_file(&known, &mut report);
-                }
                 let before = self.problems.len();
                 self.problems
                     .retain(|p, _| *p != rel && !p.starts_with(&prefix));
@@ -568,13 +552,38 @@ impl Writer {
         Ok(())
     }
 
-    fn remove_file(&mut self, rel_path: &str, report: &mut SyncReport) {
-        if let Some(state) = self.known.remove(rel_path) {
-            for key in state.ids {
-                if self.ids.get(&key).is_some_and(|owner| &**owner == rel_path) {
-                    self.ids.remove(&key);
-                }
+    /// Removes the known files inside a folder for which `stale` holds.
+    fn remove_under(
+        &mut self,
+        folder: &str,
+        stale: impl Fn(&str) -> bool,
+        report: &mut SyncReport,
+    ) {
+        let prefix = format!("{folder}/");
+        let gone: Vec<Arc<str>> = self
+            .known
+            .keys()
+            .filter(|known| known.starts_with(&prefix) && stale(known))
+            .cloned()
+            .collect();
+        for known in gone {
+            self.remove_file(&known, report);
+        }
+    }
+
+    /// Forgets a file's state and frees the ids it owned.
+    fn forget(&mut self, rel_path: &str) -> Option<FileState> {
+        let state = self.known.remove(rel_path)?;
+        for key in &state.ids {
+            if self.ids.get(key).is_some_and(|owner| &**owner == rel_path) {
+                self.ids.remove(key);
             }
+        }
+        Some(state)
+    }
+
+    fn remove_file(&mut self, rel_path: &str, report: &mut SyncReport) {
+        if self.forget(rel_path).is_some() {
             self.writer
                 .delete_term(Term::from_field_text(self.fields.path, rel_path));
             report.removed += 1;
@@ -697,14 +706,7 @@ impl Writer {
                     self.problems.insert(rel_path.to_string(), problems);
                     return self.carry_over(rel_path);
                 }
-                let previous = self.known.remove(rel_path);
-                if let Some(previous) = &previous {
-                    for key in &previous.ids {
-                        if self.ids.get(key).is_some_and(|owner| &**owner == rel_path) {
-                            self.ids.remove(key);
-                        }
-                    }
-                }
+                let previous = self.forget(rel_path);
                 let shared_path: Arc<str> = rel_path.into();
                 let mut kept_ids: Vec<IdKey> = Vec::new();
                 let mut keep = vec![true; parsed.records.len()];
