@@ -478,6 +478,11 @@ impl Writer {
         let paths: Vec<String> = to_read.into_iter().map(|f| f.rel_path).collect();
         self.upsert_paths(&paths, &mut report, progress)?;
         self.finish_batch(&mut report, started)?;
+        if !report.committed {
+            // An index committed by an older dossier, or whose cache file
+            // was deleted: searches would each walk the index.
+            crate::links::ensure(&self.location, &self.reader()?.searcher())?;
+        }
         Ok(report)
     }
 
@@ -815,6 +820,7 @@ impl Writer {
         prepared.set_payload(&payload);
         prepared.commit().map_err(|e| Error::index(&index_dir, e))?;
         self.pending = false;
+        crate::links::refresh(&self.location, &self.reader()?.searcher())?;
         self.write_status()
     }
 
@@ -921,7 +927,7 @@ fn create_index(index_dir: &Path, schema: tantivy::schema::Schema) -> Result<Ind
     Index::create_in_dir(index_dir, schema).map_err(|e| Error::index(index_dir, e))
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let temporary = path.with_extension("tmp");
     std::fs::write(&temporary, bytes).map_err(|e| Error::io(&temporary, e))?;
     std::fs::rename(&temporary, path).map_err(|e| Error::io(path, e))

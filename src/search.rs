@@ -1,19 +1,20 @@
 //! Typed query → tantivy queries → hits grouped by customer. Each clause is
-//! run on its own and yields, per customer, its best-scoring documents; the
-//! clauses are then intersected by customer (AND), so a customer whose
+//! run on its own and yields, per customer, its best score; the clauses are
+//! then intersected by customer (AND), so a customer whose
 //! profile says 话剧 and whose meeting note says IBM is found by
 //! `话剧 IBM`. One hit per customer, never two.
 
 use std::ops::Bound;
 
 use serde_json::{Map, Value};
-use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::collector::DocSetCollector;
+use tantivy::query::EnableScoring;
 use tantivy::query::{
     BooleanQuery, BoostQuery, Occur, PhraseQuery, Query as TantivyQuery, RangeQuery, RegexQuery,
     TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal};
 
 use crate::analysis::{grams, normalize_word, runs};
 use crate::dates::{DateRange, to_days};
@@ -25,6 +26,7 @@ use crate::fold::{fold, is_cjk};
 use crate::index::{Location, ReadIndex, StoredRecord};
 use crate::query::{Clause, ProfileField, Query};
 use crate::record::Kind;
+use crate::schema::names;
 use crate::snippet::{self, Needle};
 use crate::vocab::{Group, Vocabulary, alias_key};
 
@@ -102,48 +104,88 @@ pub struct SearchResult {
     pub notices: Vec<String>,
 }
 
-/// Per customer: the best score of a clause and its best documents.
-#[derive(Debug, Clone, Default)]
-struct ClauseHits {
-    best: Score,
-    /// The best documents, best first; fixed size so a broad term matching
-    /// 200k documents allocates nothing per customer.
-    docs: [Option<(Score, DocAddress)>; MATCHES_PER_CLAUSE],
+/// One clause's best score per customer key, in an open-addressing table
+/// with linear probing:
+/// a broad term's 200k documents cost one cache line each, with no list
+/// of every match and no sort. Which documents explain a customer is
+/// asked again only for the few customers shown (`Searcher::explaining`).
+struct ClauseResult {
+    /// (key, best score, occupied); the length is a power of two.
+    slots: Vec<(u64, Score, bool)>,
+    len: usize,
 }
 
-/// One clause's hits by customer key.
-struct ClauseResult(rustc_hash::FxHashMap<u64, ClauseHits>);
-
 impl ClauseResult {
-    /// Groups matching documents by customer, keeping each customer's best
-    /// documents (ties by address, so results are stable).
-    fn from_documents(found: Vec<(u64, Score, DocAddress)>) -> Self {
-        let mut grouped: rustc_hash::FxHashMap<u64, ClauseHits> = rustc_hash::FxHashMap::default();
-        grouped.reserve(found.len() / 2);
-        for (key, score, address) in found {
-            let hits = grouped.entry(key).or_insert(ClauseHits {
-                best: score,
-                docs: [None; MATCHES_PER_CLAUSE],
-            });
-            hits.best = hits.best.max(score);
-            let better = |slot: &Option<(Score, DocAddress)>| match slot {
-                None => true,
-                Some((s, a)) => score > *s || (score == *s && address < *a),
-            };
-            if let Some(position) = hits.docs.iter().position(better) {
-                hits.docs[position..].rotate_right(1);
-                hits.docs[position] = Some((score, address));
-            }
+    /// Room for this many keys before the table first grows.
+    const FIRST_BITS: u32 = 12;
+
+    fn new() -> Self {
+        ClauseResult {
+            slots: vec![(0, 0.0, false); 1 << Self::FIRST_BITS],
+            len: 0,
         }
-        ClauseResult(grouped)
     }
 
-    fn get(&self, key: u64) -> Option<&ClauseHits> {
-        self.0.get(&key)
+    fn home(&self, key: u64) -> usize {
+        // Fibonacci hashing: ids that differ in their last character have
+        // FNV hashes with alike top bits, and would pile up unmixed.
+        let mixed = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (mixed >> (64 - self.slots.len().trailing_zeros())) as usize
+    }
+
+    fn add(&mut self, key: u64, score: Score) {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let slot = &mut self.slots[i];
+            if !slot.2 {
+                *slot = (key, score, true);
+                self.len += 1;
+                return;
+            }
+            if slot.0 == key {
+                slot.1 = slot.1.max(score);
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let doubled = vec![(0, 0.0, false); self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, doubled);
+        self.len = 0;
+        for (key, score, occupied) in old {
+            if occupied {
+                self.add(key, score);
+            }
+        }
+    }
+
+    fn get(&self, key: u64) -> Option<Score> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            match self.slots[i] {
+                (_, _, false) => return None,
+                (k, score, true) if k == key => return Some(score),
+                _ => i = (i + 1) & mask,
+            }
+        }
     }
 
     fn len(&self) -> usize {
-        self.0.len()
+        self.len
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u64, Score)> + '_ {
+        self.slots
+            .iter()
+            .filter(|slot| slot.2)
+            .map(|&(key, score, _)| (key, score))
     }
 }
 
@@ -166,57 +208,6 @@ struct Plan {
     /// found is a customer that exists.
     customer_only: bool,
     label: String,
-}
-
-/// Collects (customer key, score, address) of every matching document.
-struct KeyCollector {
-    scoring: bool,
-}
-
-struct KeySegmentCollector {
-    segment: SegmentOrdinal,
-    keys: tantivy::columnar::Column<u64>,
-    out: Vec<(u64, Score, DocAddress)>,
-}
-
-impl Collector for KeyCollector {
-    type Fruit = Vec<(u64, Score, DocAddress)>;
-    type Child = KeySegmentCollector;
-
-    fn for_segment(
-        &self,
-        segment: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<KeySegmentCollector> {
-        Ok(KeySegmentCollector {
-            segment,
-            keys: reader.fast_fields().u64(crate::schema::names::CUST)?,
-            out: Vec::new(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        self.scoring
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
-        Ok(fruits.into_iter().flatten().collect())
-    }
-}
-
-impl SegmentCollector for KeySegmentCollector {
-    type Fruit = Vec<(u64, Score, DocAddress)>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        let address = DocAddress::new(self.segment, doc);
-        for key in self.keys.values_for_doc(doc) {
-            self.out.push((key, score, address));
-        }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        self.out
-    }
 }
 
 fn term_query(field: Field, text: &str) -> Box<dyn TantivyQuery> {
@@ -611,44 +602,47 @@ impl<'a> Searcher<'a> {
                 plans.push(plan);
             }
         }
-        let index_error = |e| Error::index(self.location.index_dir(), e);
         let mut per_clause: Vec<ClauseResult> = Vec::new();
         for plan in &plans {
-            let found = self
-                .read
-                .searcher
-                .search(plan.query.as_ref(), &KeyCollector { scoring: true })
-                .map_err(index_error)?;
-            per_clause.push(ClauseResult::from_documents(found));
+            per_clause.push(self.run(plan.query.as_ref())?);
         }
-        // AND: customers found by every clause, smallest set first.
+        // AND: customers found by every clause, smallest set first; a
+        // customer's score is the sum of its best score in each clause.
         let mut order: Vec<usize> = (0..per_clause.len()).collect();
         order.sort_by_key(|&i| per_clause[i].len());
-        let mut candidates: Vec<u64> = match order.first() {
-            Some(&first) => per_clause[first].0.keys().copied().collect(),
+        let mut scored: Vec<(u64, Score)> = match order.split_first() {
+            Some((&only, [])) => per_clause[only].iter().collect(),
+            Some((&first, rest)) => per_clause[first]
+                .iter()
+                .filter(|&(key, _)| rest.iter().all(|&i| per_clause[i].get(key).is_some()))
+                .map(|(key, _)| {
+                    let score = per_clause.iter().filter_map(|c| c.get(key)).sum();
+                    (key, score)
+                })
+                .collect(),
             None => Vec::new(),
         };
-        for &i in order.iter().skip(1) {
-            candidates.retain(|key| per_clause[i].get(*key).is_some());
-        }
         // Notes may link to customers that do not exist (yet).
-        if !plans.iter().any(|p| p.customer_only) && !candidates.is_empty() {
-            let customers = self.customer_keys()?;
-            candidates.retain(|key| customers.contains(key));
+        if !plans.iter().any(|p| p.customer_only) && !scored.is_empty() {
+            let missing = crate::links::missing_customers(self.location, &self.read.searcher)?;
+            scored.retain(|(key, _)| !missing.contains(key));
         }
-        let best = |key: u64| -> Score {
-            per_clause
-                .iter()
-                .filter_map(|clause| clause.get(key))
-                .map(|hits| hits.best)
-                .sum()
-        };
-        let mut scored: Vec<(u64, Score)> =
-            candidates.into_iter().map(|key| (key, best(key))).collect();
-        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let total = scored.len();
+        let ranking = |a: &(u64, Score), b: &(u64, Score)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if scored.len() > options.limit {
+            if let Some(last) = options.limit.checked_sub(1) {
+                scored.select_nth_unstable_by(last, ranking);
+            }
+            scored.truncate(options.limit);
+        }
+        scored.sort_unstable_by(ranking);
+        let shown: Vec<u64> = scored.iter().map(|&(key, _)| key).collect();
+        let mut explaining = Vec::new();
+        for plan in &plans {
+            explaining.push(self.explaining(plan.query.as_ref(), &shown)?);
+        }
         let mut hits = Vec::new();
-        for (key, score) in scored.into_iter().take(options.limit) {
+        for (key, score) in scored {
             let Some(address) = self.customer_doc(key)? else {
                 continue;
             };
@@ -658,15 +652,13 @@ impl<'a> Searcher<'a> {
             let mut hit = hit_of(&customer, score);
             let mut records = rustc_hash::FxHashMap::default();
             records.insert(address, customer);
-            for (plan, clause) in plans.iter().zip(&per_clause) {
-                let Some(hits) = clause.get(key) else {
-                    continue;
-                };
-                for (_, address) in hits.docs.iter().flatten() {
-                    if !records.contains_key(address) {
-                        records.insert(*address, self.stored(*address)?);
+            for (plan, documents) in plans.iter().zip(&explaining) {
+                for &address in documents.get(&key).into_iter().flatten() {
+                    if let std::collections::hash_map::Entry::Vacant(slot) = records.entry(address)
+                    {
+                        slot.insert(self.stored(address)?);
                     }
-                    explain(plan, &records[address], &mut hit);
+                    explain(plan, &records[&address], &mut hit);
                 }
             }
             hit.trips
@@ -682,15 +674,103 @@ impl<'a> Searcher<'a> {
         })
     }
 
-    /// Every customer key.
-    fn customer_keys(&self) -> Result<rustc_hash::FxHashSet<u64>> {
-        let query = term_query(self.read.fields.kind, Kind::Customer.as_str());
-        let found = self
-            .read
-            .searcher
-            .search(query.as_ref(), &KeyCollector { scoring: false })
-            .map_err(|e| Error::index(self.location.index_dir(), e))?;
-        Ok(found.into_iter().map(|(key, _, _)| key).collect())
+    /// Runs one clause over every live document: per customer, its best
+    /// score. Documents are visited once, without a collector's
+    /// intermediate list per segment.
+    fn run(&self, query: &dyn TantivyQuery) -> Result<ClauseResult> {
+        let searcher = &self.read.searcher;
+        let index_error = |e| Error::index(self.location.index_dir(), e);
+        let weight = query
+            .weight(EnableScoring::enabled_from_searcher(searcher))
+            .map_err(index_error)?;
+        let mut result = ClauseResult::new();
+        for segment in searcher.segment_readers() {
+            let keys = segment
+                .fast_fields()
+                .u64(names::CUST)
+                .map_err(index_error)?;
+            let alive = segment.alive_bitset();
+            weight
+                .for_each(segment, &mut |doc, score| {
+                    if alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                        return;
+                    }
+                    for key in keys.values_for_doc(doc) {
+                        result.add(key, score);
+                    }
+                })
+                .map_err(index_error)?;
+        }
+        Ok(result)
+    }
+
+    /// The best documents (best first, ties by address) of each of a few
+    /// customers for one clause: their documents, found through the `cust`
+    /// postings, are looked up in the clause's scorer, so they get the
+    /// scores `run` gave them.
+    fn explaining(
+        &self,
+        query: &dyn TantivyQuery,
+        keys: &[u64],
+    ) -> Result<rustc_hash::FxHashMap<u64, Vec<DocAddress>>> {
+        use tantivy::DocSet as _;
+        use tantivy::query::Scorer as _;
+        let searcher = &self.read.searcher;
+        let index_error = |e| Error::index(self.location.index_dir(), e);
+        let weight = query
+            .weight(EnableScoring::enabled_from_searcher(searcher))
+            .map_err(index_error)?;
+        let mut scored: Vec<(u64, Score, DocAddress)> = Vec::new();
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            let postings = segment
+                .inverted_index(self.read.fields.cust)
+                .map_err(index_error)?;
+            // Their documents in this segment, in doc order, for the scorer.
+            let mut theirs: Vec<(DocId, u64)> = Vec::new();
+            for &key in keys {
+                let term = Term::from_field_u64(self.read.fields.cust, key);
+                let Some(mut docs) = postings
+                    .read_postings(&term, IndexRecordOption::Basic)
+                    .map_err(|e| Error::io(self.location.index_dir(), e))?
+                else {
+                    continue;
+                };
+                while docs.doc() != tantivy::TERMINATED {
+                    if !segment.is_deleted(docs.doc()) {
+                        theirs.push((docs.doc(), key));
+                    }
+                    docs.advance();
+                }
+            }
+            if theirs.is_empty() {
+                continue;
+            }
+            theirs.sort_unstable();
+            let mut scorer = weight.scorer(segment, 1.0).map_err(index_error)?;
+            for (doc, key) in theirs {
+                if scorer.doc() < doc {
+                    scorer.seek(doc);
+                }
+                if scorer.doc() == doc {
+                    let address = DocAddress::new(ordinal as SegmentOrdinal, doc);
+                    scored.push((key, scorer.score(), address));
+                }
+            }
+        }
+        scored.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| b.1.total_cmp(&a.1))
+                .then_with(|| a.2.cmp(&b.2))
+        });
+        let mut best: rustc_hash::FxHashMap<u64, Vec<DocAddress>> =
+            rustc_hash::FxHashMap::default();
+        for (key, _, address) in scored {
+            let docs = best.entry(key).or_default();
+            if docs.len() < MATCHES_PER_CLAUSE {
+                docs.push(address);
+            }
+        }
+        Ok(best)
     }
 
     fn stored(&self, address: DocAddress) -> Result<StoredRecord> {
@@ -716,9 +796,9 @@ impl<'a> Searcher<'a> {
         let found = self
             .read
             .searcher
-            .search(&query, &KeyCollector { scoring: false })
+            .search(&query, &DocSetCollector)
             .map_err(|e| Error::index(self.location.index_dir(), e))?;
-        Ok(found.first().map(|(_, _, address)| *address))
+        Ok(found.into_iter().min())
     }
 }
 
@@ -848,4 +928,40 @@ fn date_parts(from_field: Field, to_field: Field, range: DateRange) -> Vec<Box<d
             Bound::Unbounded,
         )),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clause_result_keeps_the_best_score_of_every_key() {
+        // (keys as ids, so their FNV hashes share top bits the way real
+        // customer keys do; scores added in order)
+        let cases: &[(&str, usize, &[f32])] = &[
+            ("one key", 1, &[1.0]),
+            ("best kept whatever the order", 1, &[0.5, 2.0, 1.5]),
+            ("many keys, growing the table", 50_000, &[0.25, 3.0]),
+        ];
+        for (name, keys, scores) in cases {
+            let mut result = ClauseResult::new();
+            let mut expected = rustc_hash::FxHashMap::default();
+            for score in *scores {
+                for i in 0..*keys {
+                    let key = crate::document::customer_key(&format!("c{i:06}"));
+                    result.add(key, *score);
+                    let best = expected.entry(key).or_insert(*score);
+                    *best = best.max(*score);
+                }
+            }
+            assert_eq!(result.len(), expected.len(), "{name}");
+            let found: rustc_hash::FxHashMap<u64, Score> = result.iter().collect();
+            assert_eq!(found, expected, "{name}");
+            for (key, best) in &expected {
+                assert_eq!(result.get(*key), Some(*best), "{name}");
+            }
+            let absent = crate::document::customer_key("not a customer");
+            assert_eq!(result.get(absent), None, "{name}");
+        }
+    }
 }

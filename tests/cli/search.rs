@@ -362,6 +362,38 @@ fn a_note_linked_to_two_customers_counts_for_both() {
 }
 
 #[test]
+fn a_note_linked_to_a_customer_without_a_profile_finds_nobody_until_it_exists() {
+    let dir = indexed_kb("kb");
+    let note = r#"{"id": "m900", "kind": "meeting", "customers": ["c900", "c001"], "date": "2026-11-20", "text": "讨论了量子排程平台的试点。"}"#;
+    write_file(dir.path(), "meetings/2026-11-20-m900.json", note);
+    assert_eq!(code(&dossier(dir.path(), &["index"])), 0);
+    // c900 has no profile: only c001 is a customer, and the total says so,
+    // whether the writer's cache of missing customers is there or not.
+    let cache = dir.path().join(".dossier/missing-customers.json");
+    assert!(
+        cache.exists(),
+        "the writer keeps missing customers beside the index"
+    );
+    for round in ["with the cache", "without the cache"] {
+        let result = search_json(dir.path(), "量子排程");
+        assert_eq!(hit_ids(&result), ids(&["c001"]), "{round}");
+        assert_eq!(result["total"], 1, "{round}");
+        if cache.exists() {
+            std::fs::remove_file(&cache).expect("remove the cache");
+        }
+    }
+    write_file(
+        dir.path(),
+        "customers/c900.json",
+        r#"{"id": "c900", "kind": "customer", "name": "新客户九百", "company": "九百科技"}"#,
+    );
+    assert_eq!(code(&dossier(dir.path(), &["index"])), 0);
+    let result = search_json(dir.path(), "量子排程");
+    assert_eq!(hit_ids(&result), ids(&["c001", "c900"]));
+    assert_eq!(result["total"], 2);
+}
+
+#[test]
 fn mentions_matches_carry_a_snippet_with_the_alias() {
     let dir = indexed_kb("kb");
     let cases: &[(&str, &[&str])] = &[

@@ -1,0 +1,98 @@
+//! Microbenchmark of the query path inside one process: open the index,
+//! then plan, run, group and explain each query shape of BENCHMARKS.md, so
+//! a regression in search itself is visible without process start or disk
+//! noise. `cargo bench --bench search` indexes a temporary copy of
+//! `fixtures/kb`; `bench/run` points it at the benchmark corpus with
+//! `DOSSIER_BENCH_KB` and `DOSSIER_BENCH_INDEX` (an index already built).
+//! Each line is the median and the fastest of the runs (std only, like
+//! `benches/analyzer.rs`).
+#![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use dossier::index::{self, Location, Writer};
+use dossier::search::{SearchOptions, Searcher};
+
+/// The query shapes of BENCHMARKS.md's latency table.
+const QUERIES: &[&str] = &[
+    "计费系统",
+    "budget",
+    "\"billing system\"",
+    "likes:话剧",
+    "travel:北京 when:next-week",
+    "mentions:联想",
+    "tier:vip",
+    "owner:刘芳",
+    "客户",
+];
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read fixtures") {
+        let entry = entry.expect("fixture entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a fixture");
+        }
+    }
+}
+
+fn main() {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid date");
+    let scratch = tempfile::tempdir().expect("temporary folder");
+    let (kb, index_path) = match (
+        std::env::var_os("DOSSIER_BENCH_KB"),
+        std::env::var_os("DOSSIER_BENCH_INDEX"),
+    ) {
+        (Some(kb), Some(index)) => (PathBuf::from(kb), PathBuf::from(index)),
+        _ => {
+            let kb = scratch.path().join("kb");
+            copy_dir(
+                &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/kb"),
+                &kb,
+            );
+            (kb, scratch.path().join("index"))
+        }
+    };
+    let location = Location::new(&kb, Some(&index_path)).expect("knowledge base");
+    if index::open_for_search(&location).is_err() {
+        let mut writer = Writer::open(&location, "bench").expect("open the writer");
+        writer
+            .reconcile(&mut |_| {})
+            .expect("index the knowledge base");
+        writer.finish().expect("finish indexing");
+    }
+    let started = Instant::now();
+    let read = index::open_for_search(&location).expect("open the index");
+    println!(
+        "{:<36} {:>10.3} ms",
+        "open the index",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    for text in QUERIES {
+        let query = dossier::query::parse(text, today).expect("query parses");
+        let mut times = Vec::new();
+        let mut total = 0;
+        let budget = Instant::now();
+        while times.len() < 5 || (budget.elapsed() < Duration::from_secs(1) && times.len() < 200) {
+            let started = Instant::now();
+            let result = Searcher::new(&read, &location)
+                .search(&query, SearchOptions { limit: 10 })
+                .expect("search runs");
+            times.push(started.elapsed());
+            total = result.total;
+        }
+        times.sort();
+        println!(
+            "search {:<29} {:>10.3} ms median, {:>8.3} ms fastest, {} runs, {} customers",
+            text,
+            times[times.len() / 2].as_secs_f64() * 1e3,
+            times[0].as_secs_f64() * 1e3,
+            times.len(),
+            total
+        );
+    }
+}
