@@ -4,14 +4,14 @@
 //! can print the query it understood. Questions it cannot map fall back to
 //! free text, and say so.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use chrono::NaiveDate;
 use regex::Regex;
 
 use crate::dates::parse_range;
 use crate::error::{Error, Result};
-use crate::fold::fold;
+use crate::fold::{fold, is_cjk};
 use crate::query::{Clause, ProfileField, Query};
 
 /// What `ask` understood.
@@ -72,9 +72,47 @@ static DATES: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the date pattern is a valid regular expression")
 });
 
-fn regex(pattern: &str) -> Regex {
-    let pattern = pattern.replace("WHEN", &WHEN_MARK.to_string());
-    Regex::new(&pattern).expect("ask patterns are valid regular expressions")
+/// A pattern compiled on first use: a question tries patterns in order
+/// and stops at the first that reads it, so most are never compiled.
+struct Pattern {
+    source: String,
+    compiled: OnceLock<Regex>,
+}
+
+impl Pattern {
+    fn get(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            Regex::new(&self.source).expect("ask patterns are valid regular expressions")
+        })
+    }
+}
+
+fn regex(pattern: &str) -> Pattern {
+    Pattern {
+        source: pattern.replace("WHEN", &WHEN_MARK.to_string()),
+        compiled: OnceLock::new(),
+    }
+}
+
+/// Which questions a pattern can read at all, checked before compiling it.
+/// Chinese patterns all need a Han character; English ones start with a
+/// Latin letter or the time mark.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    fn may_read(self, folded: &str) -> bool {
+        match self {
+            Lang::Zh => folded.chars().any(is_cjk),
+            Lang::En => folded
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == WHEN_MARK),
+        }
+    }
 }
 
 /// Finds the question's time words (an explicit date, else the longest
@@ -105,18 +143,37 @@ fn mark_when(question: &mut String, folded: &mut String) -> Option<String> {
 const WHO_ZH: &str = "(?:请问)?(?:有哪些客户|有哪些人|有哪些|有谁|谁|哪些客户|哪个客户|哪位客户|哪些人|哪位|什么人|哪些)";
 const WHO_EN: &str = r"(?:who|whom|which (?:customers?|clients?|people|contacts?)|what (?:customers?|clients?)|any(?:one|body)|(?:list |show |find )?(?:all )?(?:the )?(?:customers?|clients?|people|contacts?)(?: who| that)?)";
 
-static OWNER_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+/// Owner patterns, each with the words a question needs to be read by it.
+static OWNER_PATTERNS: LazyLock<Vec<(&[&str], Pattern)>> = LazyLock::new(|| {
     vec![
-        regex(
-            r"^(?P<owner>[^\s的]{1,12}?)(?:负责|名下|跟进)?的(?:客户|客人|顾客)(?:里面|里|中|当中|之中)?(?:有哪些|有谁|是谁)?[,，]?\s*(?P<rest>.*)$",
+        (
+            &["的"],
+            regex(
+                r"^(?P<owner>[^\s的]{1,12}?)(?:负责|名下|跟进)?的(?:客户|客人|顾客)(?:里面|里|中|当中|之中)?(?:有哪些|有谁|是谁)?[,，]?\s*(?P<rest>.*)$",
+            ),
         ),
-        regex(
-            r"^(?:(?:which|who) (?:of|among) )(?P<owner>.+?)'s (?:customers|clients) (?P<rest>.+)$",
+        (
+            &["'s "],
+            regex(
+                r"^(?:(?:which|who) (?:of|among) )(?P<owner>.+?)'s (?:customers|clients) (?P<rest>.+)$",
+            ),
         ),
-        regex(r"^(?P<owner>.+?)'s (?:customers|clients) (?:who|that) (?P<rest>.+)$"),
-        regex(r"^(?P<rest>.+?) (?:among|of|in|for) (?P<owner>.+?)'s (?:customers|clients)$"),
-        regex(r"^(?P<rest>.+?)(?:,? and)?(?: is| are)? owned by (?P<owner>.+)$"),
-        regex(r"^(?:(?:show|list) )?(?:me )?(?P<owner>.+?)'s (?:customers|clients)(?P<rest>)$"),
+        (
+            &["'s "],
+            regex(r"^(?P<owner>.+?)'s (?:customers|clients) (?:who|that) (?P<rest>.+)$"),
+        ),
+        (
+            &["'s "],
+            regex(r"^(?P<rest>.+?) (?:among|of|in|for) (?P<owner>.+?)'s (?:customers|clients)$"),
+        ),
+        (
+            &[" owned by "],
+            regex(r"^(?P<rest>.+?)(?:,? and)?(?: is| are)? owned by (?P<owner>.+)$"),
+        ),
+        (
+            &["'s "],
+            regex(r"^(?:(?:show|list) )?(?:me )?(?P<owner>.+?)'s (?:customers|clients)(?P<rest>)$"),
+        ),
     ]
 });
 
@@ -127,7 +184,7 @@ enum Intent {
     Tier,
 }
 
-static INTENT_PATTERNS: LazyLock<Vec<(Intent, Regex)>> = LazyLock::new(|| {
+static INTENT_PATTERNS: LazyLock<Vec<(Intent, Lang, Pattern)>> = LazyLock::new(|| {
     let likes_zh =
         "(?:最)?(?:比较)?(?:喜欢|爱好|喜爱|热爱|热衷于?|偏爱|爱)(?:玩|打|看|听|喝|吃|去)?";
     let go_zh = "(?:要|会|将|打算|准备|计划)?(?:出差)?(?:去|到|飞|飞往|前往|在|回)";
@@ -141,90 +198,107 @@ static INTENT_PATTERNS: LazyLock<Vec<(Intent, Regex)>> = LazyLock::new(|| {
     vec![
         (
             Intent::Tier,
+            Lang::Zh,
             regex(&format!(
                 "^(?:{WHO_ZH}是|哪些是)?(?P<tier>vip|[abc])(?:级|类)?(?:客户|客人)(?:有哪些|有谁|是谁)?$"
             )),
         ),
         (
             Intent::Tier,
+            Lang::En,
             regex(&format!(
                 r"^(?:{WHO_EN} (?:is|are) )?(?:the |our |my )?(?:tier )?(?P<tier>vip|[abc])(?: tier)?(?: customers| clients)?$"
             )),
         ),
         (
             Intent::Likes,
+            Lang::Zh,
             regex(&format!(
                 "^{WHO_ZH}对(?P<x>.+?)(?:很|比较|特别|非常)?(?:感兴趣|有兴趣)$"
             )),
         ),
         (
             Intent::Travel,
+            Lang::Zh,
             regex(&format!("^{WHO_ZH}(?P<when>WHEN){trip_zh}$")),
         ),
         (
             Intent::Travel,
+            Lang::Zh,
             regex(&format!("^(?P<when>WHEN){WHO_ZH}{trip_zh}$")),
         ),
         (
             Intent::Travel,
+            Lang::En,
             regex(&format!("^{WHO_EN} {trip_en} (?P<when>WHEN)$")),
         ),
         (
             Intent::Likes,
+            Lang::Zh,
             regex(&format!("^{WHO_ZH}{likes_zh}(?P<x>.+?){tail_zh}$")),
         ),
         (
             Intent::Likes,
+            Lang::Zh,
             regex(&format!(
                 "^{likes_zh}(?P<x>.+?)的(?:客户|人|有谁|是谁|有哪些)$"
             )),
         ),
         (
             Intent::Likes,
+            Lang::En,
             regex(&format!("^{WHO_EN} {likes_en} (?P<x>.+)$")),
         ),
         (
             Intent::Mentions,
+            Lang::Zh,
             regex(&format!(
                 "^{WHO_ZH}{mention_zh}(?P<x>.+?)(?:的产品|的系统|的设备|的服务器|的方案)?{tail_zh}$"
             )),
         ),
         (
             Intent::Mentions,
+            Lang::Zh,
             regex(&format!(
                 "^{mention_zh}(?P<x>.+?)(?:的产品|的系统|的设备)?的(?:客户|人|有谁|是谁|有哪些)$"
             )),
         ),
         (
             Intent::Mentions,
+            Lang::En,
             regex(&format!("^{WHO_EN} {mention_en} (?P<x>.+)$")),
         ),
         (
             Intent::Travel,
+            Lang::Zh,
             regex(&format!(
                 "^{WHO_ZH}(?P<when>WHEN)?{go_zh}(?P<city>.+?)(?P<when2>WHEN)?(?:出差|开会|办事|玩|旅游|旅行)?{tail_zh}$"
             )),
         ),
         (
             Intent::Travel,
+            Lang::Zh,
             regex(&format!(
                 "^(?P<when>WHEN)?{WHO_ZH}{go_zh}(?P<city>.+?)(?:出差|开会|办事|玩|旅游|旅行)?{tail_zh}$"
             )),
         ),
         (
             Intent::Travel,
+            Lang::Zh,
             regex(&format!(
                 "^(?P<when>WHEN)?{go_zh}(?P<city>.+?)(?:出差|开会|办事|玩|旅游|旅行)?的(?:客户|人|有谁|是谁|有哪些)$"
             )),
         ),
         (
             Intent::Travel,
+            Lang::En,
             regex(&format!(
                 "^{WHO_EN} {go_en} (?P<city>.+?)(?: (?P<when>WHEN))?$"
             )),
         ),
         (
             Intent::Travel,
+            Lang::En,
             regex(&format!("^(?P<when>WHEN),? {WHO_EN} {go_en} (?P<city>.+)$")),
         ),
     ]
@@ -318,7 +392,7 @@ fn is_question(text: &str) -> bool {
     mark_when(&mut marked, &mut folded);
     INTENT_PATTERNS
         .iter()
-        .any(|(_, pattern)| pattern.is_match(&folded))
+        .any(|(_, lang, pattern)| lang.may_read(&folded) && pattern.get().is_match(&folded))
 }
 
 /// Understands a question. `today` resolves its time words.
@@ -340,9 +414,12 @@ pub fn understand(question: &str, today: NaiveDate) -> Result<Understood> {
     let mut rest = question
         .replace("who's ", "who is ")
         .replace("Who's ", "who is ");
-    for pattern in OWNER_PATTERNS.iter() {
+    for (needs, pattern) in OWNER_PATTERNS.iter() {
         let folded = fold(&rest);
-        if let Some(captures) = pattern.captures(&folded)
+        if !needs.iter().any(|word| folded.contains(word)) {
+            continue;
+        }
+        if let Some(captures) = pattern.get().captures(&folded)
             && let (Some(owner), Some(remainder)) = (captures.name("owner"), captures.name("rest"))
         {
             let owner_text = clean_value(&original(&rest, &folded, owner.range()));
@@ -377,8 +454,11 @@ pub fn understand(question: &str, today: NaiveDate) -> Result<Understood> {
     }
     let mut folded = fold(&rest);
     let when_words = mark_when(&mut rest, &mut folded);
-    for (intent, pattern) in INTENT_PATTERNS.iter() {
-        let Some(captures) = pattern.captures(&folded) else {
+    for (intent, lang, pattern) in INTENT_PATTERNS.iter() {
+        if !lang.may_read(&folded) {
+            continue;
+        }
+        let Some(captures) = pattern.get().captures(&folded) else {
             continue;
         };
         let value = |name: &str| {
@@ -538,6 +618,24 @@ mod tests {
             ("刘芳的客户喜欢话剧的", "owner:刘芳 likes:话剧"),
         ] {
             check(question, expected);
+        }
+    }
+
+    #[test]
+    fn every_pattern_compiles_and_is_tagged_with_its_language() {
+        for (_, pattern) in OWNER_PATTERNS.iter() {
+            pattern.get();
+        }
+        for (_, lang, pattern) in INTENT_PATTERNS.iter() {
+            pattern.get();
+            // An English pattern opens with a Latin letter or the time
+            // mark; a Chinese one needs a Han character.
+            let english = pattern.source.starts_with("^(?:who")
+                || pattern.source.starts_with("^(?:(?:who")
+                || pattern
+                    .source
+                    .starts_with(&format!("^(?P<when>{WHEN_MARK}),"));
+            assert_eq!(*lang == Lang::En, english, "{}", pattern.source);
         }
     }
 
