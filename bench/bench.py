@@ -218,25 +218,43 @@ def measure_process_start():
     return latency_summary([timed(["/bin/true"])[0] for _ in range(SEARCH_RUNS)])
 
 
-def measure_search_shape(dossier, subcommand, query):
-    """Latency of one query as a one-shot process, with its total hit count."""
-    for _ in range(SEARCH_WARMUP):
-        dossier.search_json(query, subcommand)
-    walls, output = [], None
-    for _ in range(SEARCH_RUNS):
-        wall, output = dossier.search_json(query, subcommand)
-        walls.append(wall)
-    return {**latency_summary(walls), "total": output["total"],
-            "understood": output.get("understood")}
-
-
 def measure_search(dossier):
-    """Latency of every shape in SEARCH_SHAPES."""
+    """One-shot latency of every shape in SEARCH_SHAPES, in interleaved rounds (each
+    round runs every shape once), so a burst of noise on the machine spreads over all
+    shapes instead of spoiling one."""
+    walls = {index: [] for index in range(len(SEARCH_SHAPES))}
+    outputs = {}
+    for round_number in range(SEARCH_WARMUP + SEARCH_RUNS):
+        for index, (_, subcommand, query) in enumerate(SEARCH_SHAPES):
+            wall, outputs[index] = dossier.search_json(query, subcommand)
+            if round_number >= SEARCH_WARMUP:
+                walls[index].append(wall)
     rows = []
-    for shape, subcommand, query in SEARCH_SHAPES:
-        result = measure_search_shape(dossier, subcommand, query)
+    for index, (shape, subcommand, query) in enumerate(SEARCH_SHAPES):
+        result = {**latency_summary(walls[index]), "total": outputs[index]["total"],
+                  "understood": outputs[index].get("understood")}
         log(f"search {query}: p50 {result['p50_ms']:.1f} ms, {result['total']} hits")
         rows.append({"shape": shape, "command": subcommand, "query": query, **result})
+    return rows
+
+
+def measure_query_path(repo, dossier):
+    """`cargo bench --bench search` pointed at the benchmark index: the query path
+    inside one process (no process start, index open once), per shape."""
+    env = {**os.environ, "DOSSIER_BENCH_KB": dossier.corpus,
+           "DOSSIER_BENCH_INDEX": dossier.index}
+    done = subprocess.run(["cargo", "bench", "--locked", "--bench", "search"], cwd=repo,
+                          env=env, capture_output=True, text=True, check=True)
+    rows = []
+    for line in done.stdout.splitlines():
+        # search QUERY   12.345 ms median,    11.234 ms fastest, 81 runs, 71429 customers
+        if not line.startswith("search "):
+            continue
+        head, rest = line[len("search "):].split("  ", 1)
+        numbers = rest.replace(",", " ").split()
+        rows.append({"query": head.strip(), "median_ms": float(numbers[0]),
+                     "fastest_ms": float(numbers[3]), "runs": int(numbers[6])})
+    log(f"query path: {len(rows)} shapes")
     return rows
 
 
@@ -672,6 +690,13 @@ def search_table(results):
     return table(["shape", "query", "p50", "p95", "total hits", f"p50 ≤ {limit:.0f} ms"], rows)
 
 
+def query_path_table(results):
+    """In-process latency of the query path, per shape."""
+    rows = [[f"`{row['query']}`", fmt_ms(row["median_ms"]), fmt_ms(row["fastest_ms"]),
+             str(row["runs"])] for row in results.get("query_path", [])]
+    return table(["query", "median", "fastest", "runs"], rows)
+
+
 def watch_table(results):
     """Watcher latency, memory, idle CPU and shutdown."""
     watch, t = results["watch"], TARGETS
@@ -797,7 +822,11 @@ def render_report(results):
         "## Indexing",
         indexing_table(results),
         f"## Search latency ({SEARCH_RUNS} runs each)",
+        "Each round runs every shape once, one-shot processes start to exit.",
         search_table(results),
+        "The same queries inside one process (`cargo bench --bench search` on this index: "
+        "opened once, no process start): the query path itself.",
+        query_path_table(results),
         "## Watch",
         f"`dossier watch` running; each round writes a new customer file "
         f"(`customers/{WATCH_PREFIX}N.json`, name 基准客户N) and polls "
@@ -834,7 +863,7 @@ def write_report(path, generated):
 def parse_args():
     """Command-line arguments; bench/run passes all of them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for flag in ("--binary", "--corpus", "--index", "--work", "--out", "--command"):
+    for flag in ("--binary", "--repo", "--corpus", "--index", "--work", "--out", "--command"):
         parser.add_argument(flag, required=True)
     parser.add_argument("--customers", type=int, required=True)
     parser.add_argument("--notes", type=int, required=True)
@@ -864,6 +893,7 @@ def main():
                                            args.customers + args.notes)
     results["process_start"] = measure_process_start()
     results["search"] = measure_search(dossier)
+    results["query_path"] = measure_query_path(args.repo, dossier)
     results["answers"] = dossier_answers(dossier, results["search"])
     results["fts"], owners = measure_fts(args.corpus, args.work, suffix)
     expected = {label: answer["ids"] for label, answer in results["answers"].items()}
