@@ -7,7 +7,6 @@
 use std::ops::Bound;
 
 use serde_json::{Map, Value};
-use tantivy::collector::DocSetCollector;
 use tantivy::query::EnableScoring;
 use tantivy::query::{
     BooleanQuery, BoostQuery, Occur, PhraseQuery, Query as TantivyQuery, RangeQuery, RegexQuery,
@@ -187,6 +186,15 @@ impl ClauseResult {
             .filter(|slot| slot.2)
             .map(|&(key, score, _)| (key, score))
     }
+}
+
+/// The documents of the customers shown (see `Searcher::shown`).
+#[derive(Default)]
+struct Shown {
+    /// Per segment, (document, customer key) in doc order.
+    per_segment: Vec<Vec<(DocId, u64)>>,
+    /// Each customer's profile document.
+    profiles: rustc_hash::FxHashMap<u64, DocAddress>,
 }
 
 /// How to explain a clause's match inside a document.
@@ -636,14 +644,15 @@ impl<'a> Searcher<'a> {
             scored.truncate(options.limit);
         }
         scored.sort_unstable_by(ranking);
-        let shown: Vec<u64> = scored.iter().map(|&(key, _)| key).collect();
+        let keys: Vec<u64> = scored.iter().map(|&(key, _)| key).collect();
+        let shown = self.shown(&keys)?;
         let mut explaining = Vec::new();
         for plan in &plans {
             explaining.push(self.explaining(plan.query.as_ref(), &shown)?);
         }
         let mut hits = Vec::new();
         for (key, score) in scored {
-            let Some(address) = self.customer_doc(key)? else {
+            let Some(&address) = shown.profiles.get(&key) else {
                 continue;
             };
             // Each document is read once per hit: a customer-only clause
@@ -704,14 +713,66 @@ impl<'a> Searcher<'a> {
         Ok(result)
     }
 
-    /// The best documents (best first, ties by address) of each of a few
-    /// customers for one clause: their documents, found through the `cust`
-    /// postings, are looked up in the clause's scorer, so they get the
-    /// scores `run` gave them.
+    /// The documents of a few customers (those shown), read once from the
+    /// `cust` postings: per segment in doc order, and each customer's
+    /// profile (the first customer document with its key).
+    fn shown(&self, keys: &[u64]) -> Result<Shown> {
+        use tantivy::DocSet as _;
+        let index_error = |e| Error::index(self.location.index_dir(), e);
+        let io_error = |e| Error::io(self.location.index_dir(), e);
+        let mut shown = Shown::default();
+        for (ordinal, segment) in self.read.searcher.segment_readers().iter().enumerate() {
+            let postings = segment
+                .inverted_index(self.read.fields.cust)
+                .map_err(index_error)?;
+            let kinds = segment
+                .fast_fields()
+                .str(names::KIND)
+                .map_err(index_error)?;
+            let customer_ord = match &kinds {
+                Some(kinds) => kinds
+                    .dictionary()
+                    .term_ord(Kind::Customer.as_str())
+                    .map_err(io_error)?,
+                None => None,
+            };
+            let mut theirs: Vec<(DocId, u64)> = Vec::new();
+            for &key in keys {
+                let term = Term::from_field_u64(self.read.fields.cust, key);
+                let Some(mut docs) = postings
+                    .read_postings(&term, IndexRecordOption::Basic)
+                    .map_err(io_error)?
+                else {
+                    continue;
+                };
+                while docs.doc() != tantivy::TERMINATED {
+                    let doc = docs.doc();
+                    if !segment.is_deleted(doc) {
+                        theirs.push((doc, key));
+                        let is_profile = customer_ord.is_some()
+                            && kinds.as_ref().and_then(|kinds| kinds.term_ords(doc).next())
+                                == customer_ord;
+                        if is_profile {
+                            let address = DocAddress::new(ordinal as SegmentOrdinal, doc);
+                            shown.profiles.entry(key).or_insert(address);
+                        }
+                    }
+                    docs.advance();
+                }
+            }
+            theirs.sort_unstable();
+            shown.per_segment.push(theirs);
+        }
+        Ok(shown)
+    }
+
+    /// The best documents (best first, ties by address) of each shown
+    /// customer for one clause: their documents are looked up in the
+    /// clause's scorer, so they get the scores `run` gave them.
     fn explaining(
         &self,
         query: &dyn TantivyQuery,
-        keys: &[u64],
+        shown: &Shown,
     ) -> Result<rustc_hash::FxHashMap<u64, Vec<DocAddress>>> {
         use tantivy::DocSet as _;
         use tantivy::query::Scorer as _;
@@ -721,33 +782,17 @@ impl<'a> Searcher<'a> {
             .weight(EnableScoring::enabled_from_searcher(searcher))
             .map_err(index_error)?;
         let mut scored: Vec<(u64, Score, DocAddress)> = Vec::new();
-        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
-            let postings = segment
-                .inverted_index(self.read.fields.cust)
-                .map_err(index_error)?;
-            // Their documents in this segment, in doc order, for the scorer.
-            let mut theirs: Vec<(DocId, u64)> = Vec::new();
-            for &key in keys {
-                let term = Term::from_field_u64(self.read.fields.cust, key);
-                let Some(mut docs) = postings
-                    .read_postings(&term, IndexRecordOption::Basic)
-                    .map_err(|e| Error::io(self.location.index_dir(), e))?
-                else {
-                    continue;
-                };
-                while docs.doc() != tantivy::TERMINATED {
-                    if !segment.is_deleted(docs.doc()) {
-                        theirs.push((docs.doc(), key));
-                    }
-                    docs.advance();
-                }
-            }
+        for (ordinal, (segment, theirs)) in searcher
+            .segment_readers()
+            .iter()
+            .zip(&shown.per_segment)
+            .enumerate()
+        {
             if theirs.is_empty() {
                 continue;
             }
-            theirs.sort_unstable();
             let mut scorer = weight.scorer(segment, 1.0).map_err(index_error)?;
-            for (doc, key) in theirs {
+            for &(doc, key) in theirs {
                 if scorer.doc() < doc {
                     scorer.seek(doc);
                 }
@@ -775,30 +820,6 @@ impl<'a> Searcher<'a> {
 
     fn stored(&self, address: DocAddress) -> Result<StoredRecord> {
         self.read.record(self.location, address)
-    }
-
-    /// The customer document for a key.
-    fn customer_doc(&self, key: u64) -> Result<Option<DocAddress>> {
-        let fields = self.read.fields;
-        let query = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                term_query(fields.kind, Kind::Customer.as_str()),
-            ),
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(fields.cust, key),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-        ]);
-        let found = self
-            .read
-            .searcher
-            .search(&query, &DocSetCollector)
-            .map_err(|e| Error::index(self.location.index_dir(), e))?;
-        Ok(found.into_iter().min())
     }
 }
 
