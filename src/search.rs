@@ -104,10 +104,10 @@ pub struct SearchResult {
 }
 
 /// One clause's best score per customer key, in an open-addressing table
-/// with linear probing:
-/// a broad term's 200k documents cost one cache line each, with no list
-/// of every match and no sort. Which documents explain a customer is
-/// asked again only for the few customers shown (`Searcher::explaining`).
+/// with linear probing: a broad term's 200k documents cost one cache line
+/// each, with no list of every match and no sort. Which documents explain
+/// a customer is asked again only for the few customers shown
+/// (`Searcher::explaining`).
 struct ClauseResult {
     /// (key, best score, occupied); the length is a power of two.
     slots: Vec<(u64, Score, bool)>,
