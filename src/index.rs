@@ -982,6 +982,37 @@ impl Terms {
     }
 }
 
+/// Which documents of a segment are customer profiles, from its `kind`
+/// column.
+pub(crate) struct Profiles {
+    kinds: Option<tantivy::columnar::StrColumn>,
+    /// The ordinal of `customer` in this segment's kind dictionary.
+    customer: Option<u64>,
+}
+
+impl Profiles {
+    pub(crate) fn of(segment: &tantivy::SegmentReader) -> tantivy::Result<Profiles> {
+        let kinds = segment.fast_fields().str(names::KIND)?;
+        let customer = match &kinds {
+            Some(kinds) => kinds
+                .dictionary()
+                .term_ord(Kind::Customer.as_str().as_bytes())?,
+            None => None,
+        };
+        Ok(Profiles { kinds, customer })
+    }
+
+    /// True when the document is a customer profile.
+    pub(crate) fn contains(&self, doc: tantivy::DocId) -> bool {
+        self.customer.is_some()
+            && self
+                .kinds
+                .as_ref()
+                .and_then(|kinds| kinds.term_ords(doc).next())
+                == self.customer
+    }
+}
+
 /// A record as the index knows it, with where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredRecord {

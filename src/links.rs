@@ -17,8 +17,7 @@ use tantivy::Searcher;
 
 use crate::error::{Error, Result};
 use crate::fold::stable_hash;
-use crate::index::{Location, write_atomically};
-use crate::record::Kind;
+use crate::index::{Location, Profiles, write_atomically};
 use crate::schema::names;
 
 #[derive(Serialize, Deserialize)]
@@ -58,17 +57,10 @@ fn compute(searcher: &Searcher) -> tantivy::Result<FxHashSet<u64>> {
     let mut customers = FxHashSet::default();
     let mut linked = FxHashSet::default();
     for segment in searcher.segment_readers() {
-        let fast = segment.fast_fields();
-        let keys = fast.u64(names::CUST)?;
-        let Some(kinds) = fast.str(names::KIND)? else {
-            continue;
-        };
-        let customer_ord = kinds
-            .dictionary()
-            .term_ord(Kind::Customer.as_str().as_bytes())?;
+        let keys = segment.fast_fields().u64(names::CUST)?;
+        let profiles = Profiles::of(segment)?;
         for doc in segment.doc_ids_alive() {
-            let is_customer = customer_ord.is_some() && kinds.term_ords(doc).next() == customer_ord;
-            if is_customer {
+            if profiles.contains(doc) {
                 customers.extend(keys.values_for_doc(doc));
             } else {
                 linked.extend(keys.values_for_doc(doc));

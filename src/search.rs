@@ -7,11 +7,11 @@
 use std::ops::Bound;
 
 use serde_json::{Map, Value};
-use tantivy::query::EnableScoring;
 use tantivy::query::{
     BooleanQuery, BoostQuery, Occur, PhraseQuery, Query as TantivyQuery, RangeQuery, RegexQuery,
     TermQuery,
 };
+use tantivy::query::{EnableScoring, Weight};
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal};
 
@@ -22,9 +22,8 @@ use crate::document::{
 };
 use crate::error::{Error, Result};
 use crate::fold::{fold, is_cjk};
-use crate::index::{Location, ReadIndex, StoredRecord};
+use crate::index::{Location, Profiles, ReadIndex, StoredRecord};
 use crate::query::{Clause, ProfileField, Query};
-use crate::record::Kind;
 use crate::schema::names;
 use crate::snippet::{self, Needle};
 use crate::vocab::{Group, Vocabulary, alias_key};
@@ -610,9 +609,19 @@ impl<'a> Searcher<'a> {
                 plans.push(plan);
             }
         }
+        // One weight per clause (its BM25 statistics), for the run over
+        // every match and again for the documents that explain a hit.
+        let weights = plans
+            .iter()
+            .map(|plan| {
+                plan.query
+                    .weight(EnableScoring::enabled_from_searcher(&self.read.searcher))
+                    .map_err(|e| Error::index(self.location.index_dir(), e))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let mut per_clause: Vec<ClauseResult> = Vec::new();
-        for plan in &plans {
-            per_clause.push(self.run(plan.query.as_ref())?);
+        for weight in &weights {
+            per_clause.push(self.run(weight.as_ref())?);
         }
         // AND: customers found by every clause, smallest set first; a
         // customer's score is the sum of its best score in each clause.
@@ -647,8 +656,8 @@ impl<'a> Searcher<'a> {
         let keys: Vec<u64> = scored.iter().map(|&(key, _)| key).collect();
         let shown = self.shown(&keys)?;
         let mut explaining = Vec::new();
-        for plan in &plans {
-            explaining.push(self.explaining(plan.query.as_ref(), &shown)?);
+        for weight in &weights {
+            explaining.push(self.explaining(weight.as_ref(), &shown)?);
         }
         let mut hits = Vec::new();
         for (key, score) in scored {
@@ -686,12 +695,9 @@ impl<'a> Searcher<'a> {
     /// Runs one clause over every live document: per customer, its best
     /// score. Documents are visited once, without a collector's
     /// intermediate list per segment.
-    fn run(&self, query: &dyn TantivyQuery) -> Result<ClauseResult> {
+    fn run(&self, weight: &dyn Weight) -> Result<ClauseResult> {
         let searcher = &self.read.searcher;
         let index_error = |e| Error::index(self.location.index_dir(), e);
-        let weight = query
-            .weight(EnableScoring::enabled_from_searcher(searcher))
-            .map_err(index_error)?;
         let mut result = ClauseResult::new();
         for segment in searcher.segment_readers() {
             let keys = segment
@@ -725,17 +731,7 @@ impl<'a> Searcher<'a> {
             let postings = segment
                 .inverted_index(self.read.fields.cust)
                 .map_err(index_error)?;
-            let kinds = segment
-                .fast_fields()
-                .str(names::KIND)
-                .map_err(index_error)?;
-            let customer_ord = match &kinds {
-                Some(kinds) => kinds
-                    .dictionary()
-                    .term_ord(Kind::Customer.as_str())
-                    .map_err(io_error)?,
-                None => None,
-            };
+            let profiles = Profiles::of(segment).map_err(index_error)?;
             let mut theirs: Vec<(DocId, u64)> = Vec::new();
             for &key in keys {
                 let term = Term::from_field_u64(self.read.fields.cust, key);
@@ -749,10 +745,7 @@ impl<'a> Searcher<'a> {
                     let doc = docs.doc();
                     if !segment.is_deleted(doc) {
                         theirs.push((doc, key));
-                        let is_profile = customer_ord.is_some()
-                            && kinds.as_ref().and_then(|kinds| kinds.term_ords(doc).next())
-                                == customer_ord;
-                        if is_profile {
+                        if profiles.contains(doc) {
                             let address = DocAddress::new(ordinal as SegmentOrdinal, doc);
                             shown.profiles.entry(key).or_insert(address);
                         }
@@ -771,16 +764,13 @@ impl<'a> Searcher<'a> {
     /// clause's scorer, so they get the scores `run` gave them.
     fn explaining(
         &self,
-        query: &dyn TantivyQuery,
+        weight: &dyn Weight,
         shown: &Shown,
     ) -> Result<rustc_hash::FxHashMap<u64, Vec<DocAddress>>> {
         use tantivy::DocSet as _;
         use tantivy::query::Scorer as _;
         let searcher = &self.read.searcher;
         let index_error = |e| Error::index(self.location.index_dir(), e);
-        let weight = query
-            .weight(EnableScoring::enabled_from_searcher(searcher))
-            .map_err(index_error)?;
         let mut scored: Vec<(u64, Score, DocAddress)> = Vec::new();
         for (ordinal, (segment, theirs)) in searcher
             .segment_readers()
