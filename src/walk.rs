@@ -27,16 +27,6 @@ pub struct Files {
 }
 
 impl Files {
-    /// How many files.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The files, in path order.
     pub fn iter(&self) -> impl Iterator<Item = FileEntry<'_>> + '_ {
         self.entries
