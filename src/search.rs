@@ -107,19 +107,37 @@ pub struct SearchResult {
 /// each, with no list of every match and no sort. Which documents explain
 /// a customer is asked again only for the few customers shown
 /// (`Searcher::explaining`).
+///
+/// A one-shot search pays a page fault (about 2 µs here) for every page of
+/// the table it touches, so slots are 12 bytes and the table is sized once
+/// from an estimate of the keys (`with_room`) instead of growing through
+/// every power of two.
 struct ClauseResult {
-    /// (key, best score, occupied); the length is a power of two.
-    slots: Vec<(u64, Score, bool)>,
+    /// Key 0 marks an empty slot; the length is a power of two.
+    slots: Vec<Slot>,
+    /// The best score of key 0, which cannot live in a slot.
+    zero: Option<Score>,
     len: usize,
 }
 
-impl ClauseResult {
-    /// Room for this many keys before the table first grows.
-    const FIRST_BITS: u32 = 12;
+/// A key and its best score, packed to 12 bytes.
+#[derive(Clone, Copy, Default)]
+#[repr(C, packed(4))]
+struct Slot {
+    key: u64,
+    score: Score,
+}
 
-    fn new() -> Self {
+impl ClauseResult {
+    /// The smallest table.
+    const MIN_BITS: u32 = 10;
+
+    /// A table that holds `keys` keys without growing.
+    fn with_room(keys: usize) -> Self {
+        let wanted = (keys + keys / 3 + 1).next_power_of_two();
         ClauseResult {
-            slots: vec![(0, 0.0, false); 1 << Self::FIRST_BITS],
+            slots: vec![Slot::default(); wanted.max(1 << Self::MIN_BITS)],
+            zero: None,
             len: 0,
         }
     }
@@ -132,6 +150,11 @@ impl ClauseResult {
     }
 
     fn add(&mut self, key: u64, score: Score) {
+        if key == 0 {
+            self.len += usize::from(self.zero.is_none());
+            self.zero = Some(self.zero.map_or(score, |best| best.max(score)));
+            return;
+        }
         if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow();
         }
@@ -139,13 +162,14 @@ impl ClauseResult {
         let mut i = self.home(key);
         loop {
             let slot = &mut self.slots[i];
-            if !slot.2 {
-                *slot = (key, score, true);
+            let found = slot.key;
+            if found == 0 {
+                *slot = Slot { key, score };
                 self.len += 1;
                 return;
             }
-            if slot.0 == key {
-                slot.1 = slot.1.max(score);
+            if found == key {
+                slot.score = Score::max(slot.score, score);
                 return;
             }
             i = (i + 1) & mask;
@@ -153,23 +177,27 @@ impl ClauseResult {
     }
 
     fn grow(&mut self) {
-        let doubled = vec![(0, 0.0, false); self.slots.len() * 2];
+        let doubled = vec![Slot::default(); self.slots.len() * 2];
         let old = std::mem::replace(&mut self.slots, doubled);
-        self.len = 0;
-        for (key, score, occupied) in old {
-            if occupied {
-                self.add(key, score);
+        self.len = usize::from(self.zero.is_some());
+        for slot in old {
+            if slot.key != 0 {
+                self.add(slot.key, slot.score);
             }
         }
     }
 
     fn get(&self, key: u64) -> Option<Score> {
+        if key == 0 {
+            return self.zero;
+        }
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);
         loop {
-            match self.slots[i] {
-                (_, _, false) => return None,
-                (k, score, true) if k == key => return Some(score),
+            let Slot { key: found, score } = self.slots[i];
+            match found {
+                0 => return None,
+                _ if found == key => return Some(score),
                 _ => i = (i + 1) & mask,
             }
         }
@@ -180,10 +208,12 @@ impl ClauseResult {
     }
 
     fn iter(&self) -> impl Iterator<Item = (u64, Score)> + '_ {
+        let zero = self.zero.map(|score| (0, score));
         self.slots
             .iter()
-            .filter(|slot| slot.2)
-            .map(|&(key, score, _)| (key, score))
+            .filter(|slot| slot.key != 0)
+            .map(|slot| (slot.key, slot.score))
+            .chain(zero)
     }
 }
 
@@ -698,7 +728,22 @@ impl<'a> Searcher<'a> {
     fn run(&self, weight: &dyn Weight) -> Result<ClauseResult> {
         let searcher = &self.read.searcher;
         let index_error = |e| Error::index(self.location.index_dir(), e);
-        let mut result = ClauseResult::new();
+        // Room for the keys the clause can find: at most one per matching
+        // document (its scorer's hint) and one per customer key indexed.
+        let mut room = (0, 0);
+        for segment in searcher.segment_readers() {
+            let hint = weight
+                .scorer(segment, 1.0)
+                .map_err(index_error)?
+                .size_hint();
+            let keys = segment
+                .inverted_index(self.read.fields.cust)
+                .map_err(index_error)?
+                .terms()
+                .num_terms();
+            room = (room.0 + hint as usize, room.1 + keys);
+        }
+        let mut result = ClauseResult::with_room(room.0.min(room.1));
         for segment in searcher.segment_readers() {
             let keys = segment
                 .fast_fields()
@@ -947,19 +992,40 @@ mod tests {
 
     #[test]
     fn clause_result_keeps_the_best_score_of_every_key() {
-        // (keys as ids, so their FNV hashes share top bits the way real
-        // customer keys do; scores added in order)
-        let cases: &[(&str, usize, &[f32])] = &[
-            ("one key", 1, &[1.0]),
-            ("best kept whatever the order", 1, &[0.5, 2.0, 1.5]),
-            ("many keys, growing the table", 50_000, &[0.25, 3.0]),
+        // Keys are ids' hashes, which share top bits the way real customer
+        // keys do; scores are added in order.
+        // (name, room asked for, keys, scores, whether key 0 is one of them)
+        let cases: &[(&str, usize, usize, &[f32], bool)] = &[
+            ("one key", 0, 1, &[1.0], false),
+            (
+                "best kept whatever the order",
+                0,
+                1,
+                &[0.5, 2.0, 1.5],
+                false,
+            ),
+            (
+                "many keys, growing the table",
+                0,
+                50_000,
+                &[0.25, 3.0],
+                false,
+            ),
+            (
+                "many keys, room for all",
+                50_000,
+                50_000,
+                &[3.0, 0.25],
+                false,
+            ),
+            ("key 0 is a key like any other", 0, 3, &[0.5, 2.0], true),
         ];
-        for (name, keys, scores) in cases {
-            let mut result = ClauseResult::new();
+        for (name, room, keys, scores, with_zero) in cases {
+            let mut result = ClauseResult::with_room(*room);
             let mut expected = rustc_hash::FxHashMap::default();
             for score in *scores {
-                for i in 0..*keys {
-                    let key = crate::document::customer_key(&format!("c{i:06}"));
+                let ids = (0..*keys).map(|i| crate::document::customer_key(&format!("c{i:06}")));
+                for key in ids.chain(with_zero.then_some(0)) {
                     result.add(key, *score);
                     let best = expected.entry(key).or_insert(*score);
                     *best = best.max(*score);
