@@ -142,6 +142,14 @@ pub type GramSink<'a> = dyn FnMut(&str, usize, std::ops::Range<usize>, bool) + '
 /// position, byte range in `text`, is trailing unigram)`. The one
 /// definition of the grams stream: the index tokenizer and the query side
 /// both go through it.
+///
+/// Positions: a Han run of m characters from position b has its bigrams at
+/// b … b+m−2, leaves b+m−1 empty, and puts its closing unigram at b+m; what
+/// follows starts at b+m+1. So two bigrams two positions apart are always
+/// in one run, and a phrase may skip every other bigram and still match
+/// only the whole string (`search::covering`: 系统，升级 is not 系统升级);
+/// and a run's unigram is directly followed by the next run, as tantivy's
+/// phrase-prefix query needs.
 pub fn for_each_gram(text: &str, sink: &mut GramSink) {
     let mut position = 0;
     let mut gram = String::new();
@@ -156,8 +164,10 @@ pub fn for_each_gram(text: &str, sink: &mut GramSink) {
         if let Some((c, start, len)) = previous.take() {
             gram.clear();
             gram.push(c);
-            sink(gram, *position, start..start + len, true);
-            *position += 1;
+            // One past the last character, whose position stays empty
+            // (see `for_each_gram`).
+            sink(gram, *position + 1, start..start + len, true);
+            *position += 2;
         }
     };
     let close_word = |word: &mut String,
@@ -449,12 +459,16 @@ mod tests {
         let table: &[(&str, &[(&str, usize)])] = &[
             (
                 "计费系统",
-                &[("计费", 0), ("费系", 1), ("系统", 2), ("统", 3)],
+                &[("计费", 0), ("费系", 1), ("系统", 2), ("统", 4)],
             ),
-            ("IBM计费", &[("ibm", 0), ("计费", 1), ("费", 2)]),
-            ("話劇，Theatre", &[("话剧", 0), ("剧", 1), ("theater", 2)]),
+            ("IBM计费", &[("ibm", 0), ("计费", 1), ("费", 3)]),
+            ("話劇，Theatre", &[("话剧", 0), ("剧", 2), ("theater", 3)]),
+            (
+                "系统，升级",
+                &[("系统", 0), ("统", 2), ("升级", 3), ("级", 5)],
+            ),
             ("Theaters", &[("theater", 0)]),
-            ("王", &[("王", 0)]),
+            ("王", &[("王", 1)]),
             ("call 13800138000", &[("call", 0), ("13800138000", 1)]),
         ];
         for (input, expected) in table {

@@ -8,14 +8,14 @@ use std::ops::Bound;
 
 use serde_json::{Map, Value};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, Occur, PhraseQuery, Query as TantivyQuery, RangeQuery, RegexQuery,
-    TermQuery,
+    BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query as TantivyQuery,
+    RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::query::{EnableScoring, Weight};
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal};
 
-use crate::analysis::{grams, normalize_word, runs};
+use crate::analysis::{Gram, grams, normalize_word, runs};
 use crate::dates::{DateRange, to_days};
 use crate::document::{
     RAW_PREFIX, TRIP_KIND, entries, entry_name, text_values, trip_city, trip_dates,
@@ -275,9 +275,67 @@ fn all_of(queries: Vec<Box<dyn TantivyQuery>>) -> Box<dyn TantivyQuery> {
 /// The grams query for text: a phrase of its grams (so Han text matches as a
 /// substring and words in order), a term for one gram, a prefix for one
 /// Han character. None when the text has nothing searchable.
+///
+/// Two Han runs with only spaces or punctuation between them (数据 安全)
+/// match both written apart and written together (数据安全): the index
+/// leaves a position empty after each run, so each way is its own phrase.
 pub fn grams_query(field: Field, text: &str) -> Option<Box<dyn TantivyQuery>> {
     let folded = fold(text);
-    let all = grams(&folded);
+    let mut queries: Vec<Box<dyn TantivyQuery>> = ways_written(&folded)
+        .iter()
+        .filter_map(|variant| one_grams_query(field, variant))
+        .collect();
+    match queries.len() {
+        0 => None,
+        1 => queries.pop(),
+        _ => Some(any_of(queries)),
+    }
+}
+
+/// The ways folded text may be written in a document: each boundary
+/// between two Han runs either kept or closed up (every combination up to
+/// `MAX_JOINS` boundaries; past that, all kept or all closed).
+fn ways_written(folded: &str) -> Vec<String> {
+    const MAX_JOINS: usize = 3;
+    let runs = runs(folded);
+    let joinable: Vec<bool> = runs
+        .windows(2)
+        .map(|pair| pair[0].is_cjk && pair[1].is_cjk)
+        .collect();
+    let boundaries = joinable.iter().filter(|&&j| j).count();
+    if boundaries == 0 {
+        return vec![folded.to_string()];
+    }
+    let masks: Vec<u32> = if boundaries <= MAX_JOINS {
+        (0..1u32 << boundaries).collect()
+    } else {
+        vec![0, u32::MAX]
+    };
+    masks
+        .into_iter()
+        .map(|mask| {
+            let mut text = String::new();
+            let mut boundary = 0;
+            for (i, run) in runs.iter().enumerate() {
+                if i > 0 {
+                    let closed = joinable[i - 1] && mask >> boundary.min(31) & 1 == 1;
+                    if joinable[i - 1] {
+                        boundary += 1;
+                    }
+                    if !closed {
+                        text.push(' ');
+                    }
+                }
+                text.push_str(run.text);
+            }
+            text
+        })
+        .collect()
+}
+
+/// `grams_query` for one way of writing the text.
+fn one_grams_query(field: Field, folded: &str) -> Option<Box<dyn TantivyQuery>> {
+    let all = grams(folded);
     if let [only] = all.as_slice()
         && only.is_trailing_unigram
     {
@@ -287,23 +345,71 @@ pub fn grams_query(field: Field, text: &str) -> Option<Box<dyn TantivyQuery>> {
             .ok()
             .map(|q| Box::new(q) as Box<dyn TantivyQuery>);
     }
-    let terms: Vec<(usize, Term)> = all
+    let (chosen, last_is_prefix) = covering(&all);
+    let first = chosen.first()?.position;
+    let terms: Vec<(usize, Term)> = chosen
         .into_iter()
-        .filter(|g| !g.is_trailing_unigram)
-        .map(|g| (g.position, Term::from_field_text(field, &g.text)))
+        .map(|g| (g.position - first, Term::from_field_text(field, &g.text)))
         .collect();
-    match terms.len() {
-        0 => None,
-        1 => Some(Box::new(TermQuery::new(
+    Some(match (terms.len(), last_is_prefix) {
+        (1, false) => Box::new(TermQuery::new(
             terms[0].1.clone(),
             IndexRecordOption::WithFreqs,
-        ))),
-        _ => {
-            let first = terms[0].0;
-            let shifted = terms.into_iter().map(|(p, t)| (p - first, t)).collect();
-            Some(Box::new(PhraseQuery::new_with_offset(shifted)))
+        )),
+        (_, false) => Box::new(PhraseQuery::new_with_offset(terms)),
+        (_, true) => {
+            let mut query = PhrasePrefixQuery::new_with_offset(terms);
+            // Every gram that starts with the character: one per Han
+            // character that can follow it (tantivy reserves room for
+            // this many up front, so not u32::MAX).
+            query.set_max_expansions(PREFIX_EXPANSIONS);
+            Box::new(query)
+        }
+    })
+}
+
+/// Grams that start with one Han character, at most: more than the
+/// characters of the unified ideographs and Extension A that can follow it.
+const PREFIX_EXPANSIONS: u32 = 1 << 15;
+
+/// The grams a phrase needs, and whether the last one is only a prefix.
+///
+/// - Every Latin word.
+/// - Of each Han run, every other bigram plus the last one (计费系统 →
+///   计费@0 系统@2; 计费系统升 → 计费@0 系统@2 统升@3). Every character is
+///   covered and two chosen bigrams overlap or touch, so, as the index
+///   places grams (`analysis::for_each_gram`), they can only match inside
+///   one run, in order: the whole string and nothing else, with fewer
+///   position lists to read.
+/// - The closing unigram of every Han run but the last: the document's run
+///   must end there too (数据 安全 is not 数据和安全). The query's last run
+///   may end inside a longer one, so its unigram is dropped, unless the run
+///   is one character: then any gram starting with it (a prefix) follows.
+fn covering(grams: &[Gram]) -> (Vec<&Gram>, bool) {
+    let mut chosen = Vec::new();
+    let mut in_run = 0;
+    let mut last_is_prefix = false;
+    for (i, gram) in grams.iter().enumerate() {
+        let is_last = i + 1 == grams.len();
+        if gram.is_trailing_unigram {
+            if !is_last {
+                chosen.push(gram);
+            } else if in_run == 0 {
+                chosen.push(gram);
+                last_is_prefix = true;
+            }
+            in_run = 0;
+        } else if gram.text.chars().next().is_some_and(is_cjk) {
+            let last_of_run = grams.get(i + 1).is_none_or(|next| next.is_trailing_unigram);
+            if in_run % 2 == 0 || last_of_run {
+                chosen.push(gram);
+            }
+            in_run += 1;
+        } else {
+            chosen.push(gram);
         }
     }
+    (chosen, last_is_prefix)
 }
 
 fn regex_escape(text: &str) -> String {
@@ -989,6 +1095,70 @@ fn date_parts(from_field: Field, to_field: Field, range: DateRange) -> Vec<Box<d
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn han_runs_apart_may_be_written_together() {
+        let table: &[(&str, &[&str])] = &[
+            ("计费系统", &["计费系统"]),
+            ("billing system", &["billing system"]),
+            ("数据 安全", &["数据 安全", "数据安全"]),
+            ("数据，安全", &["数据 安全", "数据安全"]),
+            ("IBM 计费", &["ibm 计费"]),
+            ("计费 ibm 系统", &["计费 ibm 系统"]),
+            ("甲 乙 丙", &["甲 乙 丙", "甲乙 丙", "甲 乙丙", "甲乙丙"]),
+            ("甲 乙 丙 丁 戊", &["甲 乙 丙 丁 戊", "甲乙丙丁戊"]),
+        ];
+        for (input, expected) in table {
+            assert_eq!(
+                ways_written(&fold(input)),
+                *expected,
+                "ways_written({input:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn phrases_skip_every_other_bigram_but_cover_every_character() {
+        let table: &[(&str, &[(&str, usize)])] = &[
+            ("话剧", &[("话剧", 0)]),
+            ("计费系", &[("计费", 0), ("费系", 1)]),
+            ("计费系统", &[("计费", 0), ("系统", 2)]),
+            ("计费系统升", &[("计费", 0), ("系统", 2), ("统升", 3)]),
+            ("计费系统升级", &[("计费", 0), ("系统", 2), ("升级", 4)]),
+            ("billing system", &[("bill", 0), ("system", 1)]),
+            (
+                "IBM计费系统 ok",
+                &[("ibm", 0), ("计费", 1), ("系统", 3), ("统", 5), ("ok", 6)],
+            ),
+            (
+                "計費系統，客户关系",
+                &[
+                    ("计费", 0),
+                    ("系统", 2),
+                    ("统", 4),
+                    ("客户", 5),
+                    ("关系", 7),
+                ],
+            ),
+            ("数据 安全", &[("数据", 0), ("据", 2), ("安全", 3)]),
+            ("甲 乙 丙", &[("甲", 1), ("乙", 3), ("丙", 5)]),
+            ("计费 IBM", &[("计费", 0), ("费", 2), ("ibm", 3)]),
+        ];
+        for (input, expected) in table {
+            let all = grams(&fold(input));
+            let (chosen, last_is_prefix) = covering(&all);
+            let chosen: Vec<(&str, usize)> = chosen
+                .iter()
+                .map(|g| (g.text.as_str(), g.position))
+                .collect();
+            let expected_prefix = input.ends_with(" 丙");
+            assert_eq!(
+                (chosen, last_is_prefix),
+                (expected.to_vec(), expected_prefix),
+                "covering({input:?})"
+            );
+        }
+    }
 
     #[test]
     fn clause_result_keeps_the_best_score_of_every_key() {

@@ -752,3 +752,52 @@ fn trips_and_dates_as_people_write_them() {
         "newest first"
     );
 }
+
+#[test]
+fn a_chinese_word_matches_only_where_it_is_written_whole() {
+    let dir = indexed_kb("kb");
+    // (customer, how its note writes the two words)
+    let notes = [
+        ("c901", "客户要做量子排程升级。"),
+        ("c902", "先谈量子排程，升级以后再说。"),
+        ("c903", "量子排程 升级"),
+        ("c904", "量子排程和升级"),
+    ];
+    for (i, (customer, text)) in notes.iter().enumerate() {
+        write_file(
+            dir.path(),
+            &format!("customers/{customer}.json"),
+            &format!(r#"{{"id": "{customer}", "kind": "customer", "name": "排程客户{i}"}}"#),
+        );
+        write_file(
+            dir.path(),
+            &format!("meetings/2026-11-20-m90{i}.json"),
+            &format!(
+                r#"{{"id": "m90{i}", "kind": "meeting", "customer": "{customer}", "date": "2026-11-20", "text": "{text}"}}"#
+            ),
+        );
+    }
+    assert_eq!(code(&dossier(dir.path(), &["index"])), 0);
+    let cases: &[(&str, &[&str])] = &[
+        // Not across punctuation or a space: 排程，升级 is not 排程升级.
+        ("量子排程升级", &["c901"]),
+        ("子排程升", &["c901"]),
+        ("排程升级", &["c901"]),
+        // A phrase with a space between Han words: apart or together (子排程
+        // is inside 量子排程), but nothing in between (排程和升级).
+        ("\"量子排程 升级\"", &["c901", "c902", "c903"]),
+        ("\"量子排程，升级\"", &["c901", "c902", "c903"]),
+        ("\"量子排程 升\"", &["c901", "c902", "c903"]),
+        ("\"子 排程\"", &["c901", "c902", "c903", "c904"]),
+        ("量子排程", &["c901", "c902", "c903", "c904"]),
+    ];
+    let mut failures = Vec::new();
+    for (query, expected) in cases {
+        let mut found = search_ids(dir.path(), query);
+        found.sort();
+        if found != ids(expected) {
+            failures.push(format!("{query}: expected {expected:?}, found {found:?}"));
+        }
+    }
+    assert_no_failures("whole-word matches", cases.len(), &failures);
+}
