@@ -5,7 +5,8 @@
 //! `fixtures/kb`; `bench/run` points it at the benchmark corpus with
 //! `DOSSIER_BENCH_KB` and `DOSSIER_BENCH_INDEX` (an index already built).
 //! Each line is the median and the fastest of the runs (std only, like
-//! `benches/analyzer.rs`).
+//! `benches/analyzer.rs`). Words after `--` pick the queries that contain
+//! them.
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
 use std::path::{Path, PathBuf};
@@ -72,7 +73,16 @@ fn main() {
         "open the index",
         started.elapsed().as_secs_f64() * 1e3
     );
-    for text in QUERIES {
+    // `cargo bench --bench search -- 客户` runs only the queries that
+    // contain one of the words given (cargo itself passes `--bench`).
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let chosen = QUERIES
+        .iter()
+        .filter(|text| only.is_empty() || only.iter().any(|word| text.contains(word.as_str())));
+    for text in chosen {
         let query = dossier::query::parse(text, today).expect("query parses");
         let mut times = Vec::new();
         let mut total = 0;

@@ -176,6 +176,26 @@ impl ClauseResult {
         }
     }
 
+    /// Keys entered together by `add_batch`.
+    const BATCH: usize = 64;
+
+    /// Adds many keys: their slots are read first, all at once, so the
+    /// cache misses of a large table overlap instead of coming one after
+    /// the other (`客户`: 222k documents, about half its time before).
+    fn add_batch(&mut self, entries: &[(u64, Score)]) {
+        while (self.len + entries.len()) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let mut touched = 0;
+        for &(key, _) in entries {
+            touched ^= self.slots[self.home(key)].key;
+        }
+        std::hint::black_box(touched);
+        for &(key, score) in entries {
+            self.add(key, score);
+        }
+    }
+
     fn grow(&mut self) {
         let doubled = vec![Slot::default(); self.slots.len() * 2];
         let old = std::mem::replace(&mut self.slots, doubled);
@@ -216,6 +236,31 @@ impl ClauseResult {
             .chain(zero)
     }
 }
+
+/// A customer and its score, ordered best first: higher score, then the
+/// smaller key.
+#[derive(Clone, Copy, Debug)]
+struct Ranked(u64, Score);
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.1.total_cmp(&self.1).then(self.0.cmp(&other.0))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Ranked {}
 
 /// The documents of the customers shown (see `Searcher::shown`).
 #[derive(Default)]
@@ -763,32 +808,53 @@ impl<'a> Searcher<'a> {
         // customer's score is the sum of its best score in each clause.
         let mut order: Vec<usize> = (0..per_clause.len()).collect();
         order.sort_by_key(|&i| per_clause[i].len());
-        let mut scored: Vec<(u64, Score)> = match order.split_first() {
-            Some((&only, [])) => per_clause[only].iter().collect(),
-            Some((&first, rest)) => per_clause[first]
-                .iter()
-                .filter(|&(key, _)| rest.iter().all(|&i| per_clause[i].get(key).is_some()))
-                .map(|(key, _)| {
-                    let score = per_clause.iter().filter_map(|c| c.get(key)).sum();
-                    (key, score)
-                })
-                .collect(),
-            None => Vec::new(),
-        };
         // Notes may link to customers that do not exist (yet).
-        if !plans.iter().any(|p| p.customer_only) && !scored.is_empty() {
-            let missing = crate::links::missing_customers(self.location, &self.read.searcher)?;
-            scored.retain(|(key, _)| !missing.contains(key));
-        }
-        let total = scored.len();
-        let ranking = |a: &(u64, Score), b: &(u64, Score)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        if scored.len() > options.limit {
-            if let Some(last) = options.limit.checked_sub(1) {
-                scored.select_nth_unstable_by(last, ranking);
+        let missing =
+            if !plans.iter().any(|p| p.customer_only) && per_clause.iter().all(|c| c.len() > 0) {
+                Some(crate::links::missing_customers(
+                    self.location,
+                    &self.read.searcher,
+                )?)
+            } else {
+                None
+            };
+        // Every customer found is counted; only the best `limit` are kept,
+        // in a heap whose top is the worst of them.
+        let mut total = 0;
+        let mut best: std::collections::BinaryHeap<Ranked> =
+            std::collections::BinaryHeap::with_capacity(options.limit.min(1024) + 1);
+        let mut consider = |key: u64, score: Score| {
+            if missing.as_ref().is_some_and(|m| m.contains(&key)) {
+                return;
             }
-            scored.truncate(options.limit);
+            total += 1;
+            let entry = Ranked(key, score);
+            if best.len() < options.limit {
+                best.push(entry);
+            } else if let Some(mut worst) = best.peek_mut()
+                && entry < *worst
+            {
+                *worst = entry;
+            }
+        };
+        match order.split_first() {
+            Some((&only, [])) => per_clause[only]
+                .iter()
+                .for_each(|(key, score)| consider(key, score)),
+            Some((&first, rest)) => {
+                for (key, _) in per_clause[first].iter() {
+                    if rest.iter().all(|&i| per_clause[i].get(key).is_some()) {
+                        consider(key, per_clause.iter().filter_map(|c| c.get(key)).sum());
+                    }
+                }
+            }
+            None => {}
         }
-        scored.sort_unstable_by(ranking);
+        let scored: Vec<(u64, Score)> = best
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Ranked(key, score)| (key, score))
+            .collect();
         let keys: Vec<u64> = scored.iter().map(|&(key, _)| key).collect();
         let shown = self.shown(&keys)?;
         let mut explaining = Vec::new();
@@ -850,6 +916,7 @@ impl<'a> Searcher<'a> {
             room = (room.0 + hint as usize, room.1 + keys);
         }
         let mut result = ClauseResult::with_room(room.0.min(room.1));
+        let mut batch: Vec<(u64, Score)> = Vec::with_capacity(ClauseResult::BATCH);
         for segment in searcher.segment_readers() {
             let keys = segment
                 .fast_fields()
@@ -861,12 +928,15 @@ impl<'a> Searcher<'a> {
                     if alive.is_some_and(|alive| alive.is_deleted(doc)) {
                         return;
                     }
-                    for key in keys.values_for_doc(doc) {
-                        result.add(key, score);
+                    batch.extend(keys.values_for_doc(doc).map(|key| (key, score)));
+                    if batch.len() >= ClauseResult::BATCH {
+                        result.add_batch(&batch);
+                        batch.clear();
                     }
                 })
                 .map_err(index_error)?;
         }
+        result.add_batch(&batch);
         Ok(result)
     }
 
