@@ -27,10 +27,10 @@ struct T2sTable {
     sparse: Vec<(u32, u32)>,
 }
 
-/// The single-character pairs of `TSCharacters` below `TABLE_END`; a
-/// later pair for the same character wins.
-fn t2s_pairs() -> rustc_hash::FxHashMap<u32, u32> {
-    let mut pairs = rustc_hash::FxHashMap::default();
+/// Calls `pair(from, to)` for every single-character pair of
+/// `TSCharacters` below `TABLE_END`, in the file's order (a later pair for
+/// the same character wins).
+fn for_each_t2s_pair(mut pair: impl FnMut(u32, u32)) {
     for (traditional, simplified) in hanconv::RawDictionary::TSCharacters.iter() {
         let mut from = traditional.chars();
         let mut to = simplified.chars();
@@ -40,10 +40,9 @@ fn t2s_pairs() -> rustc_hash::FxHashMap<u32, u32> {
             continue;
         };
         if (from_char as u32) < TABLE_END {
-            pairs.insert(from_char as u32, to_char as u32);
+            pair(from_char as u32, to_char as u32);
         }
     }
-    pairs
 }
 
 /// A dense entry whose character folds to one outside the block.
@@ -51,8 +50,11 @@ const ELSEWHERE: u16 = u16::MAX;
 
 static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
     let mut dense = vec![0u16; DENSE.len()];
-    let mut sparse = Vec::new();
-    for (from, to) in t2s_pairs() {
+    // (from, order in the file, to): the last pair of a character wins.
+    let mut sparse: Vec<(u32, usize, u32)> = Vec::new();
+    let mut order = 0;
+    for_each_t2s_pair(|from, to| {
+        order += 1;
         let in_dense = DENSE.contains(&from);
         match u16::try_from(to) {
             Ok(to) if in_dense && to != 0 && to != ELSEWHERE => {
@@ -62,12 +64,22 @@ static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
                 if in_dense {
                     dense[(from - DENSE.start) as usize] = ELSEWHERE;
                 }
-                sparse.push((from, to));
+                sparse.push((from, order, to));
             }
         }
-    }
+    });
     sparse.sort_unstable();
-    T2sTable { dense, sparse }
+    let mut last: Vec<(u32, u32)> = Vec::with_capacity(sparse.len());
+    for (from, _, to) in sparse {
+        match last.last_mut() {
+            Some(previous) if previous.0 == from => previous.1 = to,
+            _ => last.push((from, to)),
+        }
+    }
+    T2sTable {
+        dense,
+        sparse: last,
+    }
 });
 
 impl T2sTable {
@@ -136,11 +148,19 @@ pub fn is_word_char(c: char) -> bool {
 
 /// A stable 64-bit hash (FNV-1a) for ids and file contents: stable across
 /// Rust versions, unlike `DefaultHasher`, because it is stored in the index.
-pub fn stable_hash(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
+pub const fn stable_hash(bytes: &[u8]) -> u64 {
+    stable_hash_more(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// Goes on hashing from `hash`: hashing A then B this way equals hashing
+/// their concatenation. A `const fn`, so tables compiled into dossier are
+/// hashed at compile time, not by every search.
+pub const fn stable_hash_more(mut hash: u64, bytes: &[u8]) -> u64 {
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
     }
     hash
 }
@@ -187,7 +207,10 @@ mod tests {
 
     #[test]
     fn the_table_folds_every_character_as_its_source_says() {
-        let pairs = t2s_pairs();
+        let mut pairs = rustc_hash::FxHashMap::default();
+        for_each_t2s_pair(|from, to| {
+            pairs.insert(from, to);
+        });
         assert!(pairs.len() > 2000, "TSCharacters: {} pairs", pairs.len());
         for code in 0..TABLE_END {
             let expected = pairs.get(&code).copied().unwrap_or(code);
@@ -200,5 +223,9 @@ mod tests {
         assert_eq!(stable_hash(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(stable_hash(b"c001"), stable_hash(b"c001"));
         assert_ne!(stable_hash(b"c001"), stable_hash(b"c002"));
+        assert_eq!(
+            stable_hash_more(stable_hash(b"c0"), b"01"),
+            stable_hash(b"c001")
+        );
     }
 }
