@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::fold::{fold, is_cjk};
 use crate::index::{Location, Profiles, ReadIndex, StoredRecord};
 use crate::query::{Clause, ProfileField, Query};
+use crate::record::Kind;
 use crate::schema::names;
 use crate::snippet::{self, Needle};
 use crate::vocab::{Group, Vocabulary, alias_key};
@@ -903,21 +904,18 @@ impl<'a> Searcher<'a> {
         let searcher = &self.read.searcher;
         let index_error = |e| Error::index(self.location.index_dir(), e);
         // Room for the keys the clause can find: at most one per matching
-        // document (its scorer's hint) and one per customer key indexed.
-        let mut room = (0, 0);
+        // document (its scorer's hint), and about one per customer profile
+        // (a note may name a customer without one; the table grows then).
+        let mut hint = 0;
         for segment in searcher.segment_readers() {
-            let hint = weight
+            hint += weight
                 .scorer(segment, 1.0)
                 .map_err(index_error)?
-                .size_hint();
-            let keys = segment
-                .inverted_index(self.read.fields.cust)
-                .map_err(index_error)?
-                .terms()
-                .num_terms();
-            room = (room.0 + hint as usize, room.1 + keys);
+                .size_hint() as usize;
         }
-        let mut result = ClauseResult::with_room(room.0.min(room.1));
+        let profiles = Term::from_field_text(self.read.fields.kind, Kind::Customer.as_str());
+        let customers = self.doc_freq(&profiles) as usize;
+        let mut result = ClauseResult::with_room(hint.min(customers));
         let mut batch: Vec<(u64, Score)> = Vec::with_capacity(ClauseResult::BATCH);
         for segment in searcher.segment_readers() {
             let keys = segment
