@@ -143,31 +143,36 @@ pub type GramSink<'a> = dyn FnMut(&str, usize, std::ops::Range<usize>, bool) + '
 /// definition of the grams stream: the index tokenizer and the query side
 /// both go through it.
 ///
-/// Positions: a Han run of m characters from position b has its bigrams at
-/// b … b+m−2, leaves b+m−1 empty, and puts its closing unigram at b+m; what
-/// follows starts at b+m+1. So two bigrams two positions apart are always
-/// in one run, and a phrase may skip every other bigram and still match
-/// only the whole string (`search::covering`: 系统，升级 is not 系统升级);
-/// and a run's unigram is directly followed by the next run, as tantivy's
-/// phrase-prefix query needs.
+/// Positions: a Han run of m ≥ 2 characters from position b has its
+/// bigrams at b … b+m−2, leaves b+m−1 empty, and puts its closing unigram
+/// at b+m; what follows starts at b+m+1. A run of one character is its
+/// unigram at b. So two bigrams two positions apart are always in one run,
+/// and a phrase may skip every other bigram and still match only the whole
+/// string (`search::covering`: 系统，升级 is not 系统升级). And whatever
+/// follows a run's unigram starts right after it, where tantivy's
+/// phrase-prefix query looks for the prefix; a character that starts a run
+/// is at the same position whether its run is longer (a bigram) or not
+/// (the unigram).
 pub fn for_each_gram(text: &str, sink: &mut GramSink) {
     let mut position = 0;
     let mut gram = String::new();
     let mut word = String::new();
     let mut word_start = 0;
-    // The previous Han character of the current run, with its byte offset.
-    let mut previous: Option<(char, usize, usize)> = None;
-    let close_run = |previous: &mut Option<(char, usize, usize)>,
+    // The previous Han character of the current run: the char, its byte
+    // offset and length, and whether the run has more than that one char.
+    let mut previous: Option<(char, usize, usize, bool)> = None;
+    let close_run = |previous: &mut Option<(char, usize, usize, bool)>,
                      gram: &mut String,
                      position: &mut usize,
                      sink: &mut GramSink| {
-        if let Some((c, start, len)) = previous.take() {
+        if let Some((c, start, len, longer)) = previous.take() {
             gram.clear();
             gram.push(c);
-            // One past the last character, whose position stays empty
-            // (see `for_each_gram`).
-            sink(gram, *position + 1, start..start + len, true);
-            *position += 2;
+            // After bigrams, one past the last character, whose position
+            // stays empty; alone, at the character's own position.
+            let gap = usize::from(longer);
+            sink(gram, *position + gap, start..start + len, true);
+            *position += 1 + gap;
         }
     };
     let close_word = |word: &mut String,
@@ -185,14 +190,14 @@ pub fn for_each_gram(text: &str, sink: &mut GramSink) {
         let c = crate::fold::fold_char(original);
         if is_cjk(c) {
             close_word(&mut word, word_start, offset, &mut position, sink);
-            if let Some((p, start, _)) = previous {
+            if let Some((p, start, _, _)) = previous {
                 gram.clear();
                 gram.push(p);
                 gram.push(c);
                 sink(&gram, position, start..offset + original.len_utf8(), false);
                 position += 1;
             }
-            previous = Some((c, offset, original.len_utf8()));
+            previous = Some((c, offset, original.len_utf8(), previous.is_some()));
         } else {
             close_run(&mut previous, &mut gram, &mut position, sink);
             if is_word_char(c) {
@@ -468,7 +473,8 @@ mod tests {
                 &[("系统", 0), ("统", 2), ("升级", 3), ("级", 5)],
             ),
             ("Theaters", &[("theater", 0)]),
-            ("王", &[("王", 1)]),
+            ("王", &[("王", 0)]),
+            ("王，李四", &[("王", 0), ("李四", 1), ("四", 3)]),
             ("call 13800138000", &[("call", 0), ("13800138000", 1)]),
         ];
         for (input, expected) in table {

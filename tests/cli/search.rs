@@ -762,6 +762,7 @@ fn a_chinese_word_matches_only_where_it_is_written_whole() {
         ("c902", "先谈量子排程，升级以后再说。"),
         ("c903", "量子排程 升级"),
         ("c904", "量子排程和升级"),
+        ("c905", "谈了量子排程，升。"),
     ];
     for (i, (customer, text)) in notes.iter().enumerate() {
         write_file(
@@ -787,9 +788,10 @@ fn a_chinese_word_matches_only_where_it_is_written_whole() {
         // is inside 量子排程), but nothing in between (排程和升级).
         ("\"量子排程 升级\"", &["c901", "c902", "c903"]),
         ("\"量子排程，升级\"", &["c901", "c902", "c903"]),
-        ("\"量子排程 升\"", &["c901", "c902", "c903"]),
-        ("\"子 排程\"", &["c901", "c902", "c903", "c904"]),
-        ("量子排程", &["c901", "c902", "c903", "c904"]),
+        // A last run of one character: any run that starts with it.
+        ("\"量子排程 升\"", &["c901", "c902", "c903", "c905"]),
+        ("\"子 排程\"", &["c901", "c902", "c903", "c904", "c905"]),
+        ("量子排程", &["c901", "c902", "c903", "c904", "c905"]),
     ];
     let mut failures = Vec::new();
     for (query, expected) in cases {
