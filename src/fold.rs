@@ -50,11 +50,8 @@ const ELSEWHERE: u16 = u16::MAX;
 
 static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
     let mut dense = vec![0u16; DENSE.len()];
-    // (from, order in the file, to): the last pair of a character wins.
-    let mut sparse: Vec<(u32, usize, u32)> = Vec::new();
-    let mut order = 0;
+    let mut sparse: Vec<(u32, u32)> = Vec::new();
     for_each_t2s_pair(|from, to| {
-        order += 1;
         let in_dense = DENSE.contains(&from);
         match u16::try_from(to) {
             Ok(to) if in_dense && to != 0 && to != ELSEWHERE => {
@@ -64,13 +61,15 @@ static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
                 if in_dense {
                     dense[(from - DENSE.start) as usize] = ELSEWHERE;
                 }
-                sparse.push((from, order, to));
+                sparse.push((from, to));
             }
         }
     });
-    sparse.sort_unstable();
+    // A stable sort keeps the file's order, so the last pair of a
+    // character wins, as in the dense block.
+    sparse.sort_by_key(|&(from, _)| from);
     let mut last: Vec<(u32, u32)> = Vec::with_capacity(sparse.len());
-    for (from, _, to) in sparse {
+    for (from, to) in sparse {
         match last.last_mut() {
             Some(previous) if previous.0 == from => previous.1 = to,
             _ => last.push((from, to)),

@@ -133,7 +133,7 @@ impl ClauseResult {
     /// The smallest table.
     const MIN_BITS: u32 = 10;
 
-    /// A table that holds `keys` keys without growing.
+    /// A table for about `keys` keys; it grows if more come.
     fn with_room(keys: usize) -> Self {
         // The table grows past 3/4 full; an estimate that fills it that
         // much more is rare, and a smaller table faults in fewer pages.
