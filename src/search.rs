@@ -5,6 +5,7 @@
 //! `话剧 IBM`. One hit per customer, never two.
 
 use std::ops::Bound;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use serde_json::{Map, Value};
 use tantivy::query::{
@@ -104,29 +105,38 @@ pub struct SearchResult {
 }
 
 /// One clause's best score per customer key, in an open-addressing table
-/// with linear probing: a broad term's 200k documents cost one cache line
-/// each, with no list of every match and no sort. Which documents explain
-/// a customer is asked again only for the few customers shown
+/// with linear probing: a broad term's 200k documents cost a cache miss or
+/// two each, with no list of every match and no sort. Which documents
+/// explain a customer is asked again only for the few customers shown
 /// (`Searcher::explaining`).
 ///
 /// A one-shot search pays a page fault (about 2 µs here) for every page of
-/// the table it touches, so slots are 12 bytes and the table is sized once
-/// from an estimate of the keys (`with_room`) instead of growing through
-/// every power of two.
+/// the table it touches, so a slot is 12 bytes (a key and a score, in two
+/// arrays) and the table is sized once from an estimate of the keys
+/// (`with_room`) instead of growing through every power of two.
+///
+/// One thread fills it through `&mut self` (`add`, `add_batch`: plain
+/// loads and stores, growing as needed). Several threads fill it at once
+/// through `&self` (`add_shared`, `add_batch_shared`: a compare-and-swap
+/// claims a slot, the best score is kept with an atomic maximum); such a
+/// table cannot grow, and says so when it is too full.
 struct ClauseResult {
     /// Key 0 marks an empty slot; the length is a power of two.
-    slots: Vec<Slot>,
-    /// The best score of key 0, which cannot live in a slot.
-    zero: Option<Score>,
+    keys: Vec<AtomicU64>,
+    /// The bits of each slot's best score (`score_bits`).
+    scores: Vec<AtomicU32>,
+    /// The bits of key 0's best score plus one (0: key 0 not found), since
+    /// key 0 cannot live in a slot.
+    zero: AtomicU32,
+    /// Keys entered through `&mut self`; those entered through `&self`
+    /// are counted by their callers and added by `count_shared`.
     len: usize,
 }
 
-/// A key and its best score, packed to 12 bytes.
-#[derive(Clone, Copy, Default)]
-#[repr(C, packed(4))]
-struct Slot {
-    key: u64,
-    score: Score,
+/// A score as bits that order like the scores: scores are never negative
+/// (BM25, boosts and constant 0), and a negative or NaN one counts as 0.
+fn score_bits(score: Score) -> u32 {
+    if score > 0.0 { score.to_bits() } else { 0 }
 }
 
 impl ClauseResult {
@@ -137,10 +147,19 @@ impl ClauseResult {
     fn with_room(keys: usize) -> Self {
         // The table grows past 3/4 full; an estimate that fills it that
         // much more is rare, and a smaller table faults in fewer pages.
-        let wanted = (keys + keys / 8 + 1).next_power_of_two();
+        Self::with_slots((keys + keys / 8 + 1).next_power_of_two())
+    }
+
+    fn with_slots(wanted: usize) -> Self {
+        let slots = wanted.max(1 << Self::MIN_BITS);
+        // Zeros the compiler cannot see: known zeros would make this a
+        // `calloc` of untouched pages, and every page would then fault
+        // twice, on the first read (`touch`) and again on the first write.
+        let zero = std::hint::black_box(0);
         ClauseResult {
-            slots: vec![Slot::default(); wanted.max(1 << Self::MIN_BITS)],
-            zero: None,
+            keys: (0..slots).map(|_| AtomicU64::new(zero)).collect(),
+            scores: (0..slots).map(|_| AtomicU32::new(zero as u32)).collect(),
+            zero: AtomicU32::new(0),
             len: 0,
         }
     }
@@ -149,78 +168,149 @@ impl ClauseResult {
         // Fibonacci hashing: ids that differ in their last character have
         // FNV hashes with alike top bits, and would pile up unmixed.
         let mixed = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (mixed >> (64 - self.slots.len().trailing_zeros())) as usize
+        (mixed >> (64 - self.keys.len().trailing_zeros())) as usize
     }
 
     fn add(&mut self, key: u64, score: Score) {
+        let bits = score_bits(score);
         if key == 0 {
-            self.len += usize::from(self.zero.is_none());
-            self.zero = Some(self.zero.map_or(score, |best| best.max(score)));
+            let zero = self.zero.get_mut();
+            self.len += usize::from(*zero == 0);
+            *zero = (*zero).max(bits + 1);
             return;
         }
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
+        if (self.len + 1) * 4 > self.keys.len() * 3 {
             self.grow();
         }
-        let mask = self.slots.len() - 1;
+        let mask = self.keys.len() - 1;
         let mut i = self.home(key);
         loop {
-            let slot = &mut self.slots[i];
-            let found = slot.key;
-            if found == 0 {
-                *slot = Slot { key, score };
+            let found = self.keys[i].get_mut();
+            if *found == 0 {
+                *found = key;
+                *self.scores[i].get_mut() = bits;
                 self.len += 1;
                 return;
             }
-            if found == key {
-                slot.score = Score::max(slot.score, score);
+            if *found == key {
+                let best = self.scores[i].get_mut();
+                *best = (*best).max(bits);
                 return;
             }
             i = (i + 1) & mask;
         }
     }
 
+    /// Like `add`, from any thread. Returns whether the key is new, or
+    /// `None` when the table is too full to take it (a probe longer than
+    /// `MAX_PROBE`): the table cannot grow while shared.
+    fn add_shared(&self, key: u64, score: Score) -> Option<bool> {
+        let bits = score_bits(score);
+        if key == 0 {
+            return Some(self.zero.fetch_max(bits + 1, Ordering::Relaxed) == 0);
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = self.home(key);
+        for _ in 0..Self::MAX_PROBE {
+            let mut found = self.keys[i].load(Ordering::Relaxed);
+            let mut new = false;
+            if found == 0 {
+                match self.keys[i].compare_exchange(0, key, Ordering::Relaxed, Ordering::Relaxed) {
+                    Ok(_) => {
+                        found = key;
+                        new = true;
+                    }
+                    Err(other) => found = other,
+                }
+            }
+            if found == key {
+                // Scores start at 0 bits, the least, so whichever thread
+                // comes first the maximum is kept.
+                if self.scores[i].load(Ordering::Relaxed) < bits {
+                    self.scores[i].fetch_max(bits, Ordering::Relaxed);
+                }
+                return Some(new);
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+
+    /// Adds keys found by other threads' `add_shared` to the count.
+    fn count_shared(&mut self, added: usize) {
+        self.len += added;
+    }
+
     /// Keys entered together by `add_batch`.
     const BATCH: usize = 64;
+    /// The longest probe `add_shared` makes before calling the table full:
+    /// at the 3/4 load `add` grows at, an average probe is under 9 slots.
+    const MAX_PROBE: usize = 256;
 
-    /// Adds many keys: their slots are read first, all at once, so the
-    /// cache misses of a large table overlap instead of coming one after
-    /// the other (`客户`: 222k documents, about half its time before).
-    fn add_batch(&mut self, entries: &[(u64, Score)]) {
-        while (self.len + entries.len()) * 4 > self.slots.len() * 3 {
-            self.grow();
-        }
+    /// Reads the home slots of many keys at once, so the cache misses of
+    /// a large table overlap instead of coming one after the other
+    /// (`客户`: 222k documents, about half its time before).
+    fn touch(&self, entries: &[(u64, Score)]) {
         let mut touched = 0;
         for &(key, _) in entries {
-            touched ^= self.slots[self.home(key)].key;
+            let i = self.home(key);
+            touched ^= self.keys[i].load(Ordering::Relaxed);
+            touched ^= u64::from(self.scores[i].load(Ordering::Relaxed));
         }
         std::hint::black_box(touched);
+    }
+
+    /// Adds many keys, their cache misses overlapped.
+    fn add_batch(&mut self, entries: &[(u64, Score)]) {
+        while (self.len + entries.len()) * 4 > self.keys.len() * 3 {
+            self.grow();
+        }
+        self.touch(entries);
         for &(key, score) in entries {
             self.add(key, score);
         }
     }
 
+    /// Like `add_batch`, from any thread. Returns how many keys are new,
+    /// or `None` when the table is too full (`add_shared`).
+    fn add_batch_shared(&self, entries: &[(u64, Score)]) -> Option<usize> {
+        self.touch(entries);
+        let mut added = 0;
+        for &(key, score) in entries {
+            added += usize::from(self.add_shared(key, score)?);
+        }
+        Some(added)
+    }
+
     fn grow(&mut self) {
-        let doubled = vec![Slot::default(); self.slots.len() * 2];
-        let old = std::mem::replace(&mut self.slots, doubled);
-        self.len = usize::from(self.zero.is_some());
-        for slot in old {
-            if slot.key != 0 {
-                self.add(slot.key, slot.score);
+        let doubled = Self::with_slots(self.keys.len() * 2);
+        let old = std::mem::replace(self, doubled);
+        let zero = old.zero.into_inner();
+        if zero != 0 {
+            *self.zero.get_mut() = zero;
+            self.len = 1;
+        }
+        for (key, score) in old.keys.into_iter().zip(old.scores) {
+            let key = key.into_inner();
+            if key != 0 {
+                self.add(key, Score::from_bits(score.into_inner()));
             }
         }
     }
 
     fn get(&self, key: u64) -> Option<Score> {
         if key == 0 {
-            return self.zero;
+            let zero = self.zero.load(Ordering::Relaxed);
+            return (zero != 0).then(|| Score::from_bits(zero - 1));
         }
-        let mask = self.slots.len() - 1;
+        let mask = self.keys.len() - 1;
         let mut i = self.home(key);
         loop {
-            let Slot { key: found, score } = self.slots[i];
-            match found {
+            match self.keys[i].load(Ordering::Relaxed) {
                 0 => return None,
-                _ if found == key => return Some(score),
+                found if found == key => {
+                    return Some(Score::from_bits(self.scores[i].load(Ordering::Relaxed)));
+                }
                 _ => i = (i + 1) & mask,
             }
         }
@@ -231,14 +321,80 @@ impl ClauseResult {
     }
 
     fn iter(&self) -> impl Iterator<Item = (u64, Score)> + '_ {
-        let zero = self.zero.map(|score| (0, score));
-        self.slots
+        let zero = self.get(0).map(|score| (0, score));
+        self.keys
             .iter()
-            .filter(|slot| slot.key != 0)
-            .map(|slot| (slot.key, slot.score))
+            .zip(&self.scores)
+            .map(|(key, score)| {
+                (
+                    key.load(Ordering::Relaxed),
+                    Score::from_bits(score.load(Ordering::Relaxed)),
+                )
+            })
+            .filter(|&(key, _)| key != 0)
             .chain(zero)
     }
 }
+
+/// A clause that costs less (about the documents it visits; a phrase's
+/// documents count about 10 times per term, for their positions) runs on
+/// one thread: starting another costs more than it saves.
+const PARALLEL_MIN_COST: u64 = 40_000;
+/// A clause runs on several threads only if it costs at least this many
+/// times the keys it is expected to find (see `Searcher::run`).
+const PARALLEL_COST_PER_KEY: u64 = 4;
+/// At most this many threads for one clause.
+const MAX_WORKERS: usize = 8;
+/// Pieces per thread (`split_work`): enough that a thread which starts
+/// late (a thread may wait milliseconds for a core) leaves its pieces to
+/// the others, few enough that cutting segments into ranges costs little.
+const PIECES_PER_WORKER: usize = 4;
+
+/// Part of a clause's work: a segment, whole or a range of its documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Piece {
+    segment: usize,
+    /// `None` for the whole segment.
+    docs: Option<std::ops::Range<DocId>>,
+}
+
+/// Cuts a clause's work into about `count` pieces of like cost (`work`:
+/// each segment's scorer cost and `max_doc`), in segment and document
+/// order, for threads that take the next piece when done with one. A
+/// segment that fits in one piece stays whole (tantivy's own loop, cheaper
+/// per document than a range); a larger one is cut into ranges of
+/// documents. Every segment is in some piece, even one whose cost is 0 (an
+/// estimate).
+fn split_work(work: &[(u64, DocId)], count: usize) -> Vec<Piece> {
+    let total: u64 = work.iter().map(|&(cost, _)| cost).sum();
+    let size = total.div_ceil(count.max(1) as u64).max(1);
+    let mut pieces = Vec::new();
+    for (segment, &(cost, max_doc)) in work.iter().enumerate() {
+        let cuts = cost.div_ceil(size).clamp(1, u64::from(max_doc.max(1)));
+        if cuts == 1 {
+            pieces.push(Piece {
+                segment,
+                docs: None,
+            });
+            continue;
+        }
+        let step = u64::from(max_doc).div_ceil(cuts);
+        for i in 0..cuts {
+            let start = (i * step).min(u64::from(max_doc)) as DocId;
+            let end = ((i + 1) * step).min(u64::from(max_doc)) as DocId;
+            if start < end {
+                pieces.push(Piece {
+                    segment,
+                    docs: Some(start..end),
+                });
+            }
+        }
+    }
+    pieces
+}
+
+/// A customer key and a score.
+type KeyScore = (u64, Score);
 
 /// A customer and its score, ordered best first: higher score, then the
 /// smaller key.
@@ -511,6 +667,26 @@ pub struct Searcher<'a> {
     read: &'a ReadIndex,
     location: &'a Location,
     vocabulary: Option<Vocabulary>,
+    threads: Threads,
+}
+
+/// When a clause runs on several threads (`Searcher::run`).
+#[derive(Debug, Clone, Copy)]
+struct Threads {
+    min_cost: u64,
+    cost_per_key: u64,
+    /// `None`: one per core, at most `MAX_WORKERS`.
+    workers: Option<usize>,
+}
+
+impl Default for Threads {
+    fn default() -> Self {
+        Threads {
+            min_cost: PARALLEL_MIN_COST,
+            cost_per_key: PARALLEL_COST_PER_KEY,
+            workers: None,
+        }
+    }
 }
 
 impl<'a> Searcher<'a> {
@@ -520,6 +696,7 @@ impl<'a> Searcher<'a> {
             read,
             location,
             vocabulary: None,
+            threads: Threads::default(),
         }
     }
 
@@ -900,45 +1077,152 @@ impl<'a> Searcher<'a> {
 
     /// Runs one clause over every live document: per customer, its best
     /// score. Documents are visited once, without a collector's
-    /// intermediate list per segment.
+    /// intermediate list per segment. A clause that costs much (`cost`:
+    /// documents to visit, times about 10 per phrase term) is run on every
+    /// core: the threads take pieces of it (`split_work`) one after the
+    /// other and fill one shared table.
     fn run(&self, weight: &dyn Weight) -> Result<ClauseResult> {
         let searcher = &self.read.searcher;
         let index_error = |e| Error::index(self.location.index_dir(), e);
-        // Room for the keys the clause can find: at most one per matching
-        // document (its scorer's hint), and about one per customer profile
-        // (a note may name a customer without one; the table grows then).
-        let mut hint = 0;
+        let mut work = Vec::with_capacity(searcher.segment_readers().len());
+        let mut keys_hint = 0;
         for segment in searcher.segment_readers() {
-            hint += weight
-                .scorer(segment, 1.0)
-                .map_err(index_error)?
-                .size_hint() as usize;
+            let scorer = weight.scorer(segment, 1.0).map_err(index_error)?;
+            keys_hint += scorer.size_hint() as usize;
+            work.push((scorer.cost(), segment.max_doc()));
         }
+        let cost: u64 = work.iter().map(|&(cost, _)| cost).sum();
+        // Threads pay off where each match costs much work (a phrase's
+        // positions), not where the work is entering keys in the table: two
+        // threads filling one table pass its cache lines back and forth
+        // (`客户`, 222k documents of one term: no faster on two threads).
+        let threads = self.threads;
+        let heavy = cost >= threads.min_cost && cost >= threads.cost_per_key * keys_hint as u64;
+        let workers = match threads.workers {
+            _ if !heavy => 1,
+            Some(workers) => workers,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS)),
+        };
         let profiles = Term::from_field_text(self.read.fields.kind, Kind::Customer.as_str());
         let customers = self.doc_freq(&profiles) as usize;
-        let mut result = ClauseResult::with_room(hint.min(customers));
-        let mut batch: Vec<(u64, Score)> = Vec::with_capacity(ClauseResult::BATCH);
-        for segment in searcher.segment_readers() {
-            let keys = segment
-                .fast_fields()
-                .u64(names::CUST)
-                .map_err(index_error)?;
-            let alive = segment.alive_bitset();
-            weight
-                .for_each(segment, &mut |doc, score| {
-                    if alive.is_some_and(|alive| alive.is_deleted(doc)) {
+        if workers > 1
+            && let Some(result) = self.run_shared(weight, &work, workers, customers)?
+        {
+            return Ok(result);
+        }
+        // Room for the keys the clause can find: at most one per matching
+        // document (its scorers' hint), and about one per customer profile
+        // (a note may name a customer without one; the table grows then).
+        let mut result = ClauseResult::with_room(keys_hint.min(customers));
+        for piece in split_work(&work, 1) {
+            self.run_piece(weight, &piece, &mut |batch| result.add_batch(batch))?;
+        }
+        Ok(result)
+    }
+
+    /// `run` on `workers` threads, or `None` if the shared table fills up.
+    fn run_shared(
+        &self,
+        weight: &dyn Weight,
+        work: &[(u64, DocId)],
+        workers: usize,
+        customers: usize,
+    ) -> Result<Option<ClauseResult>> {
+        // Shared, the table cannot grow: room for a key per customer
+        // profile and an eighth more. Should notes name more customers
+        // that have no profile, the table fills up, and the clause runs
+        // on one thread, which grows its table.
+        let mut result = ClauseResult::with_room(customers + customers / 8);
+        let pieces = split_work(work, workers * PIECES_PER_WORKER);
+        let next = AtomicUsize::new(0);
+        let full = AtomicBool::new(false);
+        let shared = &result;
+        let take_pieces = || -> Result<usize> {
+            let mut added = 0;
+            while let Some(piece) = pieces.get(next.fetch_add(1, Ordering::Relaxed)) {
+                if full.load(Ordering::Relaxed) {
+                    break;
+                }
+                self.run_piece(weight, piece, &mut |batch| {
+                    if full.load(Ordering::Relaxed) {
                         return;
                     }
-                    batch.extend(keys.values_for_doc(doc).map(|key| (key, score)));
-                    if batch.len() >= ClauseResult::BATCH {
-                        result.add_batch(&batch);
-                        batch.clear();
+                    match shared.add_batch_shared(batch) {
+                        Some(new) => added += new,
+                        None => full.store(true, Ordering::Relaxed),
                     }
-                })
-                .map_err(index_error)?;
+                })?;
+            }
+            Ok(added)
+        };
+        let added: Vec<Result<usize>> = std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..workers.min(pieces.len()))
+                .map(|_| scope.spawn(take_pieces))
+                .collect();
+            let mut added = vec![take_pieces()];
+            added.extend(
+                helpers
+                    .into_iter()
+                    .map(|h| h.join().expect("a search thread never panics")),
+            );
+            added
+        });
+        if full.into_inner() {
+            return Ok(None);
         }
-        result.add_batch(&batch);
-        Ok(result)
+        for added in added {
+            result.count_shared(added?);
+        }
+        Ok(Some(result))
+    }
+
+    /// Runs one clause over one piece of a segment, handing its matches'
+    /// keys and scores to `take` in batches.
+    fn run_piece(
+        &self,
+        weight: &dyn Weight,
+        piece: &Piece,
+        take: &mut dyn FnMut(&[KeyScore]),
+    ) -> Result<()> {
+        use tantivy::DocSet as _;
+        use tantivy::query::Scorer as _;
+        let index_error = |e| Error::index(self.location.index_dir(), e);
+        let segment = &self.read.searcher.segment_readers()[piece.segment];
+        let keys = segment
+            .fast_fields()
+            .u64(names::CUST)
+            .map_err(index_error)?;
+        let alive = segment.alive_bitset();
+        let mut batch: Vec<(u64, Score)> = Vec::with_capacity(ClauseResult::BATCH + 8);
+        let mut one = |doc: DocId, score: Score| {
+            if alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                return;
+            }
+            batch.extend(keys.values_for_doc(doc).map(|key| (key, score)));
+            if batch.len() >= ClauseResult::BATCH {
+                take(&batch);
+                batch.clear();
+            }
+        };
+        match &piece.docs {
+            // The whole segment: tantivy's own loop, without a virtual call
+            // per document.
+            None => weight.for_each(segment, &mut one).map_err(index_error)?,
+            Some(docs) => {
+                let mut scorer = weight.scorer(segment, 1.0).map_err(index_error)?;
+                let mut doc = if docs.start > 0 {
+                    scorer.seek(docs.start)
+                } else {
+                    scorer.doc()
+                };
+                while doc < docs.end {
+                    one(doc, scorer.score());
+                    doc = scorer.advance();
+                }
+            }
+        }
+        take(&batch);
+        Ok(())
     }
 
     /// The documents of a few customers (those shown), read once from the
@@ -1215,6 +1499,165 @@ mod tests {
             scores.iter().all(|&s| s == scores[0]),
             "one trip, one score: {scores:?}"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn split_work_covers_every_document_once() {
+        // (name, per segment (cost, max_doc), pieces asked for, pieces
+        // expected, segments left whole)
+        type Case<'a> = (&'a str, &'a [(u64, DocId)], usize, usize, &'a [usize]);
+        let cases: &[Case] = &[
+            (
+                "one thread: every segment whole",
+                &[(500, 100), (9_000, 800)],
+                1,
+                2,
+                &[0, 1],
+            ),
+            (
+                "two like segments, two pieces",
+                &[(100, 50), (100, 60)],
+                2,
+                2,
+                &[0, 1],
+            ),
+            ("one segment cut in four", &[(4_000, 1_000)], 4, 4, &[]),
+            (
+                "a small segment stays whole",
+                &[(7_000, 900), (100, 40)],
+                8,
+                9,
+                &[1],
+            ),
+            ("cost 0 still runs", &[(0, 10), (0, 0)], 8, 2, &[0, 1]),
+            ("more cuts than documents", &[(1_000, 3)], 8, 3, &[]),
+            ("nothing to do", &[], 4, 0, &[]),
+        ];
+        for (name, work, count, expected, whole) in cases {
+            let pieces = split_work(work, *count);
+            assert_eq!(pieces.len(), *expected, "{name}: {pieces:?}");
+            for (segment, &(_, max_doc)) in work.iter().enumerate() {
+                let theirs: Vec<&Piece> = pieces.iter().filter(|p| p.segment == segment).collect();
+                if whole.contains(&segment) {
+                    assert_eq!(theirs.len(), 1, "{name}: segment {segment}");
+                    assert_eq!(theirs[0].docs, None, "{name}: segment {segment}");
+                    continue;
+                }
+                // Ranges in order, back to back, from 0 to max_doc.
+                let mut next = 0;
+                for piece in theirs {
+                    let docs = piece.docs.clone().expect("a range");
+                    assert_eq!(docs.start, next, "{name}: segment {segment}");
+                    assert!(docs.start < docs.end, "{name}: segment {segment}");
+                    next = docs.end;
+                }
+                assert_eq!(next, max_doc, "{name}: segment {segment}");
+            }
+        }
+    }
+
+    #[test]
+    fn threads_sharing_a_table_keep_the_best_score_of_every_key() {
+        let keys: Vec<u64> = (0..20_000)
+            .map(|i| crate::document::customer_key(&format!("c{i:06}")))
+            .chain([0])
+            .collect();
+        let mut table = ClauseResult::with_room(keys.len());
+        let shared = &table;
+        // Four threads enter every key, each with its own scores, in
+        // batches and one by one.
+        let added: usize = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4u8)
+                .map(|t| {
+                    let keys = &keys;
+                    scope.spawn(move || {
+                        let entries: Vec<(u64, Score)> = keys
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &key)| (key, f32::from(t) + (i % 7) as f32))
+                            .collect();
+                        let (batched, single) = entries.split_at(entries.len() / 2);
+                        let mut added = 0;
+                        for batch in batched.chunks(ClauseResult::BATCH) {
+                            added += shared.add_batch_shared(batch).expect("room for all");
+                        }
+                        for &(key, score) in single {
+                            added += usize::from(shared.add_shared(key, score).expect("room"));
+                        }
+                        added
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("no panic"))
+                .sum()
+        });
+        assert_eq!(added, keys.len(), "each key is new to exactly one thread");
+        table.count_shared(added);
+        assert_eq!(table.len(), keys.len());
+        for (i, &key) in keys.iter().enumerate() {
+            assert_eq!(table.get(key), Some(3.0 + (i % 7) as f32), "key {i}");
+        }
+        assert_eq!(table.iter().count(), keys.len());
+    }
+
+    #[test]
+    fn a_shared_table_says_when_it_is_full() {
+        let table = ClauseResult::with_room(0);
+        let results: Vec<Option<bool>> = (0..4_000)
+            .map(|i| {
+                let key = crate::document::customer_key(&format!("c{i:06}"));
+                table.add_shared(key, 1.0)
+            })
+            .collect();
+        assert!(results.iter().any(Option::is_none), "the table is full");
+        assert!(results.iter().flatten().all(|&new| new), "every key is new");
+    }
+
+    #[test]
+    fn a_clause_on_many_threads_finds_what_it_finds_on_one() -> Result<()> {
+        let state = tempfile::tempdir().expect("temp dir");
+        let kb = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/kb");
+        let location = Location::new(&kb, Some(state.path()))?;
+        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
+        writer.reconcile(&mut |_| {})?;
+        writer.finish()?;
+        let read = crate::index::open_for_search(&location)?;
+        let queries = [
+            "话剧",
+            "客户",
+            "计费系统",
+            "budget",
+            "\"data center\"",
+            "\"数据 安全\"",
+            "likes:theatre",
+            "mentions:联想",
+            "travel:北京 when:next-month",
+            "IBM 话剧",
+            "系",
+        ];
+        for text in queries {
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
+            let query = crate::query::parse(text, today)?;
+            let options = SearchOptions { limit: 50 };
+            let one = Searcher::new(&read, &location).search(&query, options)?;
+            for workers in [2, 3] {
+                let mut searcher = Searcher::new(&read, &location);
+                searcher.threads = Threads {
+                    min_cost: 0,
+                    cost_per_key: 0,
+                    workers: Some(workers),
+                };
+                let many = searcher.search(&query, options)?;
+                assert_eq!(many, one, "{text} on {workers} threads");
+            }
+            assert!(
+                one.total > 0 || text.starts_with("travel:"),
+                "{text} finds something"
+            );
+        }
         Ok(())
     }
 
