@@ -48,9 +48,27 @@ impl serde::Serialize for Without<'_> {
     }
 }
 
-/// The customer key of an id: the value of the `cust` field.
+/// The customer key of an id: the value of the `cust` field. Keys use 63
+/// bits; the top one is `MORE_CUSTOMERS` in `cust_first`.
 pub fn customer_key(id: &str) -> u64 {
-    stable_hash(id.as_bytes())
+    stable_hash(id.as_bytes()) & !MORE_CUSTOMERS
+}
+
+/// Set in a document's `cust_first` when it belongs to more customers than
+/// the one named there: a search then reads them all from `cust`.
+pub const MORE_CUSTOMERS: u64 = 1 << 63;
+
+/// Adds a document's customer keys: every one to `cust`, the first to
+/// `cust_first` (with `MORE_CUSTOMERS` if there are others), which a search
+/// reads for each matching document without `cust`'s multi-value index.
+fn add_customers(doc: &mut TantivyDocument, fields: &Fields, keys: &[u64]) {
+    for key in keys {
+        doc.add_u64(fields.cust, *key);
+    }
+    if let Some(first) = keys.first() {
+        let more = if keys.len() > 1 { MORE_CUSTOMERS } else { 0 };
+        doc.add_u64(fields.cust_first, first | more);
+    }
 }
 
 /// What identifies the version of a file that a document came from.
@@ -197,9 +215,7 @@ pub fn build(
             .map(|id| customer_key(id))
             .collect(),
     };
-    for key in &keys {
-        doc.add_u64(fields.cust, *key);
-    }
+    add_customers(&mut doc, fields, &keys);
 
     // Free text: every string value, so a company's own fields are searchable.
     // Jieba words rank whole-word matches in profiles; a note's body gets
@@ -355,7 +371,7 @@ fn trip_document(
     let trip = trip.as_object()?;
     let city = trip_city(trip)?;
     let mut doc = base_document(fields, record, stamp, TRIP_KIND);
-    doc.add_u64(fields.cust, customer_key(&record.id));
+    add_customers(&mut doc, fields, &[customer_key(&record.id)]);
     for term in place_terms(analyzer, city) {
         doc.add_text(fields.trip_place, term);
     }

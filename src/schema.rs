@@ -10,7 +10,7 @@ use tantivy::tokenizer::TextAnalyzer;
 
 /// Bump when the analyzer or the document layout changes in a way the
 /// schema does not show; any change forces a rebuild of every index.
-pub const ANALYZER_VERSION: u32 = 7;
+pub const ANALYZER_VERSION: u32 = 8;
 
 /// The grams tokenizer (`analysis::GramsTokenizer`): folds, then Han
 /// bigrams with a trailing unigram, and stemmed Latin words, with positions.
@@ -30,6 +30,7 @@ pub struct Fields {
     pub kind: Field,
     pub id: Field,
     pub cust: Field,
+    pub cust_first: Field,
     pub fp_hash: Field,
     pub fp_size: Field,
     pub fp_mtime: Field,
@@ -57,6 +58,7 @@ pub struct Fields {
 pub mod names {
     /// Customer keys of a document.
     pub const CUST: &str = "cust";
+    pub const CUST_FIRST: &str = "cust_first";
     /// File path of a document.
     pub const PATH: &str = "path";
     /// Record id.
@@ -90,6 +92,7 @@ pub fn build() -> (Schema, Fields) {
         kind: builder.add_text_field(names::KIND, STRING | STORED | FAST),
         id: builder.add_text_field(names::ID, STRING | STORED | FAST),
         cust: builder.add_u64_field(names::CUST, INDEXED | FAST),
+        cust_first: builder.add_u64_field(names::CUST_FIRST, FAST),
         fp_hash: builder.add_u64_field(names::FP_HASH, FAST),
         fp_size: builder.add_u64_field(names::FP_SIZE, FAST),
         fp_mtime: builder.add_i64_field(names::FP_MTIME, FAST),

@@ -19,7 +19,7 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal};
 use crate::analysis::{Gram, grams, normalize_word, runs};
 use crate::dates::{DateRange, to_days};
 use crate::document::{
-    RAW_PREFIX, TRIP_KIND, entries, entry_name, text_values, trip_city, trip_dates,
+    MORE_CUSTOMERS, RAW_PREFIX, TRIP_KIND, entries, entry_name, text_values, trip_city, trip_dates,
 };
 use crate::error::{Error, Result};
 use crate::fold::{fold, is_cjk};
@@ -1192,13 +1192,24 @@ impl<'a> Searcher<'a> {
             .fast_fields()
             .u64(names::CUST)
             .map_err(index_error)?;
+        // One value per document (its first customer), read without the
+        // multi-value index of `cust`, which only the few documents of
+        // several customers need.
+        let first = segment
+            .fast_fields()
+            .u64(names::CUST_FIRST)
+            .map_err(index_error)?;
         let alive = segment.alive_bitset();
         let mut batch: Vec<(u64, Score)> = Vec::with_capacity(ClauseResult::BATCH + 8);
         let mut one = |doc: DocId, score: Score| {
             if alive.is_some_and(|alive| alive.is_deleted(doc)) {
                 return;
             }
-            batch.extend(keys.values_for_doc(doc).map(|key| (key, score)));
+            match first.first(doc) {
+                Some(key) if key & MORE_CUSTOMERS == 0 => batch.push((key, score)),
+                Some(_) => batch.extend(keys.values_for_doc(doc).map(|key| (key, score))),
+                None => {}
+            }
             if batch.len() >= ClauseResult::BATCH {
                 take(&batch);
                 batch.clear();
