@@ -218,6 +218,27 @@ def measure_process_start():
     return latency_summary([timed(["/bin/true"])[0] for _ in range(SEARCH_RUNS)])
 
 
+def page_cache_share(directory):
+    """Share of the bytes of the files under `directory` that are in the page cache
+    (util-linux `fincore`), or None without fincore. On the benchmark VM the page
+    cache does not keep files for long, so one-shot searches may read the index from
+    disk; this says how much of it was cached."""
+    if not shutil.which("fincore"):
+        return None
+    files = [os.path.join(top, name) for top, _, names in os.walk(directory) for name in names]
+    if not files:
+        return None
+    done = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES,SIZE", *files],
+                          capture_output=True, text=True, check=False)
+    resident = size = 0
+    for line in done.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and all(part.isdigit() for part in parts):
+            resident += int(parts[0])
+            size += int(parts[1])
+    return resident / size if size else None
+
+
 def measure_search(dossier):
     """One-shot latency of every shape in SEARCH_SHAPES, in interleaved rounds (each
     round runs every shape once), so a burst of noise on the machine spreads over all
@@ -690,6 +711,17 @@ def search_table(results):
     return table(["shape", "query", "p50", "p95", "total hits", f"p50 ≤ {limit:.0f} ms"], rows)
 
 
+def cache_sentence(results):
+    """How much of the index the page cache held around the search rounds."""
+    before = results.get("index_cached_before_search")
+    after = results.get("index_cached_after_search")
+    if before is None or after is None:
+        return "(`fincore` is not installed: how much of the index was cached is unknown.)"
+    return (f"Share of the index in the page cache (`fincore`): {before:.0%} before the "
+            f"warm-up runs, {after:.0%} after the last round; what is not cached is read "
+            "from disk by the search that needs it.")
+
+
 def query_path_table(results):
     """In-process latency of the query path, per shape."""
     rows = [[f"`{row['query']}`", fmt_ms(row["median_ms"]), fmt_ms(row["fastest_ms"]),
@@ -815,14 +847,16 @@ def render_report(results):
             f"- Command: `{results['args']['command']}`",
             f"- Corpus: {corpus_line(results)}",
             f"- Index: `{results['args']['index']}`; every command gets `--today {TODAY}`. "
-            "Caches are warm: the floors read the whole corpus first.",
+            "The floors read the whole corpus first, but this VM's page cache does not keep "
+            "files for long (see the share of the index cached, under Search latency).",
             "- Latencies are one-shot processes, start to exit, after "
             f"{SEARCH_WARMUP} warm-up runs; raw numbers in `{results['args']['json']}`.",
         ]),
         "## Indexing",
         indexing_table(results),
         f"## Search latency ({SEARCH_RUNS} runs each)",
-        "Each round runs every shape once, one-shot processes start to exit.",
+        "Each round runs every shape once, one-shot processes start to exit. "
+        + cache_sentence(results),
         search_table(results),
         "The same queries inside one process (`cargo bench --bench search` on this index: "
         "opened once, no process start): the query path itself.",
@@ -892,7 +926,9 @@ def main():
     results["indexing"] = measure_indexing(dossier, args.work, results["floors"],
                                            args.customers + args.notes)
     results["process_start"] = measure_process_start()
+    results["index_cached_before_search"] = page_cache_share(args.index)
     results["search"] = measure_search(dossier)
+    results["index_cached_after_search"] = page_cache_share(args.index)
     results["query_path"] = measure_query_path(args.repo, dossier)
     results["answers"] = dossier_answers(dossier, results["search"])
     results["fts"], owners = measure_fts(args.corpus, args.work, suffix)
