@@ -1221,7 +1221,9 @@ impl<'a> Searcher<'a> {
             None => weight.for_each(segment, &mut one).map_err(index_error)?,
             Some(docs) => {
                 let mut scorer = weight.scorer(segment, 1.0).map_err(index_error)?;
-                let mut doc = if docs.start > 0 {
+                // `seek` must not go back: a fresh scorer already stands on
+                // its first match, which may lie past the range's start.
+                let mut doc = if scorer.doc() < docs.start {
                     scorer.seek(docs.start)
                 } else {
                     scorer.doc()
