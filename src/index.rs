@@ -1133,6 +1133,54 @@ pub fn open_for_search(location: &Location) -> Result<ReadIndex> {
     }
 }
 
+/// An index kept open by a long-running process (the watcher answering
+/// searches): each `current` sees the last commit, and only segments that
+/// changed since the last call are opened again. The rest stay mapped, and
+/// their pages already touched, which a one-shot search pays for anew.
+pub struct LiveIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl LiveIndex {
+    /// Opens the index of `location` for searching, like `open_for_search`.
+    pub fn open(location: &Location) -> Result<LiveIndex> {
+        let read = open_for_search(location)?;
+        let reader = read
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| Error::index(location.index_dir(), e))?;
+        Ok(LiveIndex {
+            index: read.index,
+            reader,
+            fields: read.fields,
+        })
+    }
+
+    /// A view of the last commit. Fails with `Error::Stale` when the index
+    /// was built with another version or vocabulary than the current one,
+    /// as `open_for_search` does; the caller then opens it anew.
+    pub fn current(&self, location: &Location) -> Result<ReadIndex> {
+        self.reader
+            .reload()
+            .map_err(|e| Error::index(location.index_dir(), e))?;
+        let searcher = self.reader.searcher();
+        if read_version(&self.index).as_deref() != Some(current_version(location)?.as_str()) {
+            return Err(Error::Stale {
+                path: location.kb.clone(),
+            });
+        }
+        Ok(ReadIndex {
+            index: self.index.clone(),
+            searcher,
+            fields: self.fields,
+        })
+    }
+}
+
 fn open_once(index_dir: &Path) -> tantivy::Result<(Index, Searcher)> {
     let index = Index::open_in_dir(index_dir)?;
     schema::register_tokenizers(&index);

@@ -418,3 +418,117 @@ fn poll_mode_sees_changes() {
     );
     eventually(root, "likes:fishing", "poll", has("c980"));
 }
+
+/// Runs a one-shot command with `DOSSIER_VIA_WATCHER` set: `only` must be
+/// answered by a running watcher, `no` searches in its own process.
+fn via(dir: &Path, how: &str, args: &[&str]) -> std::process::Output {
+    crate::dossier_command(dir, args)
+        .env("DOSSIER_VIA_WATCHER", how)
+        .output()
+        .unwrap_or_else(|e| panic!("running dossier {args:?}: {e}"))
+}
+
+#[test]
+fn a_running_watcher_answers_searches_as_the_search_itself_would() {
+    let dir = kb("kb");
+    let root = dir.path();
+    let socket = root.join(".dossier/search.sock");
+    let mut watcher = Watcher::start(root, &[]);
+    assert!(socket.exists(), "no socket once watching");
+    let cases: &[&[&str]] = &[
+        &["search", "--json", "likes:话剧"],
+        &["search", "likes:theatre"],
+        &["search", "--limit", "1", "计费系统"],
+        &["search", "--json", "--limit", "2", "mentions:Lenovo"],
+        &["search", "--json", "travel:北京 when:next-week"],
+        &["search", "--json", "无此词语"],
+        &["search", "likes:"],
+        &["search", "--json", "travel:Atlantis"],
+        &["ask", "谁下周去北京"],
+        &["ask", "--json", "who likes theatre?"],
+        &["ask", "hello there"],
+    ];
+    let mut failures = Vec::new();
+    for args in cases {
+        let served = via(root, "only", args);
+        let alone = via(root, "no", args);
+        if served.status.code() != alone.status.code()
+            || served.stdout != alone.stdout
+            || served.stderr != alone.stderr
+        {
+            failures.push(format!(
+                "{args:?}\n=== answered by the watcher\n{}\n=== searched alone\n{}",
+                crate::describe(&served),
+                crate::describe(&alone)
+            ));
+        }
+    }
+    crate::assert_no_failures("watcher answers", cases.len(), &failures);
+
+    // What the watcher answers follows the files.
+    write(
+        &root.join("customers/c980.json"),
+        &customer("c980", "套接字客户", "钓鱼"),
+    );
+    let started = Instant::now();
+    while !String::from_utf8_lossy(&via(root, "only", &["search", "--json", "套接字客户"]).stdout)
+        .contains("c980")
+    {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the watcher never answered c980"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+
+    // Another binary (here: the same file under another name) is not
+    // answered, as its output could differ; on its own it still searches.
+    let other = tempfile::tempdir().expect("temp dir");
+    let copy = other.path().join("dossier-other");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_dossier"), &copy).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_dossier"), &copy).expect("copy the binary");
+    }
+    let run_copy = |how: &str| {
+        Command::new(&copy)
+            .env_clear()
+            .env("NO_COLOR", "1")
+            .env("DOSSIER_VIA_WATCHER", how)
+            .arg("--dir")
+            .arg(root)
+            .args(["--today", crate::TODAY, "search", "--json", "likes:话剧"])
+            .output()
+            .expect("run the copy")
+    };
+    let refused = run_copy("only");
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("another dossier binary"),
+        "{refused:?}"
+    );
+    let alone = run_copy("auto");
+    assert_eq!(alone.status.code(), Some(0), "{alone:?}");
+    assert_eq!(
+        alone.stdout,
+        via(root, "only", &["search", "--json", "likes:话剧"]).stdout
+    );
+
+    // Killed, the watcher leaves its socket behind: searches do not wait
+    // for it, and the next watcher takes the socket over.
+    watcher.signal("-KILL");
+    assert!(socket.exists(), "a killed watcher cannot remove its socket");
+    let after_kill = via(root, "auto", &["search", "--json", "套接字客户"]);
+    assert_eq!(after_kill.status.code(), Some(0), "{after_kill:?}");
+    let only = via(root, "only", &["search", "--json", "套接字客户"]);
+    assert_eq!(only.status.code(), Some(2), "{only:?}");
+    assert!(
+        String::from_utf8_lossy(&only.stderr).contains("search.sock"),
+        "{only:?}"
+    );
+    let mut restarted = Watcher::start(root, &[]);
+    let served = via(root, "only", &["search", "--json", "套接字客户"]);
+    assert_eq!(served.stdout, after_kill.stdout, "{served:?}");
+    // Stopped cleanly, it removes the socket.
+    let status = restarted.signal("-INT");
+    assert_eq!(status.code(), Some(0), "{}", restarted.stderr());
+    assert!(!socket.exists(), "socket left after a clean stop");
+}

@@ -8,6 +8,7 @@
 )]
 
 mod render;
+mod serve;
 mod wire;
 
 use std::io::{IsTerminal, Write};
@@ -19,7 +20,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use dossier::index::{self, Location, Progress, ReadIndex, SyncReport, Writer};
-use dossier::search::{SearchOptions, SearchResult, Searcher};
+use dossier::search::{SearchOptions, Searcher};
 use dossier::{Error, ask, query, show, status};
 
 use render::Style;
@@ -155,43 +156,24 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             poll,
             reconcile_every,
         } => watch_command(&config, poll.as_deref(), reconcile_every),
-        Command::Search { json, limit, query } => {
-            let text = query.join(" ");
-            let parsed = query::parse(&text, config.today)?;
-            let read = open_or_build(&config)?;
-            let result = Searcher::new(&read, &config.location)
-                .search(&parsed, SearchOptions { limit: *limit })?;
-            skip_teardown(read);
-            print_result(&config, &result, *json, None)
-        }
+        Command::Search { json, limit, query } => searching(
+            &config,
+            serve::Command::Search,
+            &query.join(" "),
+            *json,
+            *limit,
+        ),
         Command::Ask {
             json,
             limit,
             question,
-        } => {
-            let text = question.join(" ");
-            let understood = ask::understand(&text, config.today)?;
-            let query_text = understood.query.to_string();
-            if !*json {
-                if understood.fallback {
-                    eprintln!(
-                        "dossier: could not map the question to a query; searching its words as text: {query_text}"
-                    );
-                } else {
-                    eprintln!("dossier: understood: {query_text}");
-                }
-            }
-            let read = open_or_build(&config)?;
-            let result = Searcher::new(&read, &config.location)
-                .search(&understood.query, SearchOptions { limit: *limit })?;
-            skip_teardown(read);
-            print_result(
-                &config,
-                &result,
-                *json,
-                Some((&query_text, understood.fallback)),
-            )
-        }
+        } => searching(
+            &config,
+            serve::Command::Ask,
+            &question.join(" "),
+            *json,
+            *limit,
+        ),
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
             let dossier = show::dossier(&read, &config.location, &id.join(" "))?;
@@ -223,26 +205,217 @@ fn emit(json: bool, value: &impl serde::Serialize, human: impl FnOnce() -> Strin
     Ok(())
 }
 
-fn print_result(
+/// `search` or `ask`: answered by a running watcher when one can (see
+/// `serve`), else here. Both render with `answer`, so the output is the
+/// same either way.
+fn searching(
     config: &Config,
-    result: &SearchResult,
+    command: serve::Command,
+    text: &str,
     json: bool,
-    ask: Option<(&str, bool)>,
+    limit: usize,
 ) -> Result<ExitCode> {
-    for notice in &result.notices {
-        eprintln!("dossier: {notice}");
+    let via = serve::Via::from_env()?;
+    if via != serve::Via::Never {
+        let request = serve::Request {
+            build: serve::build_identity(),
+            kb: config.location.kb.clone(),
+            state_dir: config.location.state_dir.clone(),
+            command,
+            text: text.to_string(),
+            json,
+            limit,
+            today: config.today.format("%Y-%m-%d").to_string(),
+            color: config.style.color,
+        };
+        match serve::ask_watcher(&config.location, &request) {
+            Ok(answer) => return print_answer(&answer),
+            Err(why) if via == serve::Via::Only => {
+                anyhow::bail!("{why} (DOSSIER_VIA_WATCHER=only)")
+            }
+            Err(_) => {}
+        }
     }
-    let (understood, fallback) = ask.map_or((None, false), |(q, f)| (Some(q), f));
-    emit(
+    let prepared = prepare(command, text, config.today)?;
+    if let Some(line) = understood_line(&prepared, json) {
+        eprintln!("{line}");
+    }
+    let read = open_or_build(config)?;
+    let answer = answer(
+        &prepared,
+        &read,
+        &config.location,
         json,
-        &wire::search_output(result, understood, fallback),
-        || render::search(config.style, result),
+        limit,
+        config.style,
     )?;
-    Ok(if result.total > 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    skip_teardown(read);
+    print_answer(&answer)
+}
+
+/// A query to run, and for `ask` the query it understood and whether it
+/// fell back to searching the question's words.
+struct Prepared {
+    query: query::Query,
+    understood: Option<(String, bool)>,
+}
+
+fn prepare(command: serve::Command, text: &str, today: NaiveDate) -> Result<Prepared> {
+    Ok(match command {
+        serve::Command::Search => Prepared {
+            query: query::parse(text, today)?,
+            understood: None,
+        },
+        serve::Command::Ask => {
+            let understood = ask::understand(text, today)?;
+            let query_text = understood.query.to_string();
+            Prepared {
+                query: understood.query,
+                understood: Some((query_text, understood.fallback)),
+            }
+        }
     })
+}
+
+/// What `ask` says on stderr about the query it understood (not with
+/// `--json`, whose object says it).
+fn understood_line(prepared: &Prepared, json: bool) -> Option<String> {
+    match &prepared.understood {
+        Some((query_text, fallback)) if !json => Some(if *fallback {
+            format!(
+                "dossier: could not map the question to a query; searching its words as text: {query_text}"
+            )
+        } else {
+            format!("dossier: understood: {query_text}")
+        }),
+        _ => None,
+    }
+}
+
+/// Runs a prepared query and renders what the command prints: notices on
+/// stderr, the hits on stdout, exit 0 with hits and 1 without.
+fn answer(
+    prepared: &Prepared,
+    read: &ReadIndex,
+    location: &Location,
+    json: bool,
+    limit: usize,
+    style: Style,
+) -> Result<serve::Answer> {
+    let result = Searcher::new(read, location).search(&prepared.query, SearchOptions { limit })?;
+    let mut stderr = String::new();
+    for notice in &result.notices {
+        stderr.push_str(&format!("dossier: {notice}\n"));
+    }
+    let (understood, fallback) = prepared
+        .understood
+        .as_ref()
+        .map_or((None, false), |(q, f)| (Some(q.as_str()), *f));
+    let stdout = if json {
+        let mut line = serde_json::to_string(&wire::search_output(&result, understood, fallback))?;
+        line.push('\n');
+        line
+    } else {
+        render::search(style, &result)
+    };
+    Ok(serve::Answer {
+        code: if result.total > 0 { 0 } else { 1 },
+        stdout,
+        stderr,
+    })
+}
+
+/// Prints an answer: its stderr, then its stdout; its code is the exit code.
+fn print_answer(answer: &serve::Answer) -> Result<ExitCode> {
+    if !answer.stderr.is_empty() {
+        let mut err = std::io::stderr().lock();
+        err.write_all(answer.stderr.as_bytes())?;
+        err.flush()?;
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(answer.stdout.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::from(answer.code))
+}
+
+/// What a watcher replies to a one-shot search (see `serve`): the same
+/// answer that process would print, or `NotServed` (it then searches by
+/// itself) when anything differs or fails. A query that cannot run is
+/// answered with its error and exit 2, in the words the client would use.
+fn serve_answer(
+    location: &Location,
+    build: &str,
+    live: &mut Option<index::LiveIndex>,
+    request: &serve::Request,
+) -> serve::Reply {
+    use serve::Reply::{self, NotServed};
+    if request.build != build {
+        return NotServed("it runs another dossier binary".into());
+    }
+    if request.kb != location.kb || request.state_dir != location.state_dir {
+        return NotServed(format!("it watches {}", location.kb.display()));
+    }
+    let Ok(today) = NaiveDate::parse_from_str(&request.today, "%Y-%m-%d") else {
+        return NotServed(format!("unreadable date {}", request.today));
+    };
+    let prepared = match prepare(request.command, &request.text, today) {
+        Ok(prepared) => prepared,
+        Err(error) if is_query_error(&error) => {
+            return Reply::Answer(serve::Answer {
+                code: 2,
+                stdout: String::new(),
+                stderr: format!("dossier: {error:#}\n"),
+            });
+        }
+        Err(error) => return NotServed(format!("{error:#}")),
+    };
+    let read = match live.as_ref().map(|live| live.current(location)) {
+        Some(Ok(read)) => read,
+        _ => {
+            // Not open yet, or rebuilt or unreadable since: open it anew.
+            *live = None;
+            let opened = index::LiveIndex::open(location).and_then(|live_index| {
+                let read = live_index.current(location)?;
+                *live = Some(live_index);
+                Ok(read)
+            });
+            match opened {
+                Ok(read) => read,
+                Err(error) => return NotServed(error.to_string()),
+            }
+        }
+    };
+    let style = Style {
+        color: request.color,
+    };
+    match answer(
+        &prepared,
+        &read,
+        location,
+        request.json,
+        request.limit,
+        style,
+    ) {
+        Ok(mut answer) => {
+            if let Some(line) = understood_line(&prepared, request.json) {
+                answer.stderr.insert_str(0, &format!("{line}\n"));
+            }
+            Reply::Answer(answer)
+        }
+        Err(error) if is_query_error(&error) => Reply::Answer(serve::Answer {
+            code: 2,
+            stdout: String::new(),
+            stderr: format!("dossier: {error:#}\n"),
+        }),
+        Err(error) => NotServed(format!("{error:#}")),
+    }
+}
+
+/// A query the search cannot run (a place or date it does not know): the
+/// same error wherever the search runs. Any other error may be this
+/// process's own, so the client searches by itself and reports it then.
+fn is_query_error(error: &anyhow::Error) -> bool {
+    matches!(error.downcast_ref::<Error>(), Some(Error::Query { .. }))
 }
 
 /// Prints what a sync found and changed on stderr.
@@ -354,8 +527,23 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
     }
     let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
     report_sync(config, "indexed", &report);
+    let mut serving = None;
     let mut on_event = |event: WatchEvent| match event {
         WatchEvent::Started { mode } => {
+            // Index up to date: from now on this watcher answers one-shot
+            // searches (see `serve`).
+            let location = config.location.clone();
+            let build = serve::build_identity();
+            let mut live = None;
+            match serve::serve(&config.location, move |request| {
+                serve_answer(&location, &build, &mut live, request)
+            }) {
+                Ok(socket) => serving = Some(socket),
+                Err(error) => eprintln!(
+                    "dossier: searches will not be answered by this watcher: {}: {error}",
+                    serve::socket_path(&config.location).display()
+                ),
+            }
             eprintln!(
                 "dossier: watching {} ({mode}); Ctrl-C to stop",
                 config.location.kb.display()
@@ -386,6 +574,7 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
         WatchEvent::Warning(message) => eprintln!("dossier: {message}"),
     };
     watch::watch(writer, options, stop, &mut on_event)?;
+    drop(serving);
     eprintln!("dossier: stopped watching {}", config.location.kb.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,255 @@
+//! A running watcher answers searches for one-shot `dossier search` and
+//! `dossier ask` over a Unix socket in the index folder (`search.sock`).
+//!
+//! A one-shot search pays for opening the index and for the first touch of
+//! every page it reads (see BENCHMARKS.md); the watcher keeps the index
+//! open, so its pages stay mapped. The answer is rendered by the same code
+//! as a search in this process, and the client prints it as it is: the
+//! output and exit code are the same either way. Anything unexpected (no
+//! watcher, another binary, another knowledge base, an error while
+//! searching) makes the client search by itself, which also reports any
+//! error in its usual words.
+//!
+//! `DOSSIER_VIA_WATCHER` chooses: `auto` (the default), `no` (never ask a
+//! watcher) or `only` (fail with exit 2 when no watcher answers: for tests
+//! and benchmarks that must know which path ran).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use dossier::index::Location;
+
+/// The socket's file name in the index folder (`Location::state_dir`).
+const SOCKET_FILE: &str = "search.sock";
+/// How long a client waits for the answer before searching by itself.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the watcher waits for a client's request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The socket of the watcher of `location`.
+pub fn socket_path(location: &Location) -> PathBuf {
+    location.state_dir.join(SOCKET_FILE)
+}
+
+/// Which command asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    Search,
+    Ask,
+}
+
+/// What a one-shot `search` or `ask` asks a watcher: everything its output
+/// depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// The executable asking (`build_identity`): a watcher started from
+    /// another build answers nothing, as its output could differ.
+    pub build: String,
+    pub kb: PathBuf,
+    pub state_dir: PathBuf,
+    pub command: Command,
+    /// The query or the question, its words joined by spaces.
+    pub text: String,
+    pub json: bool,
+    pub limit: usize,
+    /// `YYYY-MM-DD`: the client's today, never the watcher's.
+    pub today: String,
+    /// Colors on stdout (the client's stdout is a terminal).
+    pub color: bool,
+}
+
+/// What the command prints and its exit code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub code: u8,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// A watcher's reply: an answer, or why it gives none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    Answer(Answer),
+    NotServed(String),
+}
+
+/// When to ask a running watcher (`DOSSIER_VIA_WATCHER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Auto,
+    Never,
+    Only,
+}
+
+impl Via {
+    /// From the environment; an unknown value is an error that names it.
+    pub fn from_env() -> anyhow::Result<Via> {
+        match std::env::var("DOSSIER_VIA_WATCHER").as_deref() {
+            Err(_) | Ok("" | "auto") => Ok(Via::Auto),
+            Ok("no") => Ok(Via::Never),
+            Ok("only") => Ok(Via::Only),
+            Ok(other) => anyhow::bail!(
+                "DOSSIER_VIA_WATCHER={other}: expected auto, no or only (unset it for auto)"
+            ),
+        }
+    }
+}
+
+/// This executable: its path, size and modification time. Two processes
+/// with the same identity run the same binary.
+pub fn build_identity() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return String::new();
+    };
+    let Ok(meta) = std::fs::metadata(&exe) else {
+        return String::new();
+    };
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{} {} {} {modified}",
+        env!("CARGO_PKG_VERSION"),
+        exe.display(),
+        meta.len()
+    )
+}
+
+/// Asks the watcher of `location`, if one runs; `Err` says why there is no
+/// answer (no watcher, or it would not or could not answer).
+#[cfg(unix)]
+pub fn ask_watcher(location: &Location, request: &Request) -> Result<Answer, String> {
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+    let path = socket_path(location);
+    let mut stream = UnixStream::connect(&path)
+        .map_err(|e| format!("{}: no watcher answers here ({e})", path.display()))?;
+    let _ = stream.set_read_timeout(Some(ANSWER_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(ANSWER_TIMEOUT));
+    let mut line = serde_json::to_vec(request).map_err(|e| e.to_string())?;
+    line.push(b'\n');
+    stream
+        .write_all(&line)
+        .map_err(|e| format!("{}: sending the request: {e}", path.display()))?;
+    let mut reply = Vec::new();
+    stream
+        .read_to_end(&mut reply)
+        .map_err(|e| format!("{}: reading the answer: {e}", path.display()))?;
+    match serde_json::from_slice(&reply) {
+        Ok(Reply::Answer(answer)) => Ok(answer),
+        Ok(Reply::NotServed(why)) => Err(format!("{}: the watcher: {why}", path.display())),
+        Err(e) => Err(format!("{}: unreadable answer: {e}", path.display())),
+    }
+}
+
+#[cfg(not(unix))]
+pub fn ask_watcher(_location: &Location, _request: &Request) -> Result<Answer, String> {
+    Err("a watcher answers searches only on Unix".to_string())
+}
+
+/// Answers requests on the socket of `location` on a thread of its own,
+/// one at a time, with `answer`, until the process exits. The socket file
+/// is removed by `Serving::drop`. Only the writer lock's holder (the
+/// watcher) calls this, so a socket file left by a watcher that was killed
+/// is its own to replace.
+#[cfg(unix)]
+pub fn serve(
+    location: &Location,
+    mut answer: impl FnMut(&Request) -> Reply + Send + 'static,
+) -> std::io::Result<Serving> {
+    use std::io::{BufRead, BufReader, Write};
+    use std::os::unix::net::UnixListener;
+    let path = socket_path(location);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let listener = UnixListener::bind(&path)?;
+    // Customer dossiers: only the owner may ask.
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    std::thread::Builder::new()
+        .name("dossier-serve".into())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let _ = stream.set_read_timeout(Some(REQUEST_TIMEOUT));
+                let _ = stream.set_write_timeout(Some(ANSWER_TIMEOUT));
+                let mut line = String::new();
+                let mut reader = BufReader::new(&stream);
+                if reader.read_line(&mut line).is_err() {
+                    continue;
+                }
+                let reply = match serde_json::from_str::<Request>(&line) {
+                    Ok(request) => answer(&request),
+                    Err(e) => Reply::NotServed(format!("unreadable request: {e}")),
+                };
+                if let Ok(mut bytes) = serde_json::to_vec(&reply) {
+                    bytes.push(b'\n');
+                    let _ = (&stream).write_all(&bytes);
+                }
+            }
+        })?;
+    Ok(Serving { path })
+}
+
+#[cfg(not(unix))]
+pub fn serve(
+    _location: &Location,
+    _answer: impl FnMut(&Request) -> Reply + Send + 'static,
+) -> std::io::Result<Serving> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "a watcher answers searches only on Unix",
+    ))
+}
+
+/// The socket being served; dropping it removes the socket file, so no
+/// client knocks on it after the watcher stopped.
+pub struct Serving {
+    path: PathBuf,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_survive_the_wire() {
+        let replies = [
+            Reply::Answer(Answer {
+                code: 0,
+                stdout: "王建国 c001\n\"quoted\"\n".into(),
+                stderr: "dossier: understood: likes:话剧\n".into(),
+            }),
+            Reply::Answer(Answer {
+                code: 1,
+                stdout: String::new(),
+                stderr: String::new(),
+            }),
+            Reply::NotServed("another knowledge base".into()),
+        ];
+        for reply in replies {
+            let bytes = serde_json::to_vec(&reply).expect("serializes");
+            let back: Reply = serde_json::from_slice(&bytes).expect("parses");
+            assert_eq!(back, reply);
+        }
+    }
+
+    #[test]
+    fn the_build_identity_names_this_executable() {
+        let identity = build_identity();
+        let exe = std::env::current_exe().expect("current exe");
+        assert!(identity.contains(&exe.display().to_string()), "{identity}");
+        assert_eq!(identity, build_identity(), "stable within a process");
+    }
+}
