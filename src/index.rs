@@ -960,6 +960,9 @@ pub struct ReadIndex {
     pub searcher: Searcher,
     /// Field handles.
     pub fields: Fields,
+    /// Dense customer numbers, kept by a `LiveIndex`; `None` for a
+    /// one-shot search, which does not pay for numbering every document.
+    pub ordinals: Option<std::sync::Arc<crate::search::Ordinals>>,
 }
 
 /// A string column's whole dictionary, indexed by term ordinal, in one
@@ -1125,6 +1128,7 @@ pub fn open_for_search(location: &Location) -> Result<ReadIndex> {
                     index: index.0,
                     searcher: index.1,
                     fields,
+                    ordinals: None,
                 });
             }
             Err(error) if attempt >= 5 => return Err(Error::index(&index_dir, error)),
@@ -1141,6 +1145,7 @@ pub struct LiveIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    ordinals: std::sync::Arc<crate::search::Ordinals>,
 }
 
 impl LiveIndex {
@@ -1157,13 +1162,16 @@ impl LiveIndex {
             index: read.index,
             reader,
             fields: read.fields,
+            ordinals: Default::default(),
         })
     }
 
-    /// A view of the last commit. Fails with `Error::Stale` when the index
-    /// was built with another version or vocabulary than the current one,
-    /// as `open_for_search` does; the caller then opens it anew.
-    pub fn current(&self, location: &Location) -> Result<ReadIndex> {
+    /// A view of the last commit, with its customers numbered
+    /// (`search::Ordinals`, kept up to date segment by segment). Fails with
+    /// `Error::Stale` when the index was built with another version or
+    /// vocabulary than the current one, as `open_for_search` does; the
+    /// caller then opens it anew.
+    pub fn current(&mut self, location: &Location) -> Result<ReadIndex> {
         self.reader
             .reload()
             .map_err(|e| Error::index(location.index_dir(), e))?;
@@ -1173,10 +1181,14 @@ impl LiveIndex {
                 path: location.kb.clone(),
             });
         }
+        // Shared only with views already handed out: copied then, else
+        // updated in place.
+        std::sync::Arc::make_mut(&mut self.ordinals).update(&searcher, location)?;
         Ok(ReadIndex {
             index: self.index.clone(),
             searcher,
             fields: self.fields,
+            ordinals: Some(std::sync::Arc::clone(&self.ordinals)),
         })
     }
 }

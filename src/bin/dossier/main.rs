@@ -369,12 +369,12 @@ fn serve_answer(
         }
         Err(error) => return NotServed(format!("{error:#}")),
     };
-    let read = match live.as_ref().map(|live| live.current(location)) {
+    let read = match live.as_mut().map(|live| live.current(location)) {
         Some(Ok(read)) => read,
         _ => {
             // Not open yet, or rebuilt or unreadable since: open it anew.
             *live = None;
-            let opened = index::LiveIndex::open(location).and_then(|live_index| {
+            let opened = index::LiveIndex::open(location).and_then(|mut live_index| {
                 let read = live_index.current(location)?;
                 *live = Some(live_index);
                 Ok(read)
