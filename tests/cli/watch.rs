@@ -19,11 +19,16 @@ struct Watcher {
 
 impl Watcher {
     fn start(dir: &Path, extra: &[&str]) -> Watcher {
+        Watcher::start_with_env(dir, extra, &[])
+    }
+
+    fn start_with_env(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Watcher {
         let mut command = Command::new(env!("CARGO_BIN_EXE_dossier"));
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .args(["watch", "--dir"])
             .arg(dir)
             .args(["--today", "2026-11-23"])
@@ -531,4 +536,54 @@ fn a_running_watcher_answers_searches_as_the_search_itself_would() {
     let status = restarted.signal("-INT");
     assert_eq!(status.code(), Some(0), "{}", restarted.stderr());
     assert!(!socket.exists(), "socket left after a clean stop");
+}
+
+/// A watcher runs with glibc's mmap threshold fixed (`fix_mmap_threshold`
+/// in main.rs: its memory stays 40–50 MB lower), keeping any tunables the
+/// user set, and stays the process that was started.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn a_watcher_runs_with_a_fixed_mmap_threshold() {
+    // (GLIBC_TUNABLES given, settings the watcher must run with, settings
+    // it must not). glibc rewrites the variable in place when it reads it
+    // (`:` may become NUL), so settings are looked for one by one.
+    type Case<'a> = (Option<&'a str>, &'a [&'a str], &'a [&'a str]);
+    let cases: &[Case] = &[
+        (None, &["glibc.malloc.mmap_threshold=1048576"], &[]),
+        (
+            Some("glibc.malloc.arena_max=2"),
+            &[
+                "glibc.malloc.arena_max=2",
+                "glibc.malloc.mmap_threshold=1048576",
+            ],
+            &[],
+        ),
+        (
+            Some("glibc.malloc.mmap_threshold=65536"),
+            &["glibc.malloc.mmap_threshold=65536"],
+            &["1048576"],
+        ),
+    ];
+    for &(given, with, without) in cases {
+        let dir = kb("kb");
+        let env: Vec<(&str, &str)> = given.map(|v| ("GLIBC_TUNABLES", v)).into_iter().collect();
+        let mut watcher = Watcher::start_with_env(dir.path(), &[], &env);
+        let environ = std::fs::read(format!("/proc/{}/environ", watcher.child.id()))
+            .expect("read the watcher's environment");
+        let environ = String::from_utf8_lossy(&environ);
+        for setting in with {
+            assert!(
+                environ.contains(setting),
+                "{given:?}: no {setting} in {environ:?}"
+            );
+        }
+        for setting in without {
+            assert!(
+                !environ.contains(setting),
+                "{given:?}: {setting} in {environ:?}"
+            );
+        }
+        let status = watcher.signal("-INT");
+        assert_eq!(status.code(), Some(0), "{}", watcher.stderr());
+    }
 }
