@@ -313,13 +313,14 @@ class Watcher:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("dossier watch did not start: " + " | ".join(self.lines))
 
-    def rss_mb(self):
-        """Current resident set size (VmRSS) in MB."""
+    def rss_mb(self, field="VmRSS"):
+        """A resident size from /proc/PID/status in MB: VmRSS (all), RssAnon (the
+        process's own memory) or RssFile (mapped files: the index, the binary)."""
         with open(f"/proc/{self.process.pid}/status") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS in /proc status")
+        raise RuntimeError(f"no {field} in /proc status")
 
     def cpu_seconds(self):
         """utime + stime of the watcher so far, in seconds."""
@@ -414,6 +415,7 @@ def measure_watch(dossier, corpus):
         latencies, timeouts = saved_to_searchable(dossier, corpus)
         time.sleep(1)
         rss = watcher.rss_mb()
+        rss_anon, rss_file = watcher.rss_mb("RssAnon"), watcher.rss_mb("RssFile")
         delete_watch_files(corpus)
         removal = wait_until(dossier, WATCH_ROUNDS - 1, present=False)
         time.sleep(2)
@@ -423,6 +425,7 @@ def measure_watch(dossier, corpus):
         delete_watch_files(corpus)
         exit_code = watcher.stop()
     result = {"startup_s": startup, "timeouts": timeouts, "rss_mb": rss,
+              "rss_anon_mb": rss_anon, "rss_file_mb": rss_file,
               "rss_ready_mb": rss_ready, "rss_searched_mb": rss_searched, "search": searches,
               "removal_searchable_s": removal, "idle_cpu_percent": idle,
               "sigint_exit": exit_code, "stderr_tail": watcher.lines[-3:]}
@@ -768,7 +771,9 @@ def watch_table(results):
          "timeout" if removal is None else fmt_ms(removal * 1000), "—", ""],
         ["RSS (VmRSS) when ready / after the search rounds it answered",
          f"{watch['rss_ready_mb']:.0f} / {watch['rss_searched_mb']:.0f} MB", "—", ""],
-        ["steady RSS (VmRSS) after the rounds", f"{watch['rss_mb']:.0f} MB",
+        ["steady RSS (VmRSS) after the rounds", f"{watch['rss_mb']:.0f} MB "
+         f"({watch['rss_anon_mb']:.0f} MB its own, {watch['rss_file_mb']:.0f} MB mapped "
+         "files: index pages read by searches, the binary)",
          f"≤ {t['watcher_rss_mb']:.0f} MB", verdict(watch["rss_mb"], t["watcher_rss_mb"])],
         [f"idle CPU over {IDLE_SECONDS} s, no changes", f"{watch['idle_cpu_percent']:.2f} % "
          "of one core", "—", ""],
