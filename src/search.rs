@@ -404,14 +404,7 @@ impl Ordinals {
             if self.segments.contains_key(&segment.segment_id()) {
                 continue;
             }
-            let keys = segment
-                .fast_fields()
-                .u64(names::CUST)
-                .map_err(index_error)?;
-            let first = segment
-                .fast_fields()
-                .u64(names::CUST_FIRST)
-                .map_err(index_error)?;
+            let (keys, first) = customer_columns(segment).map_err(index_error)?;
             let mut documents = Vec::with_capacity(segment.max_doc() as usize);
             let mut more = Vec::new();
             for doc in 0..segment.max_doc() {
@@ -455,6 +448,18 @@ impl Ordinals {
         }
         ordinal
     }
+}
+
+/// A segment's customer columns: every key of each document (`cust`), and
+/// its first key with `MORE_CUSTOMERS` set when it has more (`cust_first`).
+fn customer_columns(
+    segment: &tantivy::SegmentReader,
+) -> tantivy::Result<(
+    tantivy::columnar::Column<u64>,
+    tantivy::columnar::Column<u64>,
+)> {
+    let fast = segment.fast_fields();
+    Ok((fast.u64(names::CUST)?, fast.u64(names::CUST_FIRST)?))
 }
 
 /// One clause's best score per customer ordinal (see `Ordinals`): the
@@ -527,6 +532,24 @@ const MAX_WORKERS: usize = 8;
 /// late (a thread may wait milliseconds for a core) leaves its pieces to
 /// the others, few enough that cutting segments into ranges costs little.
 const PIECES_PER_WORKER: usize = 4;
+
+/// Runs `work` on `threads` threads, this one included (at least this
+/// one), and returns what each returned, this thread's first.
+fn on_threads<T: Send>(threads: usize, work: impl Fn() -> T + Sync) -> Vec<T> {
+    if threads <= 1 {
+        return vec![work()];
+    }
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(&work)).collect();
+        let mut results = vec![work()];
+        results.extend(
+            helpers
+                .into_iter()
+                .map(|h| h.join().expect("a search thread never panics")),
+        );
+        results
+    })
+}
 
 /// Part of a clause's work: a segment, whole or a range of its documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1321,23 +1344,7 @@ impl<'a> Searcher<'a> {
             }
             Ok(scores)
         };
-        let tables: Vec<Result<Vec<u32>>> = if workers > 1 && pieces.len() > 1 {
-            std::thread::scope(|scope| {
-                let helpers: Vec<_> = (1..workers.min(pieces.len()))
-                    .map(|_| scope.spawn(take_pieces))
-                    .collect();
-                let mut tables = vec![take_pieces()];
-                tables.extend(
-                    helpers
-                        .into_iter()
-                        .map(|h| h.join().expect("a search thread never panics")),
-                );
-                tables
-            })
-        } else {
-            vec![take_pieces()]
-        };
-        let mut tables = tables.into_iter();
+        let mut tables = on_threads(workers.min(pieces.len()), take_pieces).into_iter();
         let mut scores = tables.next().expect("at least one table")?;
         for other in tables {
             for (best, bits) in scores.iter_mut().zip(other?) {
@@ -1449,18 +1456,7 @@ impl<'a> Searcher<'a> {
             }
             Ok(added)
         };
-        let added: Vec<Result<usize>> = std::thread::scope(|scope| {
-            let helpers: Vec<_> = (1..workers.min(pieces.len()))
-                .map(|_| scope.spawn(take_pieces))
-                .collect();
-            let mut added = vec![take_pieces()];
-            added.extend(
-                helpers
-                    .into_iter()
-                    .map(|h| h.join().expect("a search thread never panics")),
-            );
-            added
-        });
+        let added = on_threads(workers.min(pieces.len()), take_pieces);
         if full.into_inner() {
             return Ok(None);
         }
@@ -1480,17 +1476,10 @@ impl<'a> Searcher<'a> {
     ) -> Result<()> {
         let index_error = |e| Error::index(self.location.index_dir(), e);
         let segment = &self.read.searcher.segment_readers()[piece.segment];
-        let keys = segment
-            .fast_fields()
-            .u64(names::CUST)
-            .map_err(index_error)?;
-        // One value per document (its first customer), read without the
-        // multi-value index of `cust`, which only the few documents of
-        // several customers need.
-        let first = segment
-            .fast_fields()
-            .u64(names::CUST_FIRST)
-            .map_err(index_error)?;
+        // `first`: one value per document (its first customer), read
+        // without the multi-value index of `cust`, which only the few
+        // documents of several customers need.
+        let (keys, first) = customer_columns(segment).map_err(index_error)?;
         let alive = segment.alive_bitset();
         let mut batch: Vec<(u64, Score)> = Vec::with_capacity(ClauseResult::BATCH + 8);
         let mut one = |doc: DocId, score: Score| {
