@@ -1282,15 +1282,7 @@ impl<'a> Searcher<'a> {
     /// core: the threads take pieces of it (`split_work`) one after the
     /// other and fill one shared table.
     fn run(&self, weight: &dyn Weight) -> Result<Table> {
-        let searcher = &self.read.searcher;
-        let index_error = |e| Error::index(self.location.index_dir(), e);
-        let mut work = Vec::with_capacity(searcher.segment_readers().len());
-        let mut keys_hint = 0;
-        for segment in searcher.segment_readers() {
-            let scorer = weight.scorer(segment, 1.0).map_err(index_error)?;
-            keys_hint += scorer.size_hint() as usize;
-            work.push((scorer.cost(), segment.max_doc()));
-        }
+        let (work, keys_hint) = self.work(weight)?;
         let cost: u64 = work.iter().map(|&(cost, _)| cost).sum();
         // Threads pay off where each match costs much work (a phrase's
         // positions), not where the work is entering keys in the table: two
@@ -1323,6 +1315,22 @@ impl<'a> Searcher<'a> {
             self.run_piece(weight, &piece, &mut |batch| result.add_batch(batch))?;
         }
         Ok(Table::Keys(result))
+    }
+
+    /// A clause's work per segment (its scorer's cost and `max_doc`), and
+    /// how many documents it expects to match (the scorers' size hints).
+    fn work(&self, weight: &dyn Weight) -> Result<(Vec<(u64, DocId)>, usize)> {
+        let segments = self.read.searcher.segment_readers();
+        let mut work = Vec::with_capacity(segments.len());
+        let mut keys_hint = 0;
+        for segment in segments {
+            let scorer = weight
+                .scorer(segment, 1.0)
+                .map_err(|e| Error::index(self.location.index_dir(), e))?;
+            keys_hint += scorer.size_hint() as usize;
+            work.push((scorer.cost(), segment.max_doc()));
+        }
+        Ok((work, keys_hint))
     }
 
     /// `run` with customer ordinals: each thread fills a plain array of its
@@ -1890,6 +1898,68 @@ mod tests {
             .collect();
         assert!(results.iter().any(Option::is_none), "the table is full");
         assert!(results.iter().flatten().all(|&new| new), "every key is new");
+    }
+
+    #[test]
+    fn a_shared_table_that_fills_up_runs_the_clause_again_on_one_thread() -> Result<()> {
+        // Three customers, and notes linked to 3,000 customers without a
+        // profile: a shared table has room for the profiles (its smallest
+        // size, 1,024 slots), so it fills up and the clause runs again on
+        // one thread. Customers without a profile are never counted.
+        let kb = tempfile::tempdir().expect("temp dir");
+        let write = |path: &str, text: String| {
+            let path = kb.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        for i in 0..3 {
+            write(
+                &format!("customers/c{i}.json"),
+                format!(r#"{{"id": "c{i}", "name": "客户{i}"}}"#),
+            );
+            write(
+                &format!("meetings/c{i}.json"),
+                format!(r#"{{"id": "mc{i}", "customer": "c{i}", "text": "计费系统选型"}}"#),
+            );
+        }
+        for i in 0..3_000 {
+            write(
+                &format!("meetings/x{i}.json"),
+                format!(r#"{{"id": "mx{i}", "customer": "x{i}", "text": "计费系统升级"}}"#),
+            );
+        }
+        let state = tempfile::tempdir().expect("temp dir");
+        let location = Location::new(kb.path(), Some(state.path()))?;
+        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
+        writer.reconcile(&mut |_| {})?;
+        writer.finish()?;
+        let read = crate::index::open_for_search(&location)?;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
+        let query = crate::query::parse("计费系统", today)?;
+        let options = SearchOptions { limit: 10 };
+        let one = Searcher::new(&read, &location).search(&query, options)?;
+        assert_eq!(one.total, 3, "{one:?}");
+        let mut searcher = Searcher::new(&read, &location);
+        searcher.threads = Threads {
+            min_cost: 0,
+            cost_per_key: 0,
+            workers: Some(2),
+        };
+        let mut notices = Vec::new();
+        let plan = searcher
+            .plan(&query.clauses[0], query.when(), &mut notices)?
+            .expect("a free word has a plan");
+        let weight = plan
+            .query
+            .weight(EnableScoring::enabled_from_searcher(&read.searcher))
+            .expect("a weight");
+        let (work, _) = searcher.work(weight.as_ref())?;
+        assert!(
+            searcher.run_shared(weight.as_ref(), &work, 2, 3)?.is_none(),
+            "the shared table fills up"
+        );
+        assert_eq!(searcher.search(&query, options)?, one);
+        Ok(())
     }
 
     #[test]
