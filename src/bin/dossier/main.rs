@@ -349,7 +349,8 @@ fn serve_answer(
     request: &serve::Request,
 ) -> serve::Reply {
     use serve::Reply::{self, NotServed};
-    if request.build != build {
+    // An identity that could not be read matches nothing.
+    if build.is_empty() || request.build != build {
         return NotServed("it runs another dossier binary".into());
     }
     if request.kb != location.kb || request.state_dir != location.state_dir {
@@ -575,18 +576,21 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
     let mut on_event = |event: WatchEvent| match event {
         WatchEvent::Started { mode } => {
             // Index up to date: from now on this watcher answers one-shot
-            // searches (see `serve`).
-            let location = config.location.clone();
-            let build = serve::build_identity();
-            let mut live = None;
-            match serve::serve(&config.location, move |request| {
-                serve_answer(&location, &build, &mut live, request)
-            }) {
-                Ok(socket) => serving = Some(socket),
-                Err(error) => eprintln!(
-                    "dossier: searches will not be answered by this watcher: {}: {error}",
-                    serve::socket_path(&config.location).display()
-                ),
+            // searches (see `serve`). Once: a second socket would replace
+            // the first, and dropping the first would remove the file.
+            if serving.is_none() {
+                let location = config.location.clone();
+                let build = serve::build_identity();
+                let mut live = None;
+                match serve::serve(&config.location, move |request| {
+                    serve_answer(&location, &build, &mut live, request)
+                }) {
+                    Ok(socket) => serving = Some(socket),
+                    Err(error) => eprintln!(
+                        "dossier: searches will not be answered by this watcher: {}: {error}",
+                        serve::socket_path(&config.location).display()
+                    ),
+                }
             }
             eprintln!(
                 "dossier: watching {} ({mode}); Ctrl-C to stop",
