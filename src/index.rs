@@ -1141,42 +1141,53 @@ pub fn open_for_search(location: &Location) -> Result<ReadIndex> {
 /// searches): each `current` sees the last commit, and only segments that
 /// changed since the last call are opened again. The rest stay mapped, and
 /// their pages already touched, which a one-shot search pays for anew.
+/// `release` lets go of the opened index but keeps the customer numbers.
+#[derive(Default)]
 pub struct LiveIndex {
-    index: Index,
-    reader: IndexReader,
-    fields: Fields,
+    /// The opened index, its reader and fields; `None` until the first
+    /// `current` and after `release`.
+    open: Option<(Index, IndexReader, Fields)>,
     ordinals: std::sync::Arc<crate::search::Ordinals>,
 }
 
 impl LiveIndex {
-    /// Opens the index of `location` for searching, like `open_for_search`.
-    pub fn open(location: &Location) -> Result<LiveIndex> {
-        let read = open_for_search(location)?;
-        let reader = read
-            .index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|e| Error::index(location.index_dir(), e))?;
-        Ok(LiveIndex {
-            index: read.index,
-            reader,
-            fields: read.fields,
-            ordinals: Default::default(),
-        })
+    /// Nothing is opened until the first `current`.
+    pub fn new() -> LiveIndex {
+        LiveIndex::default()
     }
 
     /// A view of the last commit, with its customers numbered
-    /// (`search::Ordinals`, kept up to date segment by segment). Fails with
-    /// `Error::Stale` when the index was built with another version or
-    /// vocabulary than the current one, as `open_for_search` does; the
-    /// caller then opens it anew.
+    /// (`search::Ordinals`, kept up to date segment by segment), opening
+    /// the index first if it is not open. Fails with `Error::Stale` when
+    /// the index was built with another version or vocabulary than the
+    /// current one, as `open_for_search` does. After any failure the index
+    /// is released, so the next call opens it anew (it may have been
+    /// rebuilt since).
     pub fn current(&mut self, location: &Location) -> Result<ReadIndex> {
-        self.reader
+        let view = self.view(location);
+        if view.is_err() {
+            self.release();
+        }
+        view
+    }
+
+    fn view(&mut self, location: &Location) -> Result<ReadIndex> {
+        if self.open.is_none() {
+            let read = open_for_search(location)?;
+            let reader: IndexReader = read
+                .index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()
+                .map_err(|e| Error::index(location.index_dir(), e))?;
+            self.open = Some((read.index, reader, read.fields));
+        }
+        let (index, reader, fields) = self.open.as_ref().expect("opened above");
+        reader
             .reload()
             .map_err(|e| Error::index(location.index_dir(), e))?;
-        let searcher = self.reader.searcher();
-        if read_version(&self.index).as_deref() != Some(current_version(location)?.as_str()) {
+        let searcher = reader.searcher();
+        if read_version(index).as_deref() != Some(current_version(location)?.as_str()) {
             return Err(Error::Stale {
                 path: location.kb.clone(),
             });
@@ -1185,11 +1196,24 @@ impl LiveIndex {
         // updated in place.
         std::sync::Arc::make_mut(&mut self.ordinals).update(&searcher, location)?;
         Ok(ReadIndex {
-            index: self.index.clone(),
+            index: index.clone(),
             searcher,
-            fields: self.fields,
+            fields: *fields,
             ordinals: Some(std::sync::Arc::clone(&self.ordinals)),
         })
+    }
+
+    /// Lets go of the opened index: its files are unmapped, so the index
+    /// pages that searches read leave this process's memory. The customer
+    /// numbers stay (plain memory, valid as long as their segments live),
+    /// so the next `current` only opens the index again.
+    pub fn release(&mut self) {
+        self.open = None;
+    }
+
+    /// Whether the index is open (not released).
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
     }
 }
 

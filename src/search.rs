@@ -1972,9 +1972,21 @@ mod tests {
         writer.finish()?;
         let read = crate::index::open_for_search(&location)?;
         // The same index kept open: customers numbered (`Ordinals`).
-        let mut live = crate::index::LiveIndex::open(&location)?;
+        let mut live = crate::index::LiveIndex::new();
         let numbered = live.current(&location)?;
         assert!(numbered.ordinals.is_some());
+        // Released and opened again, it keeps its segments' numbers (the
+        // same lists, not numbered again).
+        live.release();
+        assert!(!live.is_open());
+        let reopened = live.current(&location)?;
+        assert!(live.is_open());
+        let before = &numbered.ordinals.as_ref().expect("numbered").segments;
+        let after = &reopened.ordinals.as_ref().expect("numbered").segments;
+        assert!(!before.is_empty());
+        for (segment, documents) in before {
+            assert!(std::sync::Arc::ptr_eq(documents, &after[segment]));
+        }
         let queries = [
             "话剧",
             "客户",
@@ -1993,7 +2005,11 @@ mod tests {
             let query = crate::query::parse(text, today)?;
             let options = SearchOptions { limit: 50 };
             let one = Searcher::new(&read, &location).search(&query, options)?;
-            for (read, how) in [(&read, "by key"), (&numbered, "by ordinal")] {
+            for (read, how) in [
+                (&read, "by key"),
+                (&numbered, "by ordinal"),
+                (&reopened, "by ordinal, reopened"),
+            ] {
                 for workers in [1, 2, 3] {
                     let mut searcher = Searcher::new(read, &location);
                     searcher.threads = Threads {

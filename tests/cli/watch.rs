@@ -587,3 +587,46 @@ fn a_watcher_runs_with_a_fixed_mmap_threshold() {
         assert_eq!(status.code(), Some(0), "{}", watcher.stderr());
     }
 }
+
+/// How many mappings of the index's files a process holds.
+#[cfg(target_os = "linux")]
+fn index_mappings(pid: u32, root: &Path) -> usize {
+    let index = root.join(".dossier/index");
+    let index = index.to_string_lossy();
+    std::fs::read_to_string(format!("/proc/{pid}/maps"))
+        .expect("read the watcher's mappings")
+        .lines()
+        .filter(|line| line.contains(index.as_ref()))
+        .count()
+}
+
+/// A watcher that was asked nothing for a while lets go of its open index
+/// (its mappings, and the index pages searches read with them), and opens
+/// it again for the next search, which answers as before.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_quiet_watcher_lets_go_of_the_index_and_opens_it_again() {
+    let dir = kb("kb");
+    let root = dir.path();
+    let watcher = Watcher::start_with_env(root, &[], &[("DOSSIER_RELEASE_AFTER_MS", "1500")]);
+    let pid = watcher.child.id();
+    let args = ["search", "--json", "计费系统"];
+    let alone = via(root, "no", &args);
+    let first = via(root, "only", &args);
+    assert_eq!(first.stdout, alone.stdout, "{first:?}");
+    assert!(index_mappings(pid, root) > 0, "answering maps the index");
+    let started = Instant::now();
+    while index_mappings(pid, root) > 0 {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the index is still mapped after a quiet spell"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let again = via(root, "only", &args);
+    assert_eq!(again.stdout, alone.stdout, "{again:?}");
+    assert!(
+        index_mappings(pid, root) > 0,
+        "answering maps the index again"
+    );
+}

@@ -338,6 +338,24 @@ fn print_answer(answer: &serve::Answer) -> Result<ExitCode> {
     Ok(ExitCode::from(answer.code))
 }
 
+/// The watcher's side of `serve`: answers with `serve_answer`, and lets go
+/// of the open index when nothing was asked for a while.
+struct Answering {
+    location: Location,
+    build: String,
+    live: index::LiveIndex,
+}
+
+impl serve::Service for Answering {
+    fn answer(&mut self, request: &serve::Request) -> serve::Reply {
+        serve_answer(&self.location, &self.build, &mut self.live, request)
+    }
+
+    fn idle(&mut self) {
+        self.live.release();
+    }
+}
+
 /// What a watcher replies to a one-shot search (see `serve`): the same
 /// answer that process would print, or `NotServed` (it then searches by
 /// itself) when anything differs or fails. A query that cannot run is
@@ -345,7 +363,7 @@ fn print_answer(answer: &serve::Answer) -> Result<ExitCode> {
 fn serve_answer(
     location: &Location,
     build: &str,
-    live: &mut Option<index::LiveIndex>,
+    live: &mut index::LiveIndex,
     request: &serve::Request,
 ) -> serve::Reply {
     use serve::Reply::{self, NotServed};
@@ -370,21 +388,11 @@ fn serve_answer(
         }
         Err(error) => return NotServed(format!("{error:#}")),
     };
-    let read = match live.as_mut().map(|live| live.current(location)) {
-        Some(Ok(read)) => read,
-        _ => {
-            // Not open yet, or rebuilt or unreadable since: open it anew.
-            *live = None;
-            let opened = index::LiveIndex::open(location).and_then(|mut live_index| {
-                let read = live_index.current(location)?;
-                *live = Some(live_index);
-                Ok(read)
-            });
-            match opened {
-                Ok(read) => read,
-                Err(error) => return NotServed(error.to_string()),
-            }
-        }
+    // A failed view releases the index; the second try opens it anew (it
+    // may have been rebuilt since).
+    let read = match live.current(location).or_else(|_| live.current(location)) {
+        Ok(read) => read,
+        Err(error) => return NotServed(error.to_string()),
     };
     let style = Style {
         color: request.color,
@@ -579,12 +587,12 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
             // searches (see `serve`). Once: a second socket would replace
             // the first, and dropping the first would remove the file.
             if serving.is_none() {
-                let location = config.location.clone();
-                let build = serve::build_identity();
-                let mut live = None;
-                match serve::serve(&config.location, move |request| {
-                    serve_answer(&location, &build, &mut live, request)
-                }) {
+                let answering = Answering {
+                    location: config.location.clone(),
+                    build: serve::build_identity(),
+                    live: index::LiveIndex::new(),
+                };
+                match serve::serve(&config.location, answering) {
                     Ok(socket) => serving = Some(socket),
                     Err(error) => eprintln!(
                         "dossier: searches will not be answered by this watcher: {}: {error}",
