@@ -354,6 +354,13 @@ impl serve::Service for Answering {
     fn idle(&mut self) {
         self.live.release();
     }
+
+    /// Opens the index and numbers its customers (about 140 ms on the
+    /// benchmark corpus) before anyone asks; the numbers outlive a release.
+    /// A failure here is met again, and answered, by the first request.
+    fn warm(&mut self) {
+        let _ = self.live.current(&self.location);
+    }
 }
 
 /// What a watcher replies to a one-shot search (see `serve`): the same

@@ -158,6 +158,9 @@ pub trait Service: Send + 'static {
     /// Nothing was asked for `release_after()`; called once per quiet
     /// spell.
     fn idle(&mut self);
+    /// Called once on the serving thread before the first request: work
+    /// that would otherwise make the first answer slow.
+    fn warm(&mut self) {}
 }
 
 /// How long a watcher waits without a request before `Service::idle`
@@ -203,6 +206,7 @@ pub fn serve(location: &Location, mut service: impl Service) -> std::io::Result<
     std::thread::Builder::new()
         .name("dossier-serve".into())
         .spawn(move || {
+            service.warm();
             let mut quiet = false;
             loop {
                 let stream = match listener.accept() {
