@@ -386,13 +386,7 @@ fn serve_answer(
     };
     let prepared = match prepare(request.command, &request.text, today) {
         Ok(prepared) => prepared,
-        Err(error) if is_query_error(&error) => {
-            return Reply::Answer(serve::Answer {
-                code: 2,
-                stdout: String::new(),
-                stderr: format!("dossier: {error:#}\n"),
-            });
-        }
+        Err(error) if is_query_error(&error) => return query_error_reply(&error),
         Err(error) => return NotServed(format!("{error:#}")),
     };
     // A failed view releases the index; the second try opens it anew (it
@@ -418,13 +412,19 @@ fn serve_answer(
             }
             Reply::Answer(answer)
         }
-        Err(error) if is_query_error(&error) => Reply::Answer(serve::Answer {
-            code: 2,
-            stdout: String::new(),
-            stderr: format!("dossier: {error:#}\n"),
-        }),
+        Err(error) if is_query_error(&error) => query_error_reply(&error),
         Err(error) => NotServed(format!("{error:#}")),
     }
+}
+
+/// A query error as the command alone prints it (`main`): one line on
+/// stderr, exit 2.
+fn query_error_reply(error: &anyhow::Error) -> serve::Reply {
+    serve::Reply::Answer(serve::Answer {
+        code: 2,
+        stdout: String::new(),
+        stderr: format!("dossier: {error:#}\n"),
+    })
 }
 
 /// A query the search cannot run (a place or date it does not know): the
