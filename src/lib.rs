@@ -12,6 +12,7 @@ pub mod error;
 pub mod fold;
 pub mod index;
 pub mod links;
+pub mod phrase;
 pub mod query;
 pub mod record;
 pub mod schema;

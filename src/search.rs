@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering}
 
 use serde_json::{Map, Value};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, PhraseQuery,
-    Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, Query as TantivyQuery,
+    RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::query::{EnableScoring, Weight};
 use tantivy::schema::{Field, IndexRecordOption, Term};
@@ -754,6 +754,7 @@ fn one_grams_query(field: Field, folded: &str) -> Option<Box<dyn TantivyQuery>> 
             .map(|q| Box::new(q) as Box<dyn TantivyQuery>);
     }
     let (chosen, last_is_prefix) = covering(&all);
+    let chosen_positions: Vec<usize> = chosen.iter().map(|g| g.position).collect();
     let first = chosen.first()?.position;
     let terms: Vec<(usize, Term)> = chosen
         .into_iter()
@@ -764,7 +765,16 @@ fn one_grams_query(field: Field, folded: &str) -> Option<Box<dyn TantivyQuery>> 
             terms[0].1.clone(),
             IndexRecordOption::WithFreqs,
         )),
-        (_, false) => Box::new(PhraseQuery::new_with_offset(terms)),
+        (_, false) => {
+            // The bigrams the covering skips are in every match too.
+            let implied = all
+                .iter()
+                .filter(|g| !g.is_trailing_unigram && g.text.chars().next().is_some_and(is_cjk))
+                .filter(|g| !chosen_positions.contains(&g.position))
+                .map(|g| Term::from_field_text(field, &g.text))
+                .collect();
+            Box::new(crate::phrase::Phrase::new(terms).with_implied(implied))
+        }
         (_, true) => {
             let mut query = PhrasePrefixQuery::new_with_offset(terms);
             // Every gram that starts with the character: one per Han
