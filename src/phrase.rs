@@ -483,6 +483,23 @@ mod tests {
         Ok((index, fields.all_grams))
     }
 
+    /// An index of one segment: `count` documents, each text given by
+    /// `body` of its number.
+    fn one_segment(
+        count: usize,
+        body: impl Fn(usize) -> &'static str,
+    ) -> tantivy::Result<(Index, Field)> {
+        let (schema, fields) = crate::schema::build();
+        let index = Index::create_in_ram(schema);
+        crate::schema::register_tokenizers(&index);
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
+        for doc in 0..count {
+            writer.add_document(tantivy::doc!(fields.all_grams => body(doc)))?;
+        }
+        writer.commit()?;
+        Ok((index, fields.all_grams))
+    }
+
     /// A phrase as `search` builds one: every other bigram of the run and
     /// its last (the phrase terms), the bigrams skipped (implied).
     fn phrase(field: Field, run: &str) -> (Vec<(usize, Term)>, Vec<Term>) {
@@ -579,17 +596,9 @@ mod tests {
 
     #[test]
     fn a_phrase_of_a_rare_and_a_common_term_leaves_it_to_tantivy() -> tantivy::Result<()> {
-        let (schema, fields) = crate::schema::build();
-        let index = Index::create_in_ram(schema);
-        crate::schema::register_tokenizers(&index);
-        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
-        for doc in 0..400 {
-            let body = if doc == 7 { "系统计费" } else { "系统" };
-            writer.add_document(tantivy::doc!(fields.all_grams => body))?;
-        }
-        writer.commit()?;
+        let (index, field) = one_segment(400, |doc| if doc == 7 { "系统计费" } else { "系统" })?;
         let searcher = index.reader()?.searcher();
-        let (terms, implied) = phrase(fields.all_grams, "系统计费");
+        let (terms, implied) = phrase(field, "系统计费");
         let ours = Phrase::new(terms)
             .with_implied(implied)
             .phrase_weight(EnableScoring::enabled_from_searcher(&searcher))?;
@@ -601,22 +610,16 @@ mod tests {
 
     #[test]
     fn a_rare_implied_bigram_leads_and_changes_nothing() -> tantivy::Result<()> {
-        let (schema, fields) = crate::schema::build();
-        let index = Index::create_in_ram(schema);
-        crate::schema::register_tokenizers(&index);
-        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
         // 计费 and 系统 everywhere, 费系 (so 计费系统) in one document in 15.
-        for doc in 0..600 {
-            let body = if doc % 15 == 0 {
+        let (index, field) = one_segment(600, |doc| {
+            if doc % 15 == 0 {
                 "计费，系统计费系统，计费"
             } else {
                 "计费，系统。系统计费"
-            };
-            writer.add_document(tantivy::doc!(fields.all_grams => body))?;
-        }
-        writer.commit()?;
+            }
+        })?;
         let searcher = index.reader()?.searcher();
-        let (terms, implied) = phrase(fields.all_grams, "计费系统");
+        let (terms, implied) = phrase(field, "计费系统");
         let enable = EnableScoring::enabled_from_searcher(&searcher);
         let ours = Phrase::new(terms.clone())
             .with_implied(implied)
