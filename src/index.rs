@@ -262,6 +262,15 @@ enum Loaded {
     Unreadable(Problem),
 }
 
+/// What a finished writer still holds: its maps of every file and record
+/// id. Dropping them frees 300k paths one by one (about 0.15 s on the
+/// benchmark corpus); a process about to exit may `std::mem::forget` them
+/// instead, as `dossier index` does.
+pub struct Leftovers {
+    _known: FxHashMap<Arc<str>, FileState>,
+    _ids: FxHashMap<IdKey, Arc<str>>,
+}
+
 /// The writer side of an index: exclusive, holds the lock until dropped.
 pub struct Writer {
     location: Location,
@@ -383,6 +392,11 @@ impl Writer {
         let searcher = reader.searcher();
         let index_dir = self.location.index_dir();
         let err = |e: tantivy::TantivyError| Error::index(&index_dir, e);
+        // Room for every document (trips included: an upper bound), so the
+        // maps are not rebuilt as they grow.
+        let documents = searcher.num_docs() as usize;
+        self.known.reserve(documents);
+        self.ids.reserve(documents);
         for segment in searcher.segment_readers() {
             let fast = segment.fast_fields();
             let (Some(paths), Some(ids), Some(kinds)) = (
@@ -849,11 +863,24 @@ impl Writer {
     }
 
     /// Waits for tantivy's background merges, then releases the lock.
-    pub fn finish(self) -> Result<()> {
-        let index_dir = self.location.index_dir();
-        self.writer
+    /// Returns the writer's maps of every file (see `Leftovers`).
+    pub fn finish(self) -> Result<Leftovers> {
+        let Writer {
+            location,
+            writer,
+            known,
+            ids,
+            _lock,
+            ..
+        } = self;
+        writer
             .wait_merging_threads()
-            .map_err(|e| Error::index(&index_dir, e))
+            .map_err(|e| Error::index(location.index_dir(), e))?;
+        drop(_lock);
+        Ok(Leftovers {
+            _known: known,
+            _ids: ids,
+        })
     }
 }
 

@@ -73,7 +73,10 @@ pub fn relative(root: &Path, path: &Path) -> Option<String> {
 
 /// Stat of one file: None when it does not exist or is not a regular file.
 pub fn stat(path: &Path) -> Option<(u64, i64)> {
-    let metadata = std::fs::metadata(path).ok()?;
+    size_and_mtime(&std::fs::metadata(path).ok()?)
+}
+
+fn size_and_mtime(metadata: &std::fs::Metadata) -> Option<(u64, i64)> {
     if !metadata.is_file() {
         return None;
     }
@@ -85,83 +88,144 @@ pub fn stat(path: &Path) -> Option<(u64, i64)> {
     Some((metadata.len(), mtime))
 }
 
+/// A directory to list: its path, and its path relative to the root with
+/// a trailing `/` (empty for the root).
+type Dir = (PathBuf, String);
+
+/// What one walking thread found: paths in one buffer (a few large
+/// allocations, not one per file: see `Files`), their stats, and the
+/// directories it could not read.
+#[derive(Default)]
+struct Found {
+    paths: String,
+    entries: Vec<(usize, usize, u64, i64)>,
+    errors: Vec<(PathBuf, std::io::Error)>,
+}
+
+/// Directories waiting to be listed, and how many are being listed (a
+/// thread with nothing to take waits while another may still find some).
+struct Queue {
+    waiting: std::sync::Mutex<(Vec<Dir>, usize)>,
+    changed: std::sync::Condvar,
+}
+
+impl Queue {
+    /// The next directory to list, or `None` when every one is done.
+    fn take(&self) -> Option<Dir> {
+        let mut state = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(dir) = state.0.pop() {
+                state.1 += 1;
+                return Some(dir);
+            }
+            if state.1 == 0 {
+                return None;
+            }
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// One directory listed, with the directories found in it.
+    fn done(&self, found: Vec<Dir>) {
+        let mut state = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        state.0.extend(found);
+        state.1 -= 1;
+        self.changed.notify_all();
+    }
+}
+
 /// Every record file under `root`, sorted by path. `skip` is a directory
 /// never to enter (the index, when it lives inside the knowledge base).
 /// Unreadable directories are skipped and returned as (path, error).
 ///
-/// Directories are listed first (`read_dir` says which entries are
-/// directories without a stat); the files are then stat'ed on every core,
-/// since stat is most of the cost of a no-change reconcile.
+/// Every core takes directories from a shared queue, lists each and stats
+/// its files through the directory (`DirEntry::metadata`: the kernel looks
+/// up only the file's name, not its whole path again). Stat is most of the
+/// cost of a no-change reconcile.
 pub fn walk(root: &Path, skip: &Path) -> (Files, Vec<(PathBuf, std::io::Error)>) {
-    // Candidate paths, relative, in one buffer: (start, end) of each.
-    let mut paths = String::new();
-    let mut candidates: Vec<(usize, usize)> = Vec::new();
-    let mut errors = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, prefix)) = stack.pop() {
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(error) => {
-                errors.push((dir, error));
-                continue;
-            }
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if name.starts_with('.') {
-                continue;
-            }
-            let Ok(file_type) = entry.file_type() else {
-                continue;
-            };
-            if file_type.is_dir() {
-                let path = entry.path();
-                if path != skip {
-                    stack.push((path, format!("{prefix}{name}/")));
-                }
-            } else if is_record_name(name) {
-                let start = paths.len();
-                paths.push_str(&prefix);
-                paths.push_str(name);
-                candidates.push((start, paths.len()));
-            }
-        }
-    }
-    // The threads return plain numbers: strings allocated there would stay
-    // in their malloc arenas after they are freed (measured: ~50 MB held by a
-    // watcher over 300k files).
+    let queue = Queue {
+        waiting: std::sync::Mutex::new((vec![(root.to_path_buf(), String::new())], 0)),
+        changed: std::sync::Condvar::new(),
+    };
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 8);
-    let per_worker = candidates.len().div_ceil(workers).max(1);
-    let stats: Vec<Option<(u64, i64)>> = std::thread::scope(|scope| {
-        let paths = &paths;
-        let handles: Vec<_> = candidates
-            .chunks(per_worker)
-            .map(|part| {
+    let found: Vec<Found> = std::thread::scope(|scope| {
+        let queue = &queue;
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
                 scope.spawn(move || {
-                    part.iter()
-                        .map(|&(start, end)| stat(&root.join(&paths[start..end])))
-                        .collect::<Vec<_>>()
+                    let mut found = Found::default();
+                    while let Some(dir) = queue.take() {
+                        queue.done(list(dir, skip, &mut found));
+                    }
+                    found
                 })
             })
             .collect();
         handles
             .into_iter()
-            .flat_map(|handle| handle.join().expect("a stat thread never panics"))
+            .map(|handle| handle.join().expect("a walking thread never panics"))
             .collect()
     });
-    let mut entries: Vec<(usize, usize, u64, i64)> = candidates
-        .into_iter()
-        .zip(stats)
-        .filter_map(|((start, end), stat)| {
-            let (size, mtime) = stat?;
-            Some((start, end, size, mtime))
-        })
-        .collect();
+    let mut paths = String::with_capacity(found.iter().map(|f| f.paths.len()).sum());
+    let mut entries = Vec::with_capacity(found.iter().map(|f| f.entries.len()).sum());
+    let mut errors = Vec::new();
+    for part in found {
+        let base = paths.len();
+        paths.push_str(&part.paths);
+        entries.extend(
+            part.entries
+                .into_iter()
+                .map(|(start, end, size, mtime)| (base + start, base + end, size, mtime)),
+        );
+        errors.extend(part.errors);
+    }
     entries.sort_unstable_by(|a, b| paths[a.0..a.1].cmp(&paths[b.0..b.1]));
     (Files { paths, entries }, errors)
+}
+
+/// Lists one directory into `found`: its record files with their stats.
+/// Returns its subdirectories.
+fn list((dir, prefix): Dir, skip: &Path, found: &mut Found) -> Vec<Dir> {
+    let mut subdirectories = Vec::new();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(error) => {
+            found.errors.push((dir, error));
+            return subdirectories;
+        }
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() {
+            let path = entry.path();
+            if path != skip {
+                subdirectories.push((path, format!("{prefix}{name}/")));
+            }
+        } else if is_record_name(name) {
+            // A symbolic link is followed, as `stat` does.
+            let stat = if file_type.is_symlink() {
+                stat(&entry.path())
+            } else {
+                entry.metadata().ok().as_ref().and_then(size_and_mtime)
+            };
+            if let Some((size, mtime)) = stat {
+                let start = found.paths.len();
+                found.paths.push_str(&prefix);
+                found.paths.push_str(name);
+                found.entries.push((start, found.paths.len(), size, mtime));
+            }
+        }
+    }
+    subdirectories
 }
 
 #[cfg(test)]
@@ -206,5 +270,45 @@ mod tests {
         let names: Vec<&str> = files.iter().map(|f| f.rel_path).collect();
         assert_eq!(names, vec!["customers/a.json", "notes/sub/c.json"]);
         assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn walks_many_folders_on_every_core_and_follows_links() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let mut expected = Vec::new();
+        for folder in 0..40 {
+            for file in 0..(folder % 7) {
+                let path = format!("n/{:02}/deep/{file}.json", folder);
+                let full = root.join(&path);
+                std::fs::create_dir_all(full.parent().expect("has parent")).expect("mkdir");
+                std::fs::write(&full, "x".repeat(folder + file)).expect("write");
+                expected.push((path, (folder + file) as u64));
+            }
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("n/01/deep/0.json"), root.join("link.json"))
+                .expect("symlink");
+            expected.push(("link.json".to_string(), 1));
+            std::os::unix::fs::symlink(root.join("missing.json"), root.join("dangling.json"))
+                .expect("symlink");
+        }
+        expected.sort();
+        let (files, errors) = walk(root, &root.join(".dossier"));
+        let found: Vec<(String, u64)> = files
+            .iter()
+            .map(|f| (f.rel_path.to_string(), f.size))
+            .collect();
+        assert_eq!(found, expected);
+        assert!(errors.is_empty());
+        for file in files.iter() {
+            assert_eq!(
+                stat(&root.join(file.rel_path)),
+                Some((file.size, file.mtime))
+            );
+        }
+        let (_, errors) = walk(&root.join("no such folder"), &root.join(".dossier"));
+        assert_eq!(errors.len(), 1, "an unreadable folder is reported");
     }
 }

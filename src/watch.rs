@@ -348,7 +348,7 @@ pub fn watch(
         }
     }
     debouncer.stop();
-    writer.finish()
+    writer.finish().map(drop)
 }
 
 #[cfg(test)]

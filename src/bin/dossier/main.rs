@@ -491,7 +491,8 @@ fn index_command(config: &Config) -> Result<ExitCode> {
         eprintln!("dossier: {problem}");
     }
     let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
-    writer.finish()?;
+    // The process exits next: its maps of every file need not be freed.
+    std::mem::forget(writer.finish()?);
     report_sync(config, "indexed", &report);
     // Files in error are errors (exit 2, as ripgrep does), though every
     // other file was indexed: stderr says which and why.
