@@ -134,6 +134,19 @@ impl Queue {
     }
 }
 
+/// A directory being listed: says it is done when dropped, even by a
+/// panic, so that the other threads never wait for it forever.
+struct Listing<'a> {
+    queue: &'a Queue,
+    subdirectories: Vec<Dir>,
+}
+
+impl Drop for Listing<'_> {
+    fn drop(&mut self) {
+        self.queue.done(std::mem::take(&mut self.subdirectories));
+    }
+}
+
 /// Every record file under `root`, sorted by path. `skip` is a directory
 /// never to enter (the index, when it lives inside the knowledge base).
 /// Unreadable directories are skipped and returned as (path, error).
@@ -157,7 +170,11 @@ pub fn walk(root: &Path, skip: &Path) -> (Files, Vec<(PathBuf, std::io::Error)>)
                 scope.spawn(move || {
                     let mut found = Found::default();
                     while let Some(dir) = queue.take() {
-                        queue.done(list(dir, skip, &mut found));
+                        let mut listing = Listing {
+                            queue,
+                            subdirectories: Vec::new(),
+                        };
+                        listing.subdirectories = list(dir, skip, &mut found);
                     }
                     found
                 })
