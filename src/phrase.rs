@@ -437,7 +437,6 @@ impl Scorer for WalkingScorer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::grams;
 
     /// Text from a few Han characters, so that bigrams repeat, runs end
     /// (the comma), and some terms fill several blocks of positions.
@@ -500,26 +499,12 @@ mod tests {
         Ok((index, fields.all_grams))
     }
 
-    /// A phrase as `search` builds one: every other bigram of the run and
-    /// its last (the phrase terms), the bigrams skipped (implied).
-    fn phrase(field: Field, run: &str) -> (Vec<(usize, Term)>, Vec<Term>) {
-        let bigrams: Vec<_> = grams(run)
-            .into_iter()
-            .filter(|g| !g.is_trailing_unigram)
-            .collect();
-        let last = bigrams.len() - 1;
-        let (chosen, skipped): (Vec<_>, Vec<_>) = bigrams
-            .iter()
-            .enumerate()
-            .partition(|(i, _)| i % 2 == 0 || *i == last);
-        let term = |text: &str| Term::from_field_text(field, text);
-        (
-            chosen
-                .iter()
-                .map(|(_, g)| (g.position, term(&g.text)))
-                .collect(),
-            skipped.iter().map(|(_, g)| term(&g.text)).collect(),
-        )
+    /// The phrase `search` builds for a run of Han text
+    /// (`search::grams_query`), with the bigrams it skips as implied terms.
+    /// `None` when the text is no phrase (one bigram).
+    fn phrase(field: Field, run: &str) -> Option<Phrase> {
+        let query = crate::search::grams_query(field, run)?;
+        query.downcast_ref::<Phrase>().cloned()
     }
 
     /// Every match of a scorer from `from` on, with its score.
@@ -553,10 +538,10 @@ mod tests {
             ("费计费系统", true),
         ];
         for (run, walks) in cases {
-            let (terms, implied) = phrase(field, run);
-            if terms.len() < 2 {
+            let Some(built) = phrase(field, run) else {
                 continue;
-            }
+            };
+            let (terms, implied) = (built.terms, built.implied);
             for scoring in [true, false] {
                 let enable = if scoring {
                     EnableScoring::enabled_from_searcher(&searcher)
@@ -598,7 +583,8 @@ mod tests {
     fn a_phrase_of_a_rare_and_a_common_term_leaves_it_to_tantivy() -> tantivy::Result<()> {
         let (index, field) = one_segment(400, |doc| if doc == 7 { "系统计费" } else { "系统" })?;
         let searcher = index.reader()?.searcher();
-        let (terms, implied) = phrase(field, "系统计费");
+        let built = phrase(field, "系统计费").expect("a phrase");
+        let (terms, implied) = (built.terms, built.implied);
         let ours = Phrase::new(terms)
             .with_implied(implied)
             .phrase_weight(EnableScoring::enabled_from_searcher(&searcher))?;
@@ -619,7 +605,8 @@ mod tests {
             }
         })?;
         let searcher = index.reader()?.searcher();
-        let (terms, implied) = phrase(field, "计费系统");
+        let built = phrase(field, "计费系统").expect("a phrase");
+        let (terms, implied) = (built.terms, built.implied);
         let enable = EnableScoring::enabled_from_searcher(&searcher);
         let ours = Phrase::new(terms.clone())
             .with_implied(implied)
