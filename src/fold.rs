@@ -166,7 +166,9 @@ pub const fn stable_hash_more(mut hash: u64, bytes: &[u8]) -> u64 {
 
 /// A fingerprint of the fold table's source, part of the analyzer version.
 pub fn table_fingerprint() -> u64 {
-    stable_hash(hanconv::RawDictionary::TSCharacters.text().as_bytes())
+    // Hashed once per process: every search checks the index's version.
+    static FINGERPRINT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *FINGERPRINT.get_or_init(|| stable_hash(hanconv::RawDictionary::TSCharacters.text().as_bytes()))
 }
 
 #[cfg(test)]

@@ -1174,7 +1174,42 @@ pub struct LiveIndex {
     /// The opened index, its reader and fields; `None` until the first
     /// `current` and after `release`.
     open: Option<(Index, IndexReader, Fields)>,
+    /// The index's `meta.json` and the knowledge base's vocabulary file
+    /// as they were when the open index was last reloaded and its version
+    /// checked: while both are the same, neither needs doing again.
+    checked: Option<[Option<FileVersion>; 2]>,
     ordinals: std::sync::Arc<crate::search::Ordinals>,
+}
+
+/// Which version of a file is on disk: a file written again (tantivy
+/// replaces `meta.json` by renaming a new file over it) has another inode,
+/// size or time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileVersion {
+    inode: u64,
+    size: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    changed: (i64, i64),
+}
+
+impl FileVersion {
+    /// `None` for a file that is not there (or cannot be looked at).
+    fn of(path: &Path) -> Option<FileVersion> {
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt as _;
+        Some(FileVersion {
+            #[cfg(unix)]
+            inode: meta.ino(),
+            #[cfg(not(unix))]
+            inode: 0,
+            size: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
 }
 
 impl LiveIndex {
@@ -1199,7 +1234,14 @@ impl LiveIndex {
     }
 
     fn view(&mut self, location: &Location) -> Result<ReadIndex> {
+        // Looked at before the reload: a commit in between is seen by the
+        // next call.
+        let stamps = [
+            FileVersion::of(&location.index_dir().join("meta.json")),
+            FileVersion::of(&location.kb.join(crate::vocab::KB_VOCAB_FILE)),
+        ];
         if self.open.is_none() {
+            self.checked = None;
             let read = open_for_search(location)?;
             let reader: IndexReader = read
                 .index
@@ -1210,15 +1252,22 @@ impl LiveIndex {
             self.open = Some((read.index, reader, read.fields));
         }
         let (index, reader, fields) = self.open.as_ref().expect("opened above");
-        reader
-            .reload()
-            .map_err(|e| Error::index(location.index_dir(), e))?;
-        let searcher = reader.searcher();
-        if read_version(index).as_deref() != Some(current_version(location)?.as_str()) {
-            return Err(Error::Stale {
-                path: location.kb.clone(),
-            });
+        // Reloading opens every segment's readers again and reads
+        // `meta.json` twice: about 0.1 ms when hot, 0.4 ms in a watcher
+        // between answers. Skipped while neither file changed.
+        if self.checked != Some(stamps) {
+            self.checked = None;
+            reader
+                .reload()
+                .map_err(|e| Error::index(location.index_dir(), e))?;
+            if read_version(index).as_deref() != Some(current_version(location)?.as_str()) {
+                return Err(Error::Stale {
+                    path: location.kb.clone(),
+                });
+            }
+            self.checked = Some(stamps);
         }
+        let searcher = reader.searcher();
         // Shared only with views already handed out: copied then, else
         // updated in place.
         std::sync::Arc::make_mut(&mut self.ordinals).update(&searcher, location)?;
@@ -1236,6 +1285,7 @@ impl LiveIndex {
     /// so the next `current` only opens the index again.
     pub fn release(&mut self) {
         self.open = None;
+        self.checked = None;
     }
 
     /// Whether the index is open (not released).
@@ -1253,4 +1303,77 @@ fn open_once(index_dir: &Path) -> tantivy::Result<(Index, Searcher)> {
         .try_into()?;
     let searcher = reader.searcher();
     Ok((index, searcher))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("create the copy");
+        for entry in std::fs::read_dir(from).expect("read fixtures") {
+            let entry = entry.expect("fixture entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("file type").is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy a fixture");
+            }
+        }
+    }
+
+    /// Documents whose stored id is `id`, in the view's commit.
+    fn with_id(read: &ReadIndex, id: &str) -> u64 {
+        read.searcher
+            .doc_freq(&tantivy::Term::from_field_text(read.fields.id, id))
+            .expect("doc freq")
+    }
+
+    #[test]
+    fn a_live_index_sees_every_commit_and_every_vocabulary_change() -> Result<()> {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let kb = scratch.path().join("kb");
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/kb"),
+            &kb,
+        );
+        let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
+        let mut writer = Writer::open_with_heap(&location, "watch", 50_000_000)?;
+        writer.reconcile(&mut |_| {})?;
+        let mut live = LiveIndex::new();
+        assert_eq!(with_id(&live.current(&location)?, "c900"), 0);
+        // Views with nothing committed in between skip the reload; each
+        // commit is seen by the next view, however soon it comes.
+        for round in 0..3 {
+            let path = kb.join(format!("customers/c90{round}.json"));
+            let id = format!("c90{round}");
+            std::fs::write(
+                &path,
+                format!(r#"{{"id": "{id}", "kind": "customer", "name": "新客户{round}"}}"#),
+            )
+            .expect("write a customer");
+            assert_eq!(
+                with_id(&live.current(&location)?, &id),
+                0,
+                "not committed yet"
+            );
+            writer.apply(std::slice::from_ref(&path))?;
+            assert_eq!(with_id(&live.current(&location)?, &id), 1, "round {round}");
+            assert_eq!(with_id(&live.current(&location)?, &id), 1, "round {round}");
+        }
+        // A vocabulary the index was not built with: stale, as a one-shot
+        // search would find it, and still after a release.
+        let vocabulary = kb.join(crate::vocab::KB_VOCAB_FILE);
+        let mut text = std::fs::read_to_string(&vocabulary).expect("read the vocabulary");
+        text.push_str("interest\tkarting\t卡丁车|karting\n");
+        std::fs::write(&vocabulary, text).expect("write the vocabulary");
+        for _ in 0..2 {
+            assert!(matches!(live.current(&location), Err(Error::Stale { .. })));
+            assert!(matches!(
+                open_for_search(&location),
+                Err(Error::Stale { .. })
+            ));
+        }
+        Ok(())
+    }
 }

@@ -144,7 +144,11 @@ pub fn register_tokenizers(index: &tantivy::Index) {
 /// The schema part of the index version: the declared fields and the
 /// analyzer version.
 pub fn fingerprint() -> u64 {
-    crate::fold::stable_hash(format!("{ANALYZER_VERSION}\n{FIELDS_TSV}").as_bytes())
+    // Hashed once per process: every search checks the index's version.
+    static FINGERPRINT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *FINGERPRINT.get_or_init(|| {
+        crate::fold::stable_hash(format!("{ANALYZER_VERSION}\n{FIELDS_TSV}").as_bytes())
+    })
 }
 
 #[cfg(test)]
