@@ -1098,18 +1098,28 @@ impl ReadIndex {
                 .unwrap_or_default()
                 .to_string()
         };
-        let mut record = StoredRecord {
-            id: text(self.fields.id),
-            kind: text(self.fields.kind),
-            path: text(self.fields.path),
-            fields: serde_json::from_str(&text(self.fields.record)).unwrap_or_default(),
-        };
-        if Kind::parse(&record.kind).is_some_and(Kind::is_note)
-            && let Some(fields) = read_record_from_file(location, &record.path, &record.id)
-        {
-            record.fields = fields;
-        }
-        Ok(record)
+        let (id, kind, path) = (
+            text(self.fields.id),
+            text(self.fields.kind),
+            text(self.fields.path),
+        );
+        // A note's stored record is parsed only when its file cannot be.
+        let from_file = Kind::parse(&kind)
+            .is_some_and(Kind::is_note)
+            .then(|| read_record_from_file(location, &path, &id))
+            .flatten();
+        let fields = from_file.unwrap_or_else(|| {
+            doc.get_first(self.fields.record)
+                .and_then(|v| v.as_str())
+                .and_then(|json| serde_json::from_str(json).ok())
+                .unwrap_or_default()
+        });
+        Ok(StoredRecord {
+            id,
+            kind,
+            path,
+            fields,
+        })
     }
 }
 
@@ -1327,6 +1337,62 @@ mod tests {
         read.searcher
             .doc_freq(&tantivy::Term::from_field_text(read.fields.id, id))
             .expect("doc freq")
+    }
+
+    #[test]
+    fn a_note_is_read_back_from_its_file_or_else_as_stored() -> Result<()> {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let kb = scratch.path().join("kb");
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/kb"),
+            &kb,
+        );
+        let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
+        let mut writer = Writer::open_with_heap(&location, "index", 50_000_000)?;
+        writer.reconcile(&mut |_| {})?;
+        writer.finish()?;
+        let read = open_for_search(&location)?;
+        let address = |id: &str| {
+            let term = tantivy::Term::from_field_text(read.fields.id, id);
+            let query =
+                tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
+            let found = read
+                .searcher
+                .search(&query, &tantivy::collector::DocSetCollector)
+                .expect("search by id");
+            let mut found: Vec<_> = found.into_iter().collect();
+            found.sort();
+            found
+        };
+        let note = kb.join("meetings/2026-10-08-m025.json");
+        let file = std::fs::read_to_string(&note).expect("read the note");
+        // (changed on disk, not indexed again, how it is)
+        let edited = file.replace("容器云项目", "容器云项目(已改)");
+        std::fs::write(&note, &edited).expect("edit the note");
+        // A customer's profile comes first, then its trips.
+        let profile = read.record(&location, address("c008")[0])?;
+        let [m025] = address("m025")[..] else {
+            panic!("one document for m025");
+        };
+        let with_text = read.record(&location, m025)?;
+        std::fs::write(&note, "{ not json").expect("break the note");
+        let broken = read.record(&location, m025)?;
+        std::fs::remove_file(&note).expect("remove the note");
+        let gone = read.record(&location, m025)?;
+        assert_eq!(profile.kind, "customer");
+        assert!(profile.fields.contains_key("name"));
+        let text = |record: &StoredRecord| record.text("text").map(str::to_string);
+        assert!(text(&with_text).is_some_and(|t| t.contains("容器云项目(已改)")));
+        for stored in [&broken, &gone] {
+            assert_eq!(
+                (stored.id.as_str(), stored.kind.as_str()),
+                ("m025", "meeting")
+            );
+            assert_eq!(stored.path, "meetings/2026-10-08-m025.json");
+            assert_eq!(stored.text("title"), Some("云帆科技项目签约后回访"));
+            assert_eq!(text(stored), None, "notes are stored without their text");
+        }
+        Ok(())
     }
 
     #[test]
