@@ -1319,9 +1319,11 @@ impl<'a> Searcher<'a> {
     fn run(&self, weight: &dyn Weight) -> Result<Table> {
         let (work, keys_hint) = self.work(weight)?;
         let cost: u64 = work.iter().map(|&(cost, _)| cost).sum();
-        let dense = self.read.ordinals.is_some();
-        let workers = self.threads.workers_for(cost, keys_hint, dense);
-        if let Some(ordinals) = self.read.ordinals.as_deref() {
+        let ordinals = self.read.ordinals.as_deref();
+        let workers = self
+            .threads
+            .workers_for(cost, keys_hint, ordinals.is_some());
+        if let Some(ordinals) = ordinals {
             return Ok(Table::Ordinals(
                 self.run_dense(weight, &work, workers, ordinals)?,
             ));
