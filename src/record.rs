@@ -211,6 +211,8 @@ pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let without_comments = blank_comments(text);
+    let text: &str = &without_comments;
     if text.trim().is_empty() {
         return unreadable(problem_at(
             rel_path,
@@ -265,6 +267,59 @@ pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
         }
     }
     parsed
+}
+
+/// `text` with its `//` and `/* */` comments outside strings turned into
+/// spaces (line breaks kept), so that a file written like the contract's
+/// own example parses, and every line and column stays where it was. An
+/// unclosed `/*` blanks the rest of the file. Borrowed when there is no
+/// comment to blank.
+fn blank_comments(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("//") && !text.contains("/*") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if in_string {
+            out.push(byte);
+            match byte {
+                b'\\' if i + 1 < bytes.len() => {
+                    out.push(bytes[i + 1]);
+                    i += 1;
+                }
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        let end = match (byte, bytes.get(i + 1)) {
+            (b'/', Some(b'/')) => bytes[i..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |n| i + n),
+            (b'/', Some(b'*')) => text[i + 2..].find("*/").map_or(bytes.len(), |n| i + n + 4),
+            _ => {
+                in_string = byte == b'"';
+                out.push(byte);
+                i += 1;
+                continue;
+            }
+        };
+        // Every byte of a comment becomes a space (ASCII, so the text stays
+        // UTF-8), except line breaks.
+        out.extend(
+            bytes[i..end]
+                .iter()
+                .map(|&b| if b == b'\n' { b'\n' } else { b' ' }),
+        );
+        i = end;
+    }
+    std::borrow::Cow::Owned(String::from_utf8(out).expect("only ASCII bytes were replaced"))
 }
 
 /// Byte offset of `"key"` inside one record's text, for error locations.
@@ -508,6 +563,41 @@ mod tests {
             br#"{"name":"x","kind":"robot"}"#,
             &[],
             &["customers/i.json:1:13: unknown kind"],
+            false,
+        );
+    }
+
+    #[test]
+    fn comments_are_blanked_outside_strings() {
+        for (text, blanked) in [
+            (r#"{"a": 1}"#, r#"{"a": 1}"#),
+            ("{\"a\": 1 // one\n}", "{\"a\": 1       \n}"),
+            ("{/* 注 */\"a\": 1}", "{         \"a\": 1}"),
+            ("{/* a\nb */\"a\": 1}", "{    \n    \"a\": 1}"),
+            (
+                r#"{"url": "http://x/*y*/", "b": "\"//"}"#,
+                r#"{"url": "http://x/*y*/", "b": "\"//"}"#,
+            ),
+            ("{\"a\": 1} /* never closed", "{\"a\": 1}                "),
+            ("{\"a\": 1} //", "{\"a\": 1}   "),
+        ] {
+            assert_eq!(blank_comments(text), blanked, "{text:?}");
+        }
+        // The contract's own example parses, and a later mistake is
+        // reported on its own line and column.
+        check(
+            "customers/a.json",
+            "{\n  \"id\": \"c001\",   // unique\n  \"name\": \"王建国\" /* required */\n}"
+                .as_bytes(),
+            &["c001"],
+            &[],
+            false,
+        );
+        check(
+            "customers/b.json",
+            b"{\n  // a comment\n  \"name\": \"x\",\n  \"tier\": [1]\n}",
+            &[],
+            &["customers/b.json:4:3: \"tier\" must be text"],
             false,
         );
     }

@@ -30,6 +30,8 @@ pub fn fixture_path(fixture: &str) -> PathBuf {
 
 /// Copies `fixtures/<fixture>` to a fresh temporary directory, so that the
 /// index (written under `DIR/.dossier/`) never touches the committed tree.
+/// An index someone built in the fixture itself (`dossier search --dir
+/// fixtures/kb`) is left behind: every test starts without one.
 pub fn kb(fixture: &str) -> TempDir {
     let temp = tempfile::Builder::new()
         .prefix("dossier-test-")
@@ -47,6 +49,9 @@ fn copy_tree(from: &Path, to: &Path) {
         let entry = entry.expect("reading a directory entry");
         let file_type = entry.file_type().expect("reading a file type");
         let target = to.join(entry.file_name());
+        if entry.file_name() == ".dossier" {
+            continue;
+        }
         if file_type.is_dir() {
             copy_tree(&entry.path(), &target);
         } else {
