@@ -624,6 +624,49 @@ impl PartialEq for Ranked {
 
 impl Eq for Ranked {}
 
+/// The customers a search counts, and the best `limit` of them in a heap
+/// whose top is the worst kept.
+struct Best {
+    total: usize,
+    limit: usize,
+    heap: std::collections::BinaryHeap<Ranked>,
+}
+
+impl Best {
+    fn new(limit: usize) -> Self {
+        Best {
+            total: 0,
+            limit,
+            heap: std::collections::BinaryHeap::with_capacity(limit.min(1024) + 1),
+        }
+    }
+
+    /// Keeps `entry` if it is among the best `limit` so far (it is not
+    /// counted here).
+    fn enter(&mut self, entry: Ranked) {
+        if self.heap.len() < self.limit {
+            self.heap.push(entry);
+        } else if let Some(mut worst) = self.heap.peek_mut()
+            && entry < *worst
+        {
+            *worst = entry;
+        }
+    }
+
+    /// The least slot of a `DenseResult` (score bits plus one) that can
+    /// still be kept: 1 (any customer found) until `limit` are kept, then
+    /// the worst kept score's, which an equal score with a smaller key
+    /// beats. `u32::MAX` when nothing is kept (`limit` 0).
+    fn floor_bits(&self) -> u32 {
+        if self.heap.len() < self.limit {
+            return 1;
+        }
+        self.heap
+            .peek()
+            .map_or(u32::MAX, |worst| score_bits(worst.1).saturating_add(1))
+    }
+}
+
 /// The documents of the customers shown (see `Searcher::shown`).
 #[derive(Default)]
 struct Shown {
@@ -1234,38 +1277,60 @@ impl<'a> Searcher<'a> {
             } else {
                 None
             };
-        // Every customer found is counted; only the best `limit` are kept,
-        // in a heap whose top is the worst of them.
-        let mut total = 0;
-        let mut best: std::collections::BinaryHeap<Ranked> =
-            std::collections::BinaryHeap::with_capacity(options.limit.min(1024) + 1);
+        // Every customer found is counted; only the best `limit` are kept.
+        let mut best = Best::new(options.limit);
         // A table's ids are customer keys, or ordinals of `Ordinals`.
         let ordinals = self.read.ordinals.as_deref();
-        let mut consider = |id: u64, score: Score| {
+        let missing = missing.filter(|m| !m.is_empty());
+        let is_missing = |key: u64| missing.as_ref().is_some_and(|m| m.contains(&key));
+        let consider = |best: &mut Best, id: u64, score: Score| {
             let key = ordinals.map_or(id, |ordinals| ordinals.keys[id as usize]);
-            if missing.as_ref().is_some_and(|m| m.contains(&key)) {
-                return;
-            }
-            total += 1;
-            let entry = Ranked(key, score);
-            if best.len() < options.limit {
-                best.push(entry);
-            } else if let Some(mut worst) = best.peek_mut()
-                && entry < *worst
-            {
-                *worst = entry;
+            if !is_missing(key) {
+                best.total += 1;
+                best.enter(Ranked(key, score));
             }
         };
-        match order.split_first() {
-            Some((&only, [])) => per_clause[only].for_each(&mut consider),
-            Some((&first, rest)) => per_clause[first].for_each(|id, _| {
+        match (order.split_first(), ordinals) {
+            // One clause by ordinal: the count is the table's, less the
+            // missing customers in it, and only the slots that can beat the
+            // worst score kept are looked at (most are not, after the first
+            // few thousand).
+            (Some((&only, [])), Some(ordinals))
+                if let Table::Ordinals(dense) = &per_clause[only] =>
+            {
+                let missing_found = missing.as_ref().map_or(0, |m| {
+                    m.iter()
+                        .filter_map(|key| ordinals.ordinal_of.get(key))
+                        .filter(|&&ordinal| dense.get(u64::from(ordinal)).is_some())
+                        .count()
+                });
+                best.total = dense.len - missing_found;
+                let mut floor = best.floor_bits();
+                for (ordinal, &bits) in dense.scores.iter().enumerate() {
+                    if bits < floor {
+                        continue;
+                    }
+                    let key = ordinals.keys[ordinal];
+                    if !is_missing(key) {
+                        best.enter(Ranked(key, Score::from_bits(bits - 1)));
+                        floor = best.floor_bits();
+                    }
+                }
+            }
+            (Some((&only, [])), _) => {
+                per_clause[only].for_each(|id, score| consider(&mut best, id, score));
+            }
+            (Some((&first, rest)), _) => per_clause[first].for_each(|id, _| {
                 if rest.iter().all(|&i| per_clause[i].get(id).is_some()) {
-                    consider(id, per_clause.iter().filter_map(|c| c.get(id)).sum());
+                    let score = per_clause.iter().filter_map(|c| c.get(id)).sum();
+                    consider(&mut best, id, score);
                 }
             }),
-            None => {}
+            (None, _) => {}
         }
+        let total = best.total;
         let scored: Vec<(u64, Score)> = best
+            .heap
             .into_sorted_vec()
             .into_iter()
             .map(|Ranked(key, score)| (key, score))
@@ -2053,6 +2118,60 @@ mod tests {
                 one.total > 0 || text.starts_with("travel:"),
                 "{text} finds something"
             );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn by_ordinal_a_search_counts_and_ranks_as_by_key() -> Result<()> {
+        // Ties (c01–c06 say the same), better scores (c07–c10), a customer
+        // without the word (c11), and notes of a customer with no profile
+        // (c404), which is never counted.
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let kb = scratch.path().join("kb");
+        let mut files: Vec<(String, String)> = Vec::new();
+        for n in 1..=11 {
+            let notes = match n {
+                1..=6 => "喜欢话剧",
+                7..=10 => "话剧 话剧 话剧 很喜欢",
+                _ => "喜欢钓鱼",
+            };
+            files.push((
+                format!("customers/c{n:02}.json"),
+                format!(r#"{{"id": "c{n:02}", "name": "客户{n}", "notes": "{notes}"}}"#),
+            ));
+        }
+        files.push((
+            "meetings/m1.json".into(),
+            r#"{"id": "m1", "customer": "c404", "text": "话剧 话剧 话剧 话剧"}"#.into(),
+        ));
+        files.push((
+            "meetings/m2.json".into(),
+            r#"{"id": "m2", "customers": ["c01", "c404"], "text": "喜欢话剧"}"#.into(),
+        ));
+        for (path, text) in &files {
+            let path = kb.join(path);
+            std::fs::create_dir_all(path.parent().expect("a folder")).expect("create a folder");
+            std::fs::write(path, text).expect("write a file");
+        }
+        let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
+        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
+        writer.reconcile(&mut |_| {})?;
+        writer.finish()?;
+        let by_key = crate::index::open_for_search(&location)?;
+        let by_ordinal = crate::index::LiveIndex::new().current(&location)?;
+        assert!(by_ordinal.ordinals.is_some());
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
+        for (text, total) in [("话剧", 10), ("喜欢", 11), ("话剧 喜欢", 10)] {
+            let query = crate::query::parse(text, today)?;
+            for limit in [0, 1, 2, 3, 5, 7, 20] {
+                let options = SearchOptions { limit };
+                let one = Searcher::new(&by_key, &location).search(&query, options)?;
+                let other = Searcher::new(&by_ordinal, &location).search(&query, options)?;
+                assert_eq!(other, one, "{text} --limit {limit}");
+                assert_eq!(one.total, total, "{text}: c404 is not counted");
+                assert_eq!(one.hits.len(), limit.min(total), "{text} --limit {limit}");
+            }
         }
         Ok(())
     }
