@@ -187,6 +187,15 @@ fn split_pieces(text: &str) -> Result<Vec<Piece>> {
     Ok(pieces)
 }
 
+/// The key of a word written like a term whose key is none of the query's
+/// (`region:山东`, searched as text), so that the search can say so; `None`
+/// for any other word, a time (10:30) or a link (`http://…`) among them.
+pub fn unknown_key(word: &str) -> Option<&str> {
+    let (key, value) = word.split_once([':', '：'])?;
+    let is_key = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphabetic());
+    (is_key && !value.is_empty() && !value.starts_with("//")).then_some(key)
+}
+
 /// The query keys, for error messages.
 pub const KEYS: &str =
     "likes: travel: when: mentions: owner: tier: stage: type: company: name: city:";
@@ -268,6 +277,24 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid date")
+    }
+
+    #[test]
+    fn unknown_keys_are_told_apart_from_times_and_links() {
+        for (word, key) in [
+            ("region:山东", Some("region")),
+            ("Industry：物流", Some("Industry")),
+            ("10:30", None),
+            ("http://example.com", None),
+            ("note:", None),
+            ("计费系统", None),
+            (":x", None),
+        ] {
+            assert_eq!(unknown_key(word), key, "{word}");
+        }
+        // What the parser leaves as text is what `unknown_key` sees.
+        let query = parse("region:山东 likes:golf", today()).expect("parses");
+        assert!(matches!(&query.clauses[0], Clause::Word(w) if unknown_key(w) == Some("region")));
     }
 
     #[test]

@@ -1000,6 +1000,12 @@ impl<'a> Searcher<'a> {
         let label = clause.to_string();
         let plan = match clause {
             Clause::Word(word) => {
+                if let Some(key) = crate::query::unknown_key(word) {
+                    notices.push(format!(
+                        "{word}: {key}: is not a search term, so it was searched as text — to search a field use one of {}",
+                        crate::query::KEYS
+                    ));
+                }
                 let mut parts: Vec<Box<dyn TantivyQuery>> = Vec::new();
                 let folded = fold(word);
                 for run in runs(&folded) {

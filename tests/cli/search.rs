@@ -524,6 +524,34 @@ fn no_hits_is_exit_1_with_valid_json() {
 }
 
 #[test]
+fn a_key_that_is_no_term_is_searched_as_text_and_said_so() {
+    let dir = indexed_kb("kb");
+    let output = dossier(dir.path(), &["search", "--json", "region:山东"]);
+    assert_eq!(code(&output), 1, "{}", describe(&output));
+    let result = json(&output);
+    let notices = result["notices"].as_array().cloned().unwrap_or_default();
+    assert!(
+        notices.iter().any(|n| n
+            .as_str()
+            .is_some_and(|n| n.starts_with("region:山东: region: is not a search term"))),
+        "{result}"
+    );
+    let output = dossier(dir.path(), &["search", "region:山东"]);
+    assert!(
+        stderr(&output).contains("region: is not a search term"),
+        "{}",
+        describe(&output)
+    );
+    // A time is text, and no term was meant.
+    let output = dossier(dir.path(), &["search", "--json", "10:30"]);
+    assert!(
+        !stderr(&output).contains("is not a search term"),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
 fn bad_queries_exit_2_with_a_one_line_message() {
     let dir = indexed_kb("kb");
     let cases: &[&[&str]] = &[
