@@ -188,12 +188,26 @@ fn split_pieces(text: &str) -> Result<Vec<Piece>> {
 }
 
 /// The key of a word written like a term whose key is none of the query's
-/// (`region:山东`, searched as text), so that the search can say so; `None`
-/// for any other word, a time (10:30) or a link (`http://…`) among them.
-pub fn unknown_key(word: &str) -> Option<&str> {
-    let (key, value) = word.split_once([':', '：'])?;
-    let is_key = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphabetic());
-    (is_key && !value.is_empty() && !value.starts_with("//")).then_some(key)
+/// (`region:山东`, which `parse` leaves as text), so that the search can say
+/// so; `None` for any other word, a time (10:30) or a link (`http://…`)
+/// among them. A key is what `split_pieces` takes for one.
+pub fn unknown_key(word: &str) -> Option<String> {
+    let Ok(pieces) = split_pieces(word) else {
+        return None;
+    };
+    let [
+        Piece {
+            key: Some(key),
+            value,
+            raw,
+            ..
+        },
+    ] = &pieces[..]
+    else {
+        return None;
+    };
+    // As written: the piece's key is lowercased, and ASCII.
+    (!value.is_empty() && !value.starts_with("//")).then(|| raw[..key.len()].to_string())
 }
 
 /// The query keys, for error messages.
@@ -284,17 +298,20 @@ mod tests {
         for (word, key) in [
             ("region:山东", Some("region")),
             ("Industry：物流", Some("Industry")),
+            ("region:\"山东 济南\"", Some("region")),
             ("10:30", None),
             ("http://example.com", None),
             ("note:", None),
             ("计费系统", None),
             (":x", None),
         ] {
-            assert_eq!(unknown_key(word), key, "{word}");
+            assert_eq!(unknown_key(word).as_deref(), key, "{word}");
         }
         // What the parser leaves as text is what `unknown_key` sees.
         let query = parse("region:山东 likes:golf", today()).expect("parses");
-        assert!(matches!(&query.clauses[0], Clause::Word(w) if unknown_key(w) == Some("region")));
+        assert!(
+            matches!(&query.clauses[0], Clause::Word(w) if unknown_key(w).as_deref() == Some("region"))
+        );
     }
 
     #[test]
