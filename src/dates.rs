@@ -56,6 +56,73 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     }
 }
 
+/// A birthday as written: a whole date, or a month and day without a year
+/// (`12-15`, `12/15`, `12月15日`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Birthday {
+    /// The year of birth, when written.
+    pub year: Option<i32>,
+    /// 1–12.
+    pub month: u32,
+    /// 1–31, a day that exists in that month in some year (29 February too).
+    pub day: u32,
+}
+
+impl Birthday {
+    /// `month * 100 + day` (1215 for 15 December), the unit stored in the
+    /// index's `birthday_md`.
+    pub fn month_day(self) -> u64 {
+        u64::from(self.month) * 100 + u64::from(self.day)
+    }
+
+    /// The first day on or after `from` when this birthday falls. A 29
+    /// February birthday falls on 28 February in other years.
+    pub fn next_on_or_after(self, from: NaiveDate) -> NaiveDate {
+        let on = |year: i32| {
+            NaiveDate::from_ymd_opt(year, self.month, self.day)
+                .or_else(|| NaiveDate::from_ymd_opt(year, self.month, self.day - 1))
+                .expect("a birthday's day exists in its month, or is 29 February")
+        };
+        let this_year = on(from.year());
+        if this_year >= from {
+            this_year
+        } else {
+            on(from.year() + 1)
+        }
+    }
+}
+
+/// Reads a birthday: a date as `parse_date` reads it, or a month and day
+/// without a year (`MM-DD`, `MM/DD`, `M月D日`). None when it is neither.
+pub fn parse_birthday(text: &str) -> Option<Birthday> {
+    if let Some(date) = parse_date(text) {
+        return Some(Birthday {
+            year: Some(date.year()),
+            month: date.month(),
+            day: date.day(),
+        });
+    }
+    let text = text.trim();
+    let parts: Vec<&str> = text
+        .split(['-', '/', '.', '月', '日'])
+        .filter(|part| !part.is_empty())
+        .collect();
+    let [month, day] = parts.as_slice() else {
+        return None;
+    };
+    if month.len() > 2 || day.len() > 2 {
+        return None;
+    }
+    let (month, day): (u32, u32) = (month.parse().ok()?, day.parse().ok()?);
+    // 2000 is a leap year: every month and day that can be a birthday exists in it.
+    NaiveDate::from_ymd_opt(2000, month, day)?;
+    Some(Birthday {
+        year: None,
+        month,
+        day,
+    })
+}
+
 fn monday_of(day: NaiveDate) -> NaiveDate {
     day - Days::new(u64::from(day.weekday().num_days_from_monday()))
 }
@@ -343,5 +410,41 @@ mod tests {
             assert_eq!(parse_date(text), expected.map(d), "{text}");
         }
         assert_eq!(to_days(d("1970-01-02")), 1);
+    }
+
+    #[test]
+    fn reads_birthdays_with_and_without_a_year() {
+        let cases: &[(&str, Option<(Option<i32>, u32, u32)>)] = &[
+            ("1966-03-12", Some((Some(1966), 3, 12))),
+            ("1975/12/15", Some((Some(1975), 12, 15))),
+            ("12-15", Some((None, 12, 15))),
+            ("3月8日", Some((None, 3, 8))),
+            ("02-29", Some((None, 2, 29))),
+            ("02-30", None),
+            ("13-01", None),
+            ("spring", None),
+            ("", None),
+        ];
+        for &(text, expected) in cases {
+            let got = parse_birthday(text).map(|b| (b.year, b.month, b.day));
+            assert_eq!(got, expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_birthday_falls_next_on_or_after_a_day() {
+        let cases = [
+            ("12-15", "2026-12-04", "2026-12-15"),
+            ("12-04", "2026-12-04", "2026-12-04"),
+            ("01-03", "2026-12-20", "2027-01-03"),
+            ("02-29", "2026-01-10", "2026-02-28"),
+            ("02-29", "2027-12-01", "2028-02-29"),
+        ];
+        for (birthday, from, expected) in cases {
+            let next = parse_birthday(birthday)
+                .expect(birthday)
+                .next_on_or_after(d(from));
+            assert_eq!(next, d(expected), "{birthday} from {from}");
+        }
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use tantivy::TantivyDocument;
 
 use crate::analysis::{LIST_SEPARATOR, Segmenter, name_pinyin};
-use crate::dates::{parse_date, to_days};
+use crate::dates::{parse_birthday, parse_date, to_days};
 use crate::fold::{fold, stable_hash};
 use crate::record::{Kind, Record};
 use crate::schema::Fields;
@@ -216,6 +216,7 @@ pub fn build(
             .collect(),
     };
     add_customers(&mut doc, fields, &keys);
+    add_dates(&mut doc, fields, record);
 
     // Free text: every string value, so a company's own fields are searchable.
     // Jieba words rank whole-word matches in profiles; a note's body gets
@@ -310,6 +311,22 @@ pub fn build(
     }
     documents.insert(0, doc);
     documents
+}
+
+/// The dates a search or the agenda reads without the record: a
+/// customer's birthday (month and day) and `updated`, a note's `date`.
+/// A value that is no date is left out (`record` reports it).
+fn add_dates(doc: &mut TantivyDocument, fields: &Fields, record: &Record) {
+    if record.kind == Kind::Customer {
+        if let Some(birthday) = record.text("birthday").and_then(parse_birthday) {
+            doc.add_u64(fields.birthday_md, birthday.month_day());
+        }
+        if let Some(updated) = record.text("updated").and_then(parse_date) {
+            doc.add_i64(fields.updated_day, to_days(updated));
+        }
+    } else if let Some(date) = record.text("date").and_then(parse_date) {
+        doc.add_i64(fields.note_day, to_days(date));
+    }
 }
 
 fn scalar_text(value: &Value) -> Option<String> {

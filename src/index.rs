@@ -459,6 +459,7 @@ impl Writer {
         let (files, walk_errors) = walk::walk(&self.location.kb, &self.location.state_dir);
         for (path, error) in walk_errors {
             report.problems.push(Problem {
+                severity: crate::record::Severity::Error,
                 path: walk::relative(&self.location.kb, &path)
                     .unwrap_or_else(|| path.display().to_string()),
                 line: 1,
@@ -629,6 +630,7 @@ impl Writer {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Loaded::Gone,
             Err(error) => {
                 return Loaded::Unreadable(Problem {
+                    severity: crate::record::Severity::Error,
                     path: rel_path.into(),
                     line: 1,
                     column: 1,
@@ -942,6 +944,7 @@ fn indexing_threads(heap_bytes: usize) -> usize {
 
 fn duplicate_problem(record: &Record, owner: &str) -> Problem {
     Problem {
+        severity: crate::record::Severity::Error,
         path: record.path.clone(),
         line: record.location.0,
         column: record.location.1,

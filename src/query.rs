@@ -66,6 +66,22 @@ pub enum Clause {
     Mentions(String),
     /// `owner:` `tier:` `stage:` `type:` `company:` `name:` `city:`
     Field(ProfileField, String),
+    /// `KEY:VALUE` for any other field of a customer record, nested keys
+    /// with dots (`region:山东`, `contacts.wechat:wx123`): the key as
+    /// written, and the value, matched as free text is.
+    Key(String, String),
+    /// `date:RANGE`: a meeting note or visit report dated in the range,
+    /// with the words as written and the resolved days.
+    Date(String, DateRange),
+    /// `birthday:RANGE`: a birthday whose next occurrence falls in the range.
+    Birthday(String, DateRange),
+    /// `*`: every customer.
+    All,
+    /// `-A`: customers the term does not find.
+    Not(Box<Clause>),
+    /// `A OR B`, and `( … )`: customers any alternative finds. Each
+    /// alternative is an AND of terms, as a whole query is.
+    Any(Vec<Query>),
 }
 
 /// A parsed query.
@@ -103,12 +119,37 @@ impl std::fmt::Display for Clause {
             Clause::When(value, _) => write!(f, "when:{}", quote_if_needed(value)),
             Clause::Mentions(value) => write!(f, "mentions:{}", quote_if_needed(value)),
             Clause::Field(field, value) => write!(f, "{}:{}", field.key(), quote_if_needed(value)),
+            Clause::Key(key, value) => write!(f, "{key}:{}", quote_if_needed(value)),
+            Clause::Date(value, _) => write!(f, "date:{}", quote_if_needed(value)),
+            Clause::Birthday(value, _) => write!(f, "birthday:{}", quote_if_needed(value)),
+            Clause::All => f.write_str("*"),
+            Clause::Not(clause) => write!(f, "-{clause}"),
+            Clause::Any(alternatives) => {
+                f.write_str("(")?;
+                write_alternatives(f, alternatives)?;
+                f.write_str(")")
+            }
         }
     }
 }
 
+/// `a b OR c`: alternatives joined by ` OR `.
+fn write_alternatives(f: &mut std::fmt::Formatter<'_>, alternatives: &[Query]) -> std::fmt::Result {
+    for (i, alternative) in alternatives.iter().enumerate() {
+        if i > 0 {
+            f.write_str(" OR ")?;
+        }
+        write!(f, "{alternative}")?;
+    }
+    Ok(())
+}
+
 impl std::fmt::Display for Query {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A query that is one OR (`a OR b`) prints without parentheses.
+        if let [Clause::Any(alternatives)] = self.clauses.as_slice() {
+            return write_alternatives(f, alternatives);
+        }
         for (i, clause) in self.clauses.iter().enumerate() {
             if i > 0 {
                 f.write_str(" ")?;

@@ -120,6 +120,10 @@ impl Record {
 /// A problem found in a file, located as precisely as the file allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Problem {
+    /// An error (the record, or the file, cannot be used) or a warning
+    /// (the record is used, but part of it was not understood).
+    #[serde(default)]
+    pub severity: Severity,
     /// The file, relative to the knowledge base.
     pub path: String,
     /// 1-based line.
@@ -128,6 +132,40 @@ pub struct Problem {
     pub column: usize,
     /// What is wrong and, where useful, what to do.
     pub message: String,
+}
+
+/// How bad a problem is: an error keeps a record (or a file) out of the
+/// index and makes `dossier index` exit 2; a warning does not.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The record or file cannot be used.
+    #[default]
+    Error,
+    /// The record is used, but part of it was not understood.
+    Warning,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`, as `status --json` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 impl std::fmt::Display for Problem {
@@ -167,6 +205,7 @@ fn line_column(text: &str, byte_offset: usize) -> (usize, usize) {
 fn problem_at(path: &str, text: &str, byte_offset: usize, message: impl Into<String>) -> Problem {
     let (line, column) = line_column(text, byte_offset);
     Problem {
+        severity: Severity::Error,
         path: path.to_string(),
         line,
         column,
@@ -188,6 +227,7 @@ pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
     };
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return unreadable(Problem {
+            severity: Severity::Error,
             path: rel_path.into(),
             line: 1,
             column: 1,
@@ -225,6 +265,7 @@ pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
         Ok(top) => top,
         Err(error) => {
             return unreadable(Problem {
+                severity: Severity::Error,
                 path: rel_path.into(),
                 line: error.line(),
                 column: error.column(),

@@ -10,7 +10,7 @@ use tantivy::tokenizer::TextAnalyzer;
 
 /// Bump when the analyzer or the document layout changes in a way the
 /// schema does not show; any change forces a rebuild of every index.
-pub const ANALYZER_VERSION: u32 = 8;
+pub const ANALYZER_VERSION: u32 = 9;
 
 /// The grams tokenizer (`analysis::GramsTokenizer`): folds, then Han
 /// bigrams with a trailing unigram, and stemmed Latin words, with positions.
@@ -52,6 +52,9 @@ pub struct Fields {
     pub trip_place: Field,
     pub trip_from: Field,
     pub trip_to: Field,
+    pub birthday_md: Field,
+    pub note_day: Field,
+    pub updated_day: Field,
 }
 
 /// Fast-field names read by the collectors.
@@ -71,6 +74,12 @@ pub mod names {
     pub const FP_SIZE: &str = "fp_size";
     /// Modification time of the file, in nanoseconds.
     pub const FP_MTIME: &str = "fp_mtime";
+    /// A customer's birthday as month * 100 + day (1215), any year.
+    pub const BIRTHDAY_MD: &str = "birthday_md";
+    /// A note's date, in days since 1970-01-01.
+    pub const NOTE_DAY: &str = "note_day";
+    /// A customer's `updated`, in days since 1970-01-01.
+    pub const UPDATED_DAY: &str = "updated_day";
 }
 
 fn text(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
@@ -118,6 +127,18 @@ pub fn build() -> (Schema, Fields) {
         ),
         trip_to: builder.add_i64_field(
             "trip_to",
+            NumericOptions::default().set_indexed().set_fast(),
+        ),
+        birthday_md: builder.add_u64_field(
+            names::BIRTHDAY_MD,
+            NumericOptions::default().set_indexed().set_fast(),
+        ),
+        note_day: builder.add_i64_field(
+            names::NOTE_DAY,
+            NumericOptions::default().set_indexed().set_fast(),
+        ),
+        updated_day: builder.add_i64_field(
+            names::UPDATED_DAY,
             NumericOptions::default().set_indexed().set_fast(),
         ),
     };

@@ -1157,6 +1157,16 @@ impl<'a> Searcher<'a> {
                 }
             }
             Clause::Field(field, value) => self.plan_field(*field, value, label)?,
+            // FIXME(query v2): the parser does not produce these yet; the
+            // search stage plans them next.
+            Clause::Key(..)
+            | Clause::Date(..)
+            | Clause::Birthday(..)
+            | Clause::All
+            | Clause::Not(_)
+            | Clause::Any(_) => {
+                return Err(Error::query(label, "this term is not searchable yet"));
+            }
         };
         Ok(Some(plan))
     }
