@@ -10,9 +10,11 @@
 //! open, commit, status file), `reconcile` (the full walk), `apply`
 //! (reading changed files into the index, duplicate ids, last good
 //! versions), `read` (`ReadIndex` and `open_for_search`), `live` (the
-//! watcher's `LiveIndex`) and `links` (customers without a profile).
+//! watcher's `LiveIndex`), `directory` (index files that follow the umask)
+//! and `links` (customers without a profile).
 
 mod apply;
+mod directory;
 mod live;
 mod lock;
 mod read;

@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
+use super::directory::SharedDirectory;
 use super::lock::acquire_lock;
 use super::version::{Payload, current_version, read_version};
 use super::{
@@ -367,7 +368,7 @@ fn find_index(index_dir: &Path) -> Result<Found> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
         Err(error) => return Err(access_error(&meta, &error, Access::Read)),
     }
-    match Index::open_in_dir(index_dir) {
+    match SharedDirectory::open(index_dir).and_then(Index::open) {
         Ok(index) => Ok(Found::Index(index)),
         Err(error) if is_damaged(&error) => Ok(Found::Corrupt(error.to_string())),
         Err(error) => match io_cause(&error) {
@@ -396,7 +397,10 @@ fn create_index(index_dir: &Path, schema: tantivy::schema::Schema) -> Result<Ind
     Index::builder()
         .schema(schema)
         .settings(settings)
-        .create_in_dir(index_dir)
+        .open_or_create(
+            SharedDirectory::open(index_dir)
+                .map_err(|e| index_error(index_dir, e, Access::Write))?,
+        )
         .map_err(|e| index_error(index_dir, e, Access::Write))
 }
 

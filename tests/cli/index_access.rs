@@ -192,3 +192,64 @@ fn a_damaged_index_is_rebuilt() {
     );
     assert_eq!(search_ids(dir.path(), "王建国"), ["c001"]);
 }
+
+/// The same command run by `sh` under a umask.
+fn under_umask(command: &Command, umask: &str) -> Command {
+    let mut wrapped = Command::new("sh");
+    wrapped
+        .arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(command.get_program())
+        .args(command.get_args())
+        .env_clear()
+        .envs(command.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(std::env::temp_dir());
+    wrapped
+}
+
+#[test]
+fn the_index_folder_follows_the_umask() {
+    // Every file and folder dossier writes (tantivy's meta.json and
+    // .managed.json included, which it writes 0600 through tempfile), after
+    // a build, an incremental index and a rebuild.
+    for (umask, file_mode, folder_mode) in [("022", 0o644, 0o755), ("027", 0o640, 0o750)] {
+        let dir = crate::kb("kb");
+        let run = |args: &[&str]| {
+            let output = under_umask(&dossier_command(dir.path(), args), umask)
+                .output()
+                .expect("run dossier");
+            assert_eq!(
+                code(&output),
+                0,
+                "umask {umask}: {args:?}\n{}",
+                describe(&output)
+            );
+        };
+        run(&["index"]);
+        crate::write_file(
+            dir.path(),
+            "customers/c900.json",
+            r#"{"id": "c900", "kind": "customer", "name": "新客户"}"#,
+        );
+        run(&["index"]);
+        crate::write_file(
+            dir.path(),
+            "dossier-vocab.tsv",
+            "interest\tkarting\t卡丁车\n",
+        );
+        run(&["index"]);
+        let mut wrong = Vec::new();
+        for path in walk(&dir.path().join(".dossier")) {
+            let mode = std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+            let expected = if path.is_dir() {
+                folder_mode
+            } else {
+                file_mode
+            };
+            if mode != expected {
+                wrong.push(format!("{} is {mode:o}, not {expected:o}", path.display()));
+            }
+        }
+        assert!(wrong.is_empty(), "umask {umask}:\n{}", wrong.join("\n"));
+    }
+}
