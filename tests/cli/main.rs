@@ -5,6 +5,7 @@
 
 mod ask;
 mod index;
+mod index_access;
 mod search;
 mod show_status;
 mod watch;

@@ -134,10 +134,27 @@ fn main() -> ExitCode {
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("dossier: {error:#}");
+            eprintln!("dossier: {}", error_line(&error));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: the library's
+/// messages already name their cause, which `{:#}` would print again.
+fn error_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
