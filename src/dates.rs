@@ -414,7 +414,8 @@ mod tests {
 
     #[test]
     fn reads_birthdays_with_and_without_a_year() {
-        let cases: &[(&str, Option<(Option<i32>, u32, u32)>)] = &[
+        type Row<'a> = (&'a str, Option<(Option<i32>, u32, u32)>);
+        let cases: &[Row] = &[
             ("1966-03-12", Some((Some(1966), 3, 12))),
             ("1975/12/15", Some((Some(1975), 12, 15))),
             ("12-15", Some((None, 12, 15))),

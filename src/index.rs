@@ -190,8 +190,10 @@ pub struct SyncReport {
     pub unchanged: usize,
     /// Problems found in this sync, in path order.
     pub problems: Vec<Problem>,
-    /// Files with at least one problem.
+    /// Files with at least one error (a warning leaves its record usable).
     pub files_in_error: usize,
+    /// Warnings in all files, this sync's and earlier ones still standing.
+    pub warnings: usize,
     /// Whether a commit was made.
     pub committed: bool,
     /// Why the index was rebuilt from scratch, if it was.
@@ -566,7 +568,18 @@ impl Writer {
     }
 
     fn finish_batch(&mut self, report: &mut SyncReport, started: Instant) -> Result<()> {
-        report.files_in_error = self.problems.len();
+        let is_error = |p: &Problem| p.severity == crate::record::Severity::Error;
+        report.files_in_error = self
+            .problems
+            .values()
+            .filter(|problems| problems.iter().any(is_error))
+            .count();
+        report.warnings = self
+            .problems
+            .values()
+            .flatten()
+            .filter(|p| !is_error(p))
+            .count();
         // The index being replaced is needed only by the rebuild itself.
         self.previous = None;
         if report.changed() || self.pending {

@@ -168,11 +168,18 @@ impl Severity {
     }
 }
 
+/// `path:line:col: message`, as compilers print it; a warning's message
+/// starts with `warning: `, so a reader of `dossier index`'s stderr sees
+/// which problems left their record in the index.
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "",
+            Severity::Warning => "warning: ",
+        };
         write!(
             f,
-            "{}:{}:{}: {}",
+            "{}:{}:{}: {label}{}",
             self.path, self.line, self.column, self.message
         )
     }

@@ -20,6 +20,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use dossier::index::{self, Location, Progress, ReadIndex, SyncReport, Writer};
+use dossier::record::Severity;
 use dossier::search::{SearchOptions, Searcher};
 use dossier::{Error, ask, query, show, status};
 
@@ -446,13 +447,14 @@ fn report_sync(config: &Config, verb: &str, report: &SyncReport) {
         eprintln!("{problem}");
     }
     eprintln!(
-        "dossier: {verb} {}: {} added, {} updated, {} removed, {} unchanged, {} files in error, {:.2} s",
+        "dossier: {verb} {}: {} added, {} updated, {} removed, {} unchanged, {} files in error, {} warnings, {:.2} s",
         config.location.kb.display(),
         report.added,
         report.updated,
         report.removed,
         report.unchanged,
         report.files_in_error,
+        report.warnings,
         report.seconds
     );
 }
@@ -495,7 +497,8 @@ fn index_command(config: &Config) -> Result<ExitCode> {
     std::mem::forget(writer.finish()?);
     report_sync(config, "indexed", &report);
     // Files in error are errors (exit 2, as ripgrep does), though every
-    // other file was indexed: stderr says which and why.
+    // other file was indexed: stderr says which and why. Warnings leave
+    // their records usable and the exit code 0.
     Ok(if report.files_in_error > 0 {
         ExitCode::from(2)
     } else {
@@ -617,12 +620,17 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
             for problem in &report.problems {
                 eprintln!("{problem}");
             }
+            let warnings = report
+                .problems
+                .iter()
+                .filter(|p| p.severity == Severity::Warning)
+                .count();
             eprintln!(
-                "dossier: synced: {} added, {} updated, {} removed, {} errors; searchable {} ms after the first event",
+                "dossier: synced: {} added, {} updated, {} removed, {} errors, {warnings} warnings; searchable {} ms after the first event",
                 report.added,
                 report.updated,
                 report.removed,
-                report.problems.len(),
+                report.problems.len() - warnings,
                 latency.as_millis()
             );
         }
@@ -631,8 +639,13 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
                 eprintln!("{problem}");
             }
             eprintln!(
-                "dossier: reconciled ({reason}): {} added, {} updated, {} removed, {} files in error, {:.2} s",
-                report.added, report.updated, report.removed, report.files_in_error, report.seconds
+                "dossier: reconciled ({reason}): {} added, {} updated, {} removed, {} files in error, {} warnings, {:.2} s",
+                report.added,
+                report.updated,
+                report.removed,
+                report.files_in_error,
+                report.warnings,
+                report.seconds
             );
         }
         WatchEvent::Warning(message) => eprintln!("dossier: {message}"),
