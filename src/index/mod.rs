@@ -93,8 +93,10 @@ pub struct SyncReport {
     pub unchanged: usize,
     /// Problems found in this sync, in path order.
     pub problems: Vec<Problem>,
-    /// Files with at least one problem.
+    /// Files with at least one error (a warning leaves its record usable).
     pub files_in_error: usize,
+    /// Warnings in all files, this sync's and earlier ones still standing.
+    pub warnings: usize,
     /// Whether a commit was made.
     pub committed: bool,
     /// Why the index was rebuilt from scratch, if it was.

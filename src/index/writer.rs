@@ -257,7 +257,18 @@ impl Writer {
     }
 
     pub(super) fn finish_batch(&mut self, report: &mut SyncReport, started: Instant) -> Result<()> {
-        report.files_in_error = self.problems.len();
+        let is_error = |p: &Problem| p.severity == crate::record::Severity::Error;
+        report.files_in_error = self
+            .problems
+            .values()
+            .filter(|problems| problems.iter().any(is_error))
+            .count();
+        report.warnings = self
+            .problems
+            .values()
+            .flatten()
+            .filter(|p| !is_error(p))
+            .count();
         // The index being replaced is needed only by the rebuild itself.
         self.previous = None;
         if report.changed() || self.pending {

@@ -6,6 +6,7 @@
 mod ask;
 mod index;
 mod index_access;
+mod problems;
 mod search;
 mod show_status;
 mod watch;
