@@ -319,3 +319,156 @@ pub fn status(style: Style, status: &Status) -> String {
     }
     out
 }
+
+/// The words of the agenda in the language of the dossiers.
+struct AgendaWords {
+    title: &'static str,
+    days: &'static str,
+    today: &'static str,
+    tomorrow: &'static str,
+    weekdays: [&'static str; 7],
+    birthday: &'static str,
+    trip: &'static str,
+    owner: &'static str,
+    nothing: &'static str,
+    attention: &'static str,
+    never: &'static str,
+}
+
+const AGENDA_ZH: AgendaWords = AgendaWords {
+    title: "日程",
+    days: "天",
+    today: "今天",
+    tomorrow: "明天",
+    weekdays: ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+    birthday: "生日",
+    trip: "行程",
+    owner: "负责人",
+    nothing: "没有生日或行程",
+    attention: "需要跟进",
+    never: "从未联系",
+};
+
+const AGENDA_EN: AgendaWords = AgendaWords {
+    title: "Agenda",
+    days: "days",
+    today: "Today",
+    tomorrow: "Tomorrow",
+    weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    birthday: "birthday",
+    trip: "trip",
+    owner: "owner",
+    nothing: "No birthdays or trips",
+    attention: "Needs attention",
+    never: "never contacted",
+};
+
+/// `周一 12-07`, or `今天 周五 12-04`; the year too when it is not today's.
+fn day_label(words: &AgendaWords, day: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    use chrono::Datelike as _;
+    let weekday = words.weekdays[day.weekday().num_days_from_monday() as usize];
+    let date = if day.year() == today.year() {
+        day.format("%m-%d").to_string()
+    } else {
+        day.format("%Y-%m-%d").to_string()
+    };
+    match (day - today).num_days() {
+        0 => format!("{} {weekday} {date}", words.today),
+        1 => format!("{} {weekday} {date}", words.tomorrow),
+        _ => format!("{weekday} {date}"),
+    }
+}
+
+/// `dossier agenda`: the items grouped by day, then who needs attention,
+/// in Chinese when the names listed are mostly Chinese.
+pub fn agenda(style: Style, agenda: &dossier::agenda::Agenda) -> String {
+    use dossier::agenda::Event;
+    let chinese = agenda.is_mostly_chinese();
+    let words = if chinese { &AGENDA_ZH } else { &AGENDA_EN };
+    let n_days = (agenda.to - agenda.from).num_days() + 1;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {}..{} ({n_days} {})",
+        style.bold(words.title),
+        agenda.from,
+        agenda.to,
+        words.days
+    );
+    if agenda.items.is_empty() {
+        let _ = writeln!(out, "\n{}", words.nothing);
+    }
+    let owner = |owner: &Option<String>| {
+        owner
+            .as_deref()
+            .map(|o| format!(" · {} {o}", words.owner))
+            .unwrap_or_default()
+    };
+    let mut day = None;
+    for item in &agenda.items {
+        if day != Some(item.date) {
+            day = Some(item.date);
+            let _ = writeln!(
+                out,
+                "\n{}",
+                style.heading(&day_label(words, item.date, agenda.from))
+            );
+        }
+        let (kind, what) = match &item.event {
+            Event::Birthday { written, turns } => {
+                let age = match (turns, chinese) {
+                    (Some(age), true) => format!(" · 满 {age} 岁"),
+                    (Some(age), false) => format!(" · turns {age}"),
+                    (None, _) => String::new(),
+                };
+                (words.birthday, format!("{age} · {written}"))
+            }
+            Event::Trip(trip) => {
+                let mut what = format!(" · {}", trip.describe());
+                if trip.under_way(agenda.from) {
+                    let until = trip.to.format("%m-%d");
+                    what.push_str(&if chinese {
+                        format!("（进行中，至 {until}）")
+                    } else {
+                        format!(" (under way until {until})")
+                    });
+                }
+                (words.trip, what)
+            }
+        };
+        let kind = if chinese {
+            format!("{kind}  ")
+        } else {
+            format!("{kind:<9} ")
+        };
+        let _ = writeln!(
+            out,
+            "  {kind}{}{what}{}  {}",
+            style.bold(&item.name),
+            owner(&item.owner),
+            style.dim(&format!("[{}]", item.id))
+        );
+    }
+    if !agenda.attention.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.heading(&format!("{} ({})", words.attention, agenda.attention.len()))
+        );
+        for neglected in &agenda.attention {
+            let contact = match (neglected.last_contact, neglected.days) {
+                (Some(day), Some(days)) if chinese => format!("上次联系 {day}，{days} 天前"),
+                (Some(day), Some(days)) => format!("last contact {day}, {days} days ago"),
+                _ => words.never.to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  {}{} · {contact}  {}",
+                style.bold(&neglected.name),
+                owner(&neglected.owner),
+                style.dim(&format!("[{}]", neglected.id))
+            );
+        }
+    }
+    out
+}
