@@ -398,3 +398,96 @@ fn agenda_ics_holds_every_trip_to_come_and_every_birthday() {
     let (_, owned) = calendar(dir.path(), TODAY, &["--owner", "陈杰"]);
     assert_eq!(events(&owned).len(), 4, "{:#?}", events(&owned));
 }
+
+#[test]
+fn show_opens_with_the_brief_by_the_agendas_rules() {
+    let dir = indexed_kb("agenda");
+    let output = dossier_command_on(dir.path(), TODAY, &["show", "a003"])
+        .output()
+        .expect("running dossier show");
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    for expected in [
+        "拜访前 Before the visit",
+        "  next trip     上海 2026-12-01..2026-12-05 展会 (under way, until 2026-12-05)",
+        "  birthday      12-06: in 2 days (2026-12-06)",
+        "  last contact  2026-08-30 (96 days ago)",
+        "  needs attention: nothing written or updated for more than 60 days",
+    ] {
+        assert!(lines.contains(&expected), "missing {expected:?}:\n{text}");
+    }
+    let brief_at = text.find("拜访前").expect("the brief");
+    let profile_at = text.find("基本资料").expect("the profile");
+    let notes_at = text.find("会谈纪要与走访").expect("the notes");
+    assert!(brief_at < profile_at && profile_at < notes_at, "{text}");
+
+    // (customer, expected brief)
+    let cases = [
+        (
+            "a003",
+            serde_json::json!({
+                "next_trip": {"city": "上海", "from": "2026-12-01", "to": "2026-12-05",
+                              "purpose": "展会", "under_way": true, "days": 0},
+                "birthday": {"written": "12-06", "next": "2026-12-06", "days": 2, "turns": null},
+                "last_contact": "2026-08-30", "days_since_contact": 96,
+                "needs_attention": true, "competitors": [], "satisfaction": null
+            }),
+        ),
+        (
+            "a001",
+            serde_json::json!({
+                // The 广州 trip is over; the next one is 北京.
+                "next_trip": {"city": "北京", "from": "2026-12-08", "to": "2026-12-10",
+                              "purpose": "部里开会", "under_way": false, "days": 4},
+                "birthday": {"written": "1966-03-12", "next": "2027-03-12", "days": 98, "turns": 61},
+                "last_contact": "2026-11-20", "days_since_contact": 14,
+                "needs_attention": false,
+                "competitors": [{"name": "IBM", "product": "计费系统", "satisfaction": "一般"}],
+                "satisfaction": null
+            }),
+        ),
+        (
+            // Reversed and unreadable trips are skipped; so is an
+            // unreadable birthday.
+            "a005",
+            serde_json::json!({
+                "next_trip": {"city": "西安", "from": "2027-01-10", "to": "2027-01-12",
+                              "purpose": "项目验收", "under_way": false, "days": 37},
+                "birthday": null,
+                "last_contact": "2026-11-01", "days_since_contact": 33,
+                "needs_attention": false, "competitors": [], "satisfaction": null
+            }),
+        ),
+        (
+            "a004",
+            serde_json::json!({
+                "next_trip": null,
+                "birthday": {"written": "1980-02-29", "next": "2027-02-28", "days": 86, "turns": 47},
+                "last_contact": null, "days_since_contact": null,
+                "needs_attention": true, "competitors": [], "satisfaction": null
+            }),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (id, expected) in &cases {
+        let output = dossier_command_on(dir.path(), TODAY, &["show", "--json", id])
+            .output()
+            .expect("running dossier show --json");
+        let value: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("not JSON: {e}\n{}", describe(&output)));
+        // Every field show --json had before is still there.
+        for key in ["id", "kind", "path", "name", "profile", "notes"] {
+            if value.get(key).is_none() {
+                failures.push(format!("show --json {id}: no {key}"));
+            }
+        }
+        if value["brief"] != *expected {
+            failures.push(format!(
+                "show --json {id}: brief\nexpected {expected:#}\ngot {:#}",
+                value["brief"]
+            ));
+        }
+    }
+    assert_no_failures("briefs", cases.len(), &failures);
+}

@@ -192,9 +192,12 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
             let dossier = show::dossier(&read, &config.location, &id.join(" "))?;
-            emit(*json, &wire::show_output(&dossier), || {
-                render::show(config.style, &dossier)
-            })?;
+            let brief = show::brief(&dossier, config.today);
+            emit(
+                *json,
+                &wire::show_output(&dossier, &brief, config.today),
+                || render::show(config.style, &dossier, &brief, config.today),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Agenda {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use dossier::document::{trip_city, trip_dates};
 use dossier::search::{Hit, SearchResult, Trip, describe_trip};
-use dossier::show::{Dossier, StoredRecord};
+use dossier::show::{Brief, Dossier, StoredRecord};
 use dossier::status::{IndexState, Status};
 
 /// Whether to colour, decided once from the terminal and `NO_COLOR`.
@@ -180,8 +180,65 @@ const SECTIONS: &[(&str, &[&str])] = &[
 
 const HEADER_KEYS: &[&str] = &["id", "kind", "name", "nickname"];
 
-/// A whole dossier as a rep reads it before a call.
-pub fn show(style: Style, dossier: &Dossier) -> String {
+/// What a rep needs before a visit, as the first lines of `show`.
+fn brief_lines(brief: &Brief, today: chrono::NaiveDate) -> Vec<String> {
+    let mut lines = Vec::new();
+    let days = |n: i64| {
+        if n == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{n} days")
+        }
+    };
+    if let Some(trip) = &brief.next_trip {
+        let when = if trip.under_way(today) {
+            format!("under way, until {}", trip.to)
+        } else {
+            format!("in {}", days((trip.from - today).num_days()))
+        };
+        lines.push(format!("  next trip     {} ({when})", trip.describe()));
+    }
+    if let Some((written, next)) = &brief.birthday {
+        let when = match next.days {
+            0 => "today".to_string(),
+            n => format!("in {} ({})", days(n), next.date),
+        };
+        let turns = next
+            .turns
+            .map(|age| format!(", turns {age}"))
+            .unwrap_or_default();
+        lines.push(format!("  birthday      {written}: {when}{turns}"));
+    }
+    let contact = match (brief.last_contact, brief.days_since_contact) {
+        (Some(day), Some(n)) => format!("{day} ({} ago)", days(n)),
+        _ => "never: no note and no `updated`".to_string(),
+    };
+    lines.push(format!("  last contact  {contact}"));
+    if brief.needs_attention {
+        lines.push(format!(
+            "  needs attention: nothing written or updated for more than {} days",
+            dossier::agenda::ATTENTION_DAYS
+        ));
+    }
+    for competitor in &brief.competitors {
+        let mut line = format!("  competitor    {}", competitor.name);
+        if let Some(product) = &competitor.product {
+            let _ = write!(line, " {product}");
+        }
+        if let Some(satisfaction) = &competitor.satisfaction {
+            let _ = write!(line, " (satisfaction {satisfaction})");
+        }
+        lines.push(line);
+    }
+    if let Some(satisfaction) = &brief.satisfaction {
+        lines.push(format!("  satisfaction  {satisfaction}"));
+    }
+    lines
+}
+
+/// A whole dossier as a rep reads it before a call: the brief first, then
+/// the profile and the notes.
+pub fn show(style: Style, dossier: &Dossier, brief: &Brief, today: chrono::NaiveDate) -> String {
     let customer = &dossier.customer;
     let fields = &customer.fields;
     let mut out = String::new();
@@ -194,6 +251,10 @@ pub fn show(style: Style, dossier: &Dossier) -> String {
         "{title}  {}",
         style.dim(&format!("[{}] {}", customer.id, customer.path))
     );
+    let _ = writeln!(out, "\n{}", style.heading("拜访前 Before the visit"));
+    for line in brief_lines(brief, today) {
+        let _ = writeln!(out, "{line}");
+    }
     let mut shown: Vec<&str> = HEADER_KEYS.to_vec();
     for (heading, keys) in SECTIONS {
         let mut lines = Vec::new();
