@@ -38,7 +38,12 @@ const WRITER_HEAP_BYTES: usize = 1536 * 1024 * 1024;
 pub(super) type IdKey = (bool, Box<str>);
 
 pub(super) fn id_key(record: &Record) -> IdKey {
-    (record.kind == Kind::Customer, record.id.as_str().into())
+    folded_key(record.kind == Kind::Customer, &record.id)
+}
+
+/// Ids compare case-insensitively and script-folded: `K001` is `k001`.
+pub(super) fn folded_key(is_customer: bool, id: &str) -> IdKey {
+    (is_customer, crate::fold::fold(id).into())
 }
 
 /// The state kept for every file (compact: a watcher keeps 300k of them).
@@ -88,6 +93,13 @@ pub struct Writer {
     pub(super) known: FxHashMap<Arc<str>, FileState>,
     /// Which file holds each record id, for the duplicate-id check.
     pub(super) ids: FxHashMap<IdKey, Arc<str>>,
+    /// Files that lost an id to another file (duplicates): read again when
+    /// that file lets go of it. Only files in error are here.
+    pub(super) losers: FxHashMap<IdKey, std::collections::BTreeSet<String>>,
+    /// Files to read again before the batch ends (their id changed hands).
+    pub(super) requeue: std::collections::BTreeSet<String>,
+    /// Files being read again: not skipped as unchanged.
+    pub(super) forced: rustc_hash::FxHashSet<String>,
     pub(super) problems: BTreeMap<String, Vec<Problem>>,
     pub(super) pending: bool,
     pub(super) status_dirty: bool,
@@ -170,6 +182,9 @@ impl Writer {
             version,
             known: FxHashMap::default(),
             ids: FxHashMap::default(),
+            losers: FxHashMap::default(),
+            requeue: std::collections::BTreeSet::new(),
+            forced: rustc_hash::FxHashSet::default(),
             problems: BTreeMap::new(),
             pending: rebuilt.is_some(),
             status_dirty: false,
@@ -240,7 +255,7 @@ impl Writer {
                     size: sizes.first(doc).unwrap_or(0),
                     mtime: mtimes.first(doc).unwrap_or(0),
                 };
-                let key: IdKey = (kind == Kind::Customer.as_str(), id.into());
+                let key = folded_key(kind == Kind::Customer.as_str(), id);
                 state.ids.push(key.clone());
                 self.ids.insert(key, path);
             }

@@ -4,6 +4,7 @@
 //! Expected results come from `fixtures/EXPECTED.md` (with `--today 2026-11-23`).
 
 mod ask;
+mod ids_links;
 mod index;
 mod index_access;
 mod search;
