@@ -70,6 +70,17 @@ impl Writer {
                 if walk::is_record_path(&rel) {
                     upserts.push(rel);
                 }
+            } else if walk::is_record_path(&rel)
+                && let Err(error) = std::fs::metadata(&absolute)
+                && std::fs::symlink_metadata(&absolute).is_ok()
+            {
+                // There but unreadable (a link in a loop or to nothing): a
+                // problem, as the reconcile reports it, and its last good
+                // version stays.
+                let problem = super::reconcile::walk_problem(&self.location.kb, &absolute, &error);
+                report.problems.push(problem.clone());
+                self.problems.insert(rel.clone(), vec![problem]);
+                self.status_dirty = true;
             } else {
                 // Gone: the file itself, or a folder with files inside.
                 self.remove_file(&rel, &mut report);

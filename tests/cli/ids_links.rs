@@ -20,8 +20,7 @@ fn state(dir: &Path) -> (Vec<String>, Vec<(String, String)>) {
     let output = dossier(dir, &["status", "--json"]);
     assert_eq!(code(&output), 0, "{}", describe(&output));
     let status: Value = json(&output);
-    let problems = status["files_in_error"]
-        .as_array()
+    let problems = problems_of(&status)
         .into_iter()
         .flatten()
         .filter_map(|p| {
@@ -33,6 +32,14 @@ fn state(dir: &Path) -> (Vec<String>, Vec<(String, String)>) {
         .filter(|(path, _)| path.starts_with("customers/dup-"))
         .collect();
     (names, problems)
+}
+
+/// The problems `status --json` lists (`problems`, or `files_in_error`
+/// before version 2).
+fn problems_of(status: &Value) -> Option<&Vec<Value>> {
+    status["problems"]
+        .as_array()
+        .or_else(|| status["files_in_error"].as_array())
 }
 
 fn index(dir: &Path) {
@@ -91,4 +98,35 @@ fn a_duplicate_id_goes_to_the_path_that_sorts_first_in_any_order() {
             "{name}: winner gone"
         );
     }
+}
+
+#[test]
+fn a_file_that_cannot_be_read_is_a_problem_on_every_index_and_in_status() {
+    // A symbolic link in a loop cannot be read, as root too (unlike a
+    // permission): named by its path each time, and listed by `status`.
+    let dir = crate::indexed_kb("kb");
+    std::os::unix::fs::symlink("loop.json", dir.path().join("customers/loop.json"))
+        .expect("make a link loop");
+    for run in 0..2 {
+        let output = dossier(dir.path(), &["index"]);
+        let stderr = crate::stderr(&output);
+        assert_eq!(code(&output), 2, "run {run}\n{}", describe(&output));
+        assert!(
+            stderr.contains("customers/loop.json:1:1: cannot read file:")
+                && stderr.contains(" 1 files in error"),
+            "run {run}\n{}",
+            describe(&output)
+        );
+        let status = json(&dossier(dir.path(), &["status", "--json"]));
+        let listed: Vec<&str> = problems_of(&status)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["path"].as_str())
+            .collect();
+        assert_eq!(listed, ["customers/loop.json"], "run {run}: {status}");
+    }
+    // Fixed: the problem goes.
+    std::fs::remove_file(dir.path().join("customers/loop.json")).expect("remove the link");
+    let output = dossier(dir.path(), &["index"]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
 }
