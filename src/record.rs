@@ -313,11 +313,13 @@ pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
     let top: &RawValue = match serde_json::from_str(text) {
         Ok(top) => top,
         Err(error) => {
+            // serde_json says column 0 for an error at a line's very start
+            // (the end of a file cut after a line break): columns count from 1.
             return unreadable(Problem {
                 severity: Severity::Error,
                 path: rel_path.into(),
-                line: error.line(),
-                column: error.column(),
+                line: error.line().max(1),
+                column: error.column().max(1),
                 message: format!("{error} — fix the JSON; until then its last good version, if any, stays searchable")
                     .replace(
                         &format!(" at line {} column {}", error.line(), error.column()),

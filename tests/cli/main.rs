@@ -6,6 +6,7 @@
 mod ask;
 mod index;
 mod problems;
+mod properties;
 mod search;
 mod show_status;
 mod watch;
