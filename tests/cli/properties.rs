@@ -304,3 +304,19 @@ proptest! {
         }
     }
 }
+
+/// Found by `queries_parse_or_name_the_term_and_print_back` (seed 7): a
+/// phrase with a `"` in it, written in 「」 or 『』, printed back in `"…"`.
+#[test]
+fn a_phrase_with_a_quote_in_it_prints_back() {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).expect("a day");
+    for text in ["『\"』", "「a \"b\" c」", "likes:「a \"b」", "“x”"] {
+        let parsed = query::parse(text, today).expect(text);
+        let printed = parsed.to_string();
+        assert_eq!(
+            query::parse(&printed, today).ok(),
+            Some(parsed),
+            "{text} → {printed}"
+        );
+    }
+}
