@@ -651,6 +651,14 @@ fn read_dates(
     (dates, warnings)
 }
 
+/// A trip's first and last day, as `when:` reads them (the same rule as
+/// `Record::dates`): None for a trip without days, with a day that is no
+/// date, or that ends before it starts. For a reader of a stored record,
+/// such as the agenda.
+pub fn trip_days(trip: &Map<String, Value>) -> Option<(NaiveDate, NaiveDate)> {
+    read_trip(trip, 1).0
+}
+
 /// A warning about a trip: its message, and the key whose value it is
 /// about (None for the trip as a whole).
 type TripWarning = (String, Option<&'static str>);

@@ -238,3 +238,35 @@ fn huge_ranges_and_intervals_are_errors_not_panics() {
         }
     }
 }
+
+#[test]
+fn the_agenda_reads_dates_as_a_search_does() {
+    let dir = indexed_kb("written");
+    let agenda = json(&dossier(dir.path(), &["agenda", "--json"]));
+    let items: Vec<String> = agenda["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| format!("{} {} {}", item["date"], item["kind"], item["id"]).replace('"', ""))
+        .collect();
+    // w002's day-first trip and w003's reversed one are no items, as
+    // `when:` finds neither; w003's year-less birthday (12月1日) is one.
+    assert_eq!(
+        items,
+        [
+            "2026-11-30 trip w001",
+            "2026-12-01 birthday w003",
+            "2026-12-01 trip w005",
+            "2026-12-05 trip w005",
+        ],
+        "{agenda}"
+    );
+    // w004's "updated" (26-12-04) is no date: it needs attention.
+    let attention: Vec<&str> = agenda["attention"]
+        .as_array()
+        .expect("attention")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(attention, ["w004"]);
+}
