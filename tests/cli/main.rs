@@ -9,6 +9,7 @@ mod ids_links;
 mod index;
 mod index_access;
 mod problems;
+mod properties;
 mod search;
 mod show_status;
 mod watch;
