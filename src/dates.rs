@@ -31,7 +31,7 @@ impl std::fmt::Display for DateRange {
 }
 
 /// The words `when:` accepts, for error messages and the README.
-pub const ACCEPTED_RANGES: &str = "today, tomorrow, this-week, next-week, this-weekend, next-7-days, this-month, next-month, YYYY-MM-DD, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD, 今天, 明天, 后天, 本周, 下周, 下下周, 周末, 本月, 下个月";
+pub const ACCEPTED_RANGES: &str = "today, tomorrow, yesterday, this-week, next-week, last-week, this-weekend, next-7-days, last-7-days, last-30-days (any N up to 3660), this-month, next-month, last-month, YYYY-MM-DD, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD, 今天, 明天, 后天, 昨天, 本周, 下周, 下下周, 上周, 周末, 本月, 下个月, 上个月, 未来N天, 过去N天";
 
 /// Days since 1970-01-01, the unit stored in the index.
 pub fn to_days(date: NaiveDate) -> i64 {
@@ -160,7 +160,7 @@ pub fn parse_range(word: &str, today: NaiveDate) -> Result<DateRange, String> {
         "today" | "今天" | "今日" => single(today),
         "tomorrow" | "明天" | "明日" => single(today + Days::new(1)),
         "day-after-tomorrow" | "后天" => single(today + Days::new(2)),
-        "yesterday" | "昨天" => single(today - Days::new(1)),
+        "yesterday" | "昨天" | "昨日" => single(today - Days::new(1)),
         "this-week" | "本周" | "这周" | "这个星期" | "本星期" | "这星期" => {
             week(this_monday)
         }
@@ -168,7 +168,9 @@ pub fn parse_range(word: &str, today: NaiveDate) -> Result<DateRange, String> {
             week(this_monday + Days::new(7))
         }
         "week-after-next" | "下下周" | "下下个星期" => week(this_monday + Days::new(14)),
-        "last-week" | "上周" | "上个星期" => week(this_monday - Days::new(7)),
+        "last-week" | "上周" | "上个星期" | "上星期" | "上礼拜" | "上个礼拜" => {
+            week(this_monday - Days::new(7))
+        }
         "this-weekend" | "weekend" | "周末" | "这周末" | "本周末" => DateRange {
             start: this_monday + Days::new(5),
             end: this_monday + Days::new(6),
@@ -189,31 +191,76 @@ pub fn parse_range(word: &str, today: NaiveDate) -> Result<DateRange, String> {
     Ok(range)
 }
 
+/// A whole month: 2026-12.
+fn whole_month(word: &str) -> Option<DateRange> {
+    let parts: Vec<&str> = word.split('-').collect();
+    if let [year, month] = parts.as_slice()
+        && year.len() == 4
+        && let (Ok(year), Ok(month)) = (year.parse::<i32>(), month.parse::<u32>())
+        && let Some(first) = NaiveDate::from_ymd_opt(year, month, 1)
+    {
+        return Some(month_of(first));
+    }
+    None
+}
+
 fn unknown(word: &str) -> String {
     format!("unknown date range {word:?} — use one of: {ACCEPTED_RANGES}")
 }
 
+/// The most days `next-N-days` / `last-N-days` may span: ten years.
+pub const MAX_RELATIVE_DAYS: u64 = 3660;
+
+/// The N of `next-N-days`, `last-N-days`, 未来N天, 过去N天, 最近N天, and
+/// whether it looks back.
+fn relative_days(word: &str) -> Option<(&str, bool)> {
+    let between = |prefix: &str, suffix: &str| {
+        word.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+    };
+    if let Some(n) = between("next-", "-days").or_else(|| between("未来", "天")) {
+        return Some((n, false));
+    }
+    between("last-", "-days")
+        .or_else(|| between("past-", "-days"))
+        .or_else(|| between("过去", "天"))
+        .or_else(|| between("最近", "天"))
+        .map(|n| (n, true))
+}
+
 fn parse_explicit(word: &str, today: NaiveDate) -> Result<DateRange, String> {
-    if let Some(days) = word
-        .strip_prefix("next-")
-        .and_then(|rest| rest.strip_suffix("-days"))
-        .or_else(|| {
-            word.strip_prefix("未来")
-                .and_then(|rest| rest.strip_suffix('天'))
-        })
-    {
+    if let Some((days, back)) = relative_days(word) {
         let days: u64 = days.parse().map_err(|_| unknown(word))?;
-        if days == 0 {
-            return Err(unknown(word));
+        if days == 0 || days > MAX_RELATIVE_DAYS {
+            return Err(format!(
+                "{word:?} spans {days} days — use 1 to {MAX_RELATIVE_DAYS}, or a range YYYY-MM-DD..YYYY-MM-DD"
+            ));
         }
-        return Ok(DateRange {
-            start: today,
-            end: today + Days::new(days - 1),
+        // Ten years from any date chrono reads is still a date.
+        return Ok(if back {
+            DateRange {
+                start: today
+                    .checked_sub_days(Days::new(days - 1))
+                    .ok_or_else(|| unknown(word))?,
+                end: today,
+            }
+        } else {
+            DateRange {
+                start: today,
+                end: today
+                    .checked_add_days(Days::new(days - 1))
+                    .ok_or_else(|| unknown(word))?,
+            }
         });
     }
     if let Some((from, to)) = word.split_once("..") {
-        let start = parse_date(from).ok_or_else(|| unknown(word))?;
-        let end = parse_date(to).ok_or_else(|| unknown(word))?;
+        // Either end may be a whole month: 2026-10..2026-11-15.
+        let start = parse_date(from)
+            .or_else(|| whole_month(from).map(|m| m.start))
+            .ok_or_else(|| unknown(word))?;
+        let end = parse_date(to)
+            .or_else(|| whole_month(to).map(|m| m.end))
+            .ok_or_else(|| unknown(word))?;
         if end < start {
             return Err(format!(
                 "date range {word:?} ends before it starts — write the earlier date first"
@@ -224,14 +271,8 @@ fn parse_explicit(word: &str, today: NaiveDate) -> Result<DateRange, String> {
     if let Some(day) = parse_date(word) {
         return Ok(single(day));
     }
-    // A whole month: 2026-12.
-    let parts: Vec<&str> = word.split('-').collect();
-    if let [year, month] = parts.as_slice()
-        && year.len() == 4
-        && let (Ok(year), Ok(month)) = (year.parse::<i32>(), month.parse::<u32>())
-        && let Some(first) = NaiveDate::from_ymd_opt(year, month, 1)
-    {
-        return Ok(month_of(first));
+    if let Some(month) = whole_month(word) {
+        return Ok(month);
     }
     // Week days relative to today: monday = the coming one (or today).
     let weekday = match word {
@@ -323,6 +364,62 @@ mod tests {
                 "next-7-days",
                 Some(("2026-11-23", "2026-11-29")),
             ),
+            // The past.
+            (
+                "2026-11-23",
+                "yesterday",
+                Some(("2026-11-22", "2026-11-22")),
+            ),
+            ("2026-11-23", "昨天", Some(("2026-11-22", "2026-11-22"))),
+            (
+                "2026-11-23",
+                "last-week",
+                Some(("2026-11-16", "2026-11-22")),
+            ),
+            ("2026-11-23", "上週", Some(("2026-11-16", "2026-11-22"))),
+            (
+                "2026-11-23",
+                "last-month",
+                Some(("2026-10-01", "2026-10-31")),
+            ),
+            ("2026-11-23", "上個月", Some(("2026-10-01", "2026-10-31"))),
+            (
+                "2026-01-15",
+                "last-month",
+                Some(("2025-12-01", "2025-12-31")),
+            ),
+            (
+                "2026-11-23",
+                "last-7-days",
+                Some(("2026-11-17", "2026-11-23")),
+            ),
+            (
+                "2026-11-23",
+                "last-30-days",
+                Some(("2026-10-25", "2026-11-23")),
+            ),
+            ("2026-11-23", "过去7天", Some(("2026-11-17", "2026-11-23"))),
+            ("2026-11-23", "2026-02", Some(("2026-02-01", "2026-02-28"))),
+            (
+                "2026-11-23",
+                "2026-10..2026-11",
+                Some(("2026-10-01", "2026-11-30")),
+            ),
+            (
+                "2026-11-23",
+                "2026-10..2026-11-15",
+                Some(("2026-10-01", "2026-11-15")),
+            ),
+            (
+                "2026-11-23",
+                "next-3660-days",
+                Some(("2026-11-23", "2036-11-29")),
+            ),
+            // Numbers are bounded: an error naming the term, never a panic.
+            ("2026-11-23", "next-3661-days", None),
+            ("2026-11-23", "last-0-days", None),
+            ("2026-11-23", "last-99999999999999999999999-days", None),
+            ("2026-11-23", "next-18446744073709551615-days", None),
             (
                 "2026-11-23",
                 "this-month",

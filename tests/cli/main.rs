@@ -5,6 +5,7 @@
 
 mod ask;
 mod index;
+mod query_v2;
 mod search;
 mod show_status;
 mod watch;
