@@ -174,7 +174,10 @@ fn query_errors_say_what_to_fix() {
         ("likes:golf OR", "OR needs a term on each side"),
         ("-", "a minus needs a term"),
         ("", "dossier: empty query: type words"),
-        ("date:next-5000-days", "use 1 to 3660"),
+        (
+            "date:next-5000-days",
+            "is too long — name at most 3660 days",
+        ),
     ] {
         let output = dossier(kb.path(), &["search", query]);
         assert_eq!(code(&output), 2, "{query}: {}", describe(&output));
