@@ -784,6 +784,30 @@ impl<'a> Searcher<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn birthday_spans_cover_the_month_days_of_a_range() {
+        let d = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date");
+        let range = |start: &str, end: &str| DateRange {
+            start: d(start),
+            end: d(end),
+        };
+        for (start, end, spans) in [
+            // Over New Year: two spans.
+            ("2026-12-20", "2027-01-10", vec![(101, 110), (1220, 1231)]),
+            // 29 February falls on 28 February in a year without it.
+            ("2027-02-28", "2027-02-28", vec![(228, 229)]),
+            ("2028-02-28", "2028-02-28", vec![(228, 228)]),
+            ("2028-02-29", "2028-02-29", vec![(229, 229)]),
+            // Month ends are neighbours: one span.
+            ("2026-01-30", "2026-02-02", vec![(130, 202)]),
+            ("2026-11-30", "2026-12-06", vec![(1130, 1206)]),
+            // A year or more: every day.
+            ("2026-01-01", "2027-06-30", vec![(101, 1231)]),
+        ] {
+            assert_eq!(birthday_spans(range(start, end)), spans, "{start}..{end}");
+        }
+    }
     use crate::search::*;
 
     #[test]

@@ -348,3 +348,159 @@ fn by_value(
 fn ordered_score(score: Score) -> u32 {
     super::table::score_bits(score)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::Location;
+    use crate::search::table::ClauseResult;
+
+    fn table(entries: &[(u64, Score)]) -> Table {
+        let mut result = ClauseResult::with_room(entries.len());
+        for &(key, score) in entries {
+            result.add(key, score);
+        }
+        Table::Keys(result)
+    }
+
+    fn sorted(found: Found) -> Vec<(u64, Score)> {
+        let mut found: Vec<(u64, Score)> = found.into_iter().collect();
+        found.sort_by_key(|&(key, _)| key);
+        found
+    }
+
+    #[test]
+    fn and_sums_or_keeps_the_best_not_removes() {
+        // Tables 0..3: a = {1, 2, 3}, b = {2, 3, 4}, c = {3, 5}, all = {1..=6}.
+        let tables = vec![
+            table(&[(1, 1.0), (2, 1.0), (3, 1.0)]),
+            table(&[(2, 2.0), (3, 0.5), (4, 2.0)]),
+            table(&[(3, 4.0), (5, 1.0)]),
+            table(&[(1, 0.0), (2, 0.0), (3, 0.0), (4, 0.0), (5, 0.0), (6, 0.0)]),
+        ];
+        use Node::{Any, Leaf, Not};
+        // (query, its tree over the tables, the customers found and scores)
+        type Case = (&'static str, Vec<Node>, Vec<(u64, Score)>);
+        let cases: Vec<Case> = vec![
+            ("a b", vec![Leaf(0), Leaf(1)], vec![(2, 3.0), (3, 1.5)]),
+            (
+                "a OR b",
+                vec![Any(vec![vec![Leaf(0)], vec![Leaf(1)]])],
+                vec![(1, 1.0), (2, 2.0), (3, 1.0), (4, 2.0)],
+            ),
+            (
+                "a -c",
+                vec![Leaf(0), Not(vec![Leaf(2)])],
+                vec![(1, 1.0), (2, 1.0)],
+            ),
+            (
+                "* -a -b",
+                vec![Leaf(3), Not(vec![Leaf(0)]), Not(vec![Leaf(1)])],
+                vec![(5, 0.0), (6, 0.0)],
+            ),
+            (
+                "a b OR c",
+                vec![Any(vec![vec![Leaf(0), Leaf(1)], vec![Leaf(2)]])],
+                vec![(2, 3.0), (3, 4.0), (5, 1.0)],
+            ),
+            (
+                "(a OR c) -(b OR c)",
+                vec![
+                    Any(vec![vec![Leaf(0)], vec![Leaf(2)]]),
+                    Not(vec![Any(vec![vec![Leaf(1)], vec![Leaf(2)]])]),
+                ],
+                vec![(1, 1.0)],
+            ),
+        ];
+        for (text, nodes, expected) in cases {
+            assert_eq!(sorted(combine(&nodes, &tables)), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn by_value_orders_every_customer_and_puts_those_without_last() {
+        let found = vec![(1, 1.0), (2, 5.0), (3, 2.0), (4, 3.0), (5, 0.5)];
+        let values: FxHashMap<u64, i64> = [(1, 30), (2, 10), (3, 20)].into_iter().collect();
+        let keys = |v: Vec<(u64, Score)>| v.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(
+            keys(by_value(found.clone(), &values, false, 10)),
+            [2, 3, 1, 4, 5]
+        );
+        assert_eq!(
+            keys(by_value(found.clone(), &values, true, 10)),
+            [1, 3, 2, 4, 5]
+        );
+        assert_eq!(keys(by_value(found.clone(), &values, false, 2)), [2, 3]);
+        assert_eq!(keys(by_value(found, &values, false, 0)), Vec::<u64>::new());
+    }
+
+    /// The new terms find the same customers, in the same order, by key (a
+    /// one-shot search) and by ordinal (a watcher).
+    #[test]
+    fn new_terms_find_the_same_by_key_and_by_ordinal() -> Result<()> {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let kb = scratch.path().join("kb");
+        let files: &[(&str, &str)] = &[
+            (
+                "customers/a.json",
+                r#"{"id": "a", "name": "Alice", "birthday": "1970-12-25", "region": "山东", "interests": ["golf"]}"#,
+            ),
+            (
+                "customers/b.json",
+                r#"{"id": "b", "name": "王芳", "birthday": "01-05", "region": "广东", "interests": ["tennis"]}"#,
+            ),
+            (
+                "customers/c.json",
+                r#"{"id": "c", "name": "Bob", "birthday": "1988-02-29", "tier": "vip"}"#,
+            ),
+            (
+                "meetings/1.json",
+                r#"{"id": "m1", "customer": "a", "date": "2026-11-20", "text": "联想"}"#,
+            ),
+            (
+                "meetings/2.json",
+                r#"{"id": "m2", "customers": ["b", "nobody"], "date": "2026-10-10", "text": "联想"}"#,
+            ),
+        ];
+        for (path, text) in files {
+            let path = kb.join(path);
+            std::fs::create_dir_all(path.parent().expect("a folder")).expect("create a folder");
+            std::fs::write(path, text).expect("write a file");
+        }
+        let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
+        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
+        writer.reconcile(&mut |_| {})?;
+        writer.finish()?;
+        let by_key = crate::index::open_for_search(&location)?;
+        let by_ordinal = crate::index::LiveIndex::new().current(&location)?;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
+        let cases: &[(&str, Sort, &[&str])] = &[
+            ("*", Sort::Name, &["a", "c", "b"]),
+            ("联想", Sort::Date, &["a", "b"]),
+            ("联想 date:last-week", Sort::Score, &["a"]),
+            ("-likes:golf", Sort::Name, &["c", "b"]),
+            ("likes:golf OR tier:vip", Sort::Name, &["a", "c"]),
+            (
+                "birthday:2026-12-20..2027-03-01",
+                Sort::Date,
+                &["a", "b", "c"],
+            ),
+            ("region:广东 OR region:山东", Sort::Name, &["a", "b"]),
+        ];
+        for &(text, sort, expected) in cases {
+            let query = crate::query::parse(text, today)?;
+            let options = SearchOptions { limit: 10, sort };
+            let one = Searcher::new(&by_key, &location).search(&query, options)?;
+            let other = Searcher::new(&by_ordinal, &location).search(&query, options)?;
+            assert_eq!(other, one, "{text}");
+            let ids: Vec<&str> = one.hits.iter().map(|hit| hit.id.as_str()).collect();
+            assert_eq!(ids, expected, "{text} --sort {}", sort.name());
+            assert_eq!(
+                one.total,
+                expected.len(),
+                "{text}: the customer without a profile is not counted"
+            );
+        }
+        Ok(())
+    }
+}
