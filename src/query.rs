@@ -435,6 +435,11 @@ impl Parser {
                 Some(Token::Close) => {
                     Error::query(")", "this ) closes no ( — remove it or add the ( it closes")
                 }
+                // `(` with nothing after it.
+                None if depth > 0 => Error::query(
+                    "(",
+                    "this ( is never closed and holds nothing — put terms in it and close it, or remove it",
+                ),
                 _ => Error::query(
                     "empty query",
                     format!("type words to search, or terms like {KEYS}"),
@@ -727,6 +732,8 @@ mod tests {
             ("a OR b)", "this ) closes no ("),
             (")", "this ) closes no ("),
             ("()", "nothing between the parentheses"),
+            ("(", "this ( is never closed and holds nothing"),
+            ("（", "this ( is never closed and holds nothing"),
             ("a OR", "OR needs a term on each side"),
             ("OR a", "OR needs a term on each side"),
             ("a OR OR b", "OR needs a term on each side"),

@@ -285,7 +285,9 @@ proptest! {
                 prop_assert!(!problem.trim().is_empty(), "{text:?}");
                 // A blank query has no term to name; an empty pair of
                 // parentheses is named as `()` however it is spaced.
+                // Full-width forms are named as their ASCII twins (（ as ().
                 let named = text.contains(term.trim())
+                    || dossier::fold::fold(&text).contains(&dossier::fold::fold(term.trim()))
                     || (term == "empty query" && text.trim().is_empty())
                     || (term == "()" && text.contains('(') && text.contains(')'));
                 prop_assert!(named, "{text:?}: the error names {term:?}");
