@@ -55,6 +55,7 @@ pub struct Fields {
     pub birthday_md: Field,
     pub note_day: Field,
     pub updated_day: Field,
+    pub link_names: Field,
 }
 
 /// Fast-field names read by the collectors.
@@ -80,6 +81,9 @@ pub mod names {
     pub const NOTE_DAY: &str = "note_day";
     /// A customer's `updated`, in days since 1970-01-01.
     pub const UPDATED_DAY: &str = "updated_day";
+    /// Links by name: a customer's folded name and nickname hashes; a
+    /// note's link texts that did not name an existing id.
+    pub const LINK_NAMES: &str = "link_names";
 }
 
 fn text(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
@@ -141,6 +145,7 @@ pub fn build() -> (Schema, Fields) {
             names::UPDATED_DAY,
             NumericOptions::default().set_indexed().set_fast(),
         ),
+        link_names: builder.add_u64_field(names::LINK_NAMES, NumericOptions::default().set_fast()),
     };
     (builder.build(), fields)
 }
