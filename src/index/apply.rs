@@ -142,9 +142,7 @@ impl Writer {
             if state.ids.iter().any(|(is_customer, _)| *is_customer) {
                 // Its customers are gone: notes that named them are read
                 // again (the error is the index's, reported at commit).
-                if let Err(error) = self.requeue_linked_notes(Some(&state), None) {
-                    self.deferred_error.get_or_insert(error);
-                }
+                self.requeue_linked_notes(Some(&state), None);
             }
             self.writer
                 .delete_term(Term::from_field_text(self.fields.path, rel_path));
@@ -219,6 +217,7 @@ impl Writer {
         // Each round only moves ids to files whose paths sort first, or
         // links to customers that exist now, so this ends.
         let mut again_read = false;
+        self.requeue_notes_of_gone_customers()?;
         while !self.requeue.is_empty() {
             let again: Vec<String> = std::mem::take(&mut self.requeue).into_iter().collect();
             self.forced = again.iter().cloned().collect();
@@ -246,6 +245,7 @@ impl Writer {
             }
             self.forced.clear();
             again_read = true;
+            self.requeue_notes_of_gone_customers()?;
         }
         if again_read {
             // A file read again may have lost (or changed) the problems it
@@ -463,7 +463,7 @@ impl Writer {
                     state.is_some_and(|s| s.ids.iter().any(|(is_customer, _)| *is_customer))
                 };
                 if customers(previous.as_ref()) || customers(Some(&state)) {
-                    self.requeue_linked_notes(previous.as_ref(), Some(&state))?;
+                    self.requeue_linked_notes(previous.as_ref(), Some(&state));
                 }
                 self.known.insert(shared_path, state);
             }

@@ -211,7 +211,7 @@ impl Writer {
         &mut self,
         old: Option<&FileState>,
         new: Option<&FileState>,
-    ) -> Result<()> {
+    ) {
         let keys = |state: Option<&FileState>| -> Vec<u64> {
             let Some(state) = state else {
                 return Vec::new();
@@ -257,10 +257,19 @@ impl Writer {
                     .collect()
             })
             .unwrap_or_default();
-        if !gone.is_empty() {
-            let notes = self.notes_linked_to(&gone)?;
-            self.requeue.extend(notes);
+        self.gone_customers.extend(gone);
+    }
+
+    /// Reads again the notes linked by id to the customers gone in this
+    /// batch (one search of the index for all of them).
+    pub(super) fn requeue_notes_of_gone_customers(&mut self) -> Result<()> {
+        if self.gone_customers.is_empty() {
+            return Ok(());
         }
+        let mut gone = std::mem::take(&mut self.gone_customers);
+        gone.retain(|id| !self.ids.contains_key(&(true, id.clone())));
+        let notes = self.notes_linked_to(&gone)?;
+        self.requeue.extend(notes);
         Ok(())
     }
 

@@ -118,9 +118,8 @@ pub struct Writer {
     pub(super) names: FxHashMap<u64, Vec<Box<str>>>,
     /// Link hashes that named no existing id → the notes that wrote them.
     pub(super) watching: FxHashMap<u64, Vec<Arc<str>>>,
-    /// A failure met where it could not be returned (finding the notes of
-    /// a removed customer), returned by the batch.
-    pub(super) deferred_error: Option<Error>,
+    /// Customer ids gone in this batch: their notes are read again.
+    pub(super) gone_customers: Vec<Box<str>>,
     /// Files being read again: not skipped as unchanged.
     pub(super) forced: rustc_hash::FxHashSet<String>,
     pub(super) problems: BTreeMap<String, Vec<Problem>>,
@@ -274,7 +273,7 @@ impl Writer {
             losers: FxHashMap::default(),
             names: FxHashMap::default(),
             watching: FxHashMap::default(),
-            deferred_error: None,
+            gone_customers: Vec::new(),
             requeue: std::collections::BTreeSet::new(),
             forced: rustc_hash::FxHashSet::default(),
             problems: BTreeMap::new(),
@@ -393,9 +392,6 @@ impl Writer {
     }
 
     pub(super) fn finish_batch(&mut self, report: &mut SyncReport, started: Instant) -> Result<()> {
-        if let Some(error) = self.deferred_error.take() {
-            return Err(error);
-        }
         // Warnings (a link that names no customer) are listed, not counted:
         // they never make `index` fail.
         report.files_in_error = self
