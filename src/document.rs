@@ -51,7 +51,9 @@ impl serde::Serialize for Without<'_> {
 /// The customer key of an id: the value of the `cust` field. Keys use 63
 /// bits; the top one is `MORE_CUSTOMERS` in `cust_first`.
 pub fn customer_key(id: &str) -> u64 {
-    stable_hash(id.as_bytes()) & !MORE_CUSTOMERS
+    // Ids compare case-insensitively and script-folded (`K001` = `k001`):
+    // a note's link and its customer meet whatever the case.
+    stable_hash(crate::fold::fold(id).as_bytes()) & !MORE_CUSTOMERS
 }
 
 /// Set in a document's `cust_first` when it belongs to more customers than
