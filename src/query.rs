@@ -102,7 +102,10 @@ impl Query {
 }
 
 fn quote_if_needed(value: &str) -> String {
-    if value.chars().any(char::is_whitespace) || value.is_empty() {
+    // Bare only when it reads back whole: no white space or `)` that
+    // would end it, no quote mark that would start a quote.
+    let chars: Vec<char> = value.chars().collect();
+    if value.is_empty() || value.starts_with(is_open_quote) || bare_end(&chars, 0) < chars.len() {
         quoted(value)
     } else {
         value.to_string()
@@ -435,6 +438,11 @@ impl Parser {
                 Some(Token::Close) => {
                     Error::query(")", "this ) closes no ( — remove it or add the ( it closes")
                 }
+                // `golf (`: the query ends inside a group that holds nothing.
+                None if depth > 0 => Error::query(
+                    "(",
+                    "this ( is never closed — add the ) that ends the group",
+                ),
                 _ => Error::query(
                     "empty query",
                     format!("type words to search, or terms like {KEYS}"),
