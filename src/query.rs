@@ -102,7 +102,10 @@ impl Query {
 }
 
 fn quote_if_needed(value: &str) -> String {
-    if value.chars().any(char::is_whitespace) || value.is_empty() {
+    // Bare only when it reads back whole: no white space or `)` that
+    // would end it, no quote mark that would start a quote.
+    let chars: Vec<char> = value.chars().collect();
+    if value.is_empty() || value.starts_with(is_open_quote) || bare_end(&chars, 0) < chars.len() {
         quoted(value)
     } else {
         value.to_string()
@@ -435,10 +438,10 @@ impl Parser {
                 Some(Token::Close) => {
                     Error::query(")", "this ) closes no ( — remove it or add the ( it closes")
                 }
-                // `(` with nothing after it.
+                // `golf (`: the query ends inside a group that holds nothing.
                 None if depth > 0 => Error::query(
                     "(",
-                    "this ( is never closed and holds nothing — put terms in it and close it, or remove it",
+                    "this ( is never closed — add the ) that ends the group",
                 ),
                 _ => Error::query(
                     "empty query",
@@ -732,8 +735,8 @@ mod tests {
             ("a OR b)", "this ) closes no ("),
             (")", "this ) closes no ("),
             ("()", "nothing between the parentheses"),
-            ("(", "this ( is never closed and holds nothing"),
-            ("（", "this ( is never closed and holds nothing"),
+            ("(", "this ( is never closed"),
+            ("（", "this ( is never closed"),
             ("a OR", "OR needs a term on each side"),
             ("OR a", "OR needs a term on each side"),
             ("a OR OR b", "OR needs a term on each side"),
