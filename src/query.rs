@@ -416,16 +416,10 @@ impl Parser {
             }
         }
         if query.clauses.is_empty() {
+            // An empty group: before or after an OR, inside ( ), or all.
             let follows_or = self.at > 0 && matches!(self.tokens[self.at - 1], Token::Or);
             return Err(match self.peek() {
-                Some(Token::Or)
-                    if self.at == 0
-                        || follows_or
-                        || matches!(
-                            self.tokens.get(self.at.wrapping_sub(1)),
-                            Some(Token::Open)
-                        ) =>
-                {
+                Some(Token::Or) => {
                     Error::query("OR", "OR needs a term on each side — write golf OR tennis")
                 }
                 _ if follows_or => {
@@ -518,7 +512,7 @@ fn push_clause(query: &mut Query, clause: Clause) -> Result<()> {
     Ok(())
 }
 
-/// The most days a relative range may span (`next-N-days`).
+/// The days of a range term (`when:` `date:` `birthday:`), or an error naming it.
 fn range_of(piece: &Piece, value: &str, today: NaiveDate) -> Result<DateRange> {
     parse_range(value, today).map_err(|problem| Error::query(piece.raw.clone(), problem))
 }
