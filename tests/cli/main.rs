@@ -5,6 +5,7 @@
 
 mod ask;
 mod index;
+mod names;
 mod search;
 mod show_status;
 mod watch;
