@@ -339,12 +339,16 @@ pub struct Segmenter {
 
 impl Segmenter {
     /// Builds the segmenter with extra words (vocabulary aliases and the
-    /// contexts in which they are not names), each forced to stay whole.
+    /// contexts in which they are not names), each as frequent as it must be
+    /// to be cut whole when it stands alone, and no more: forced words would
+    /// win over the sentence (升华为 cut 升|华为, 张建华为 张建|华为), and
+    /// the segmenter is what confirms a vocabulary name as a word of its
+    /// sentence (`vocab::AliasTable::find_words_in`).
     pub fn new<'a>(custom_words: impl IntoIterator<Item = &'a str>) -> Self {
         let mut jieba = Jieba::new();
         for word in custom_words {
             if word.chars().count() >= 2 && word.chars().all(is_cjk) {
-                jieba.add_word(word, Some(200_000), None);
+                jieba.add_word(word, None, None);
             }
         }
         Segmenter { jieba }

@@ -9,6 +9,7 @@ mod names;
 mod search;
 mod show_status;
 mod watch;
+mod words;
 
 use std::collections::HashSet;
 use std::fmt;
