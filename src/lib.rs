@@ -18,6 +18,7 @@ pub mod schema;
 pub mod search;
 pub mod show;
 pub mod status;
+pub mod typo;
 pub mod vocab;
 pub mod walk;
 pub mod watch;

@@ -149,6 +149,19 @@ impl<'a> Searcher<'a> {
     /// cannot be read.
     pub fn search(&mut self, query: &Query, options: SearchOptions) -> Result<SearchResult> {
         let mut notices = Vec::new();
+        // A misspelled word that finds nothing is searched as the closest
+        // indexed one, and a notice says so (`typo`).
+        let location = self.location;
+        let corrected = crate::typo::correct(
+            &self.read.searcher,
+            &location.index_dir(),
+            &self.read.fields,
+            &|| Ok(Vocabulary::for_knowledge_base(&location.kb)?.0),
+            query,
+            &mut notices,
+        )?;
+        let asked = query;
+        let query = corrected.as_ref().unwrap_or(query);
         let when = query.when();
         let has_travel = query.clauses.iter().any(|c| matches!(c, Clause::Travel(_)));
         let mut plans = Vec::new();
@@ -278,7 +291,8 @@ impl<'a> Searcher<'a> {
             hits.push(hit);
         }
         Ok(SearchResult {
-            query: query.to_string(),
+            // What was asked, as parsed; a correction is in the notices.
+            query: asked.to_string(),
             total,
             hits,
             notices,

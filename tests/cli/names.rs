@@ -72,3 +72,60 @@ fn initials_find_a_name_and_no_free_word_meets_them() {
     let answer = json(&output);
     assert_eq!(answer["total"], 0, "{answer}");
 }
+
+/// `search --json QUERY`: its hit ids and its notices.
+fn search_with_notices(dir: &std::path::Path, query: &str) -> (Vec<String>, Vec<String>) {
+    let output = dossier(dir, &["search", "--json", query]);
+    assert_ne!(code(&output), 2, "{query}\n{}", describe(&output));
+    let answer = json(&output);
+    let notices = answer["notices"]
+        .as_array()
+        .map(|n| {
+            n.iter()
+                .map(|n| n.as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    (crate::hit_ids(&answer), notices)
+}
+
+#[test]
+fn a_misspelled_word_is_searched_as_the_closest_indexed_one() {
+    let dir = names_kb();
+    for (query, expected, correction) in [
+        ("theatr", &["n1"][..], "theater"),
+        ("Lenvo", &["n1"], "lenovo"),
+        ("Micheal", &["n5"], "michael"),
+        ("zhangwie", &["n5"], "zhangwei"),
+        ("name:zhangwie", &["n5"], "zhangwei"),
+        ("mentions:Lenvo", &["n1"], "Lenovo"),
+        ("likes:theatr", &["n1"], "theat"),
+    ] {
+        let (hits, notices) = search_with_notices(dir.path(), query);
+        assert_eq!(hits, ids(expected), "{query}: {notices:?}");
+        assert!(
+            notices
+                .iter()
+                .any(|n| n.contains(correction) && n.contains("typo")),
+            "{query}: the notice names the correction: {notices:?}"
+        );
+    }
+}
+
+#[test]
+fn an_exact_word_and_chinese_are_never_fuzzed() {
+    let dir = names_kb();
+    for (query, expected) in [
+        ("theater", &["n1"][..]),
+        ("name:zhang", &["n4", "n5"]),
+        ("话具", &[]),
+        ("name:zhan", &[]),
+    ] {
+        let (hits, notices) = search_with_notices(dir.path(), query);
+        assert_eq!(hits, ids(expected), "{query}");
+        assert!(
+            !notices.iter().any(|n| n.contains("typo")),
+            "{query}: nothing to correct: {notices:?}"
+        );
+    }
+}
