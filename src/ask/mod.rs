@@ -546,7 +546,17 @@ fn places(
         let after = text.after(range.end);
         let value = text.original(&range);
         let ends = |words: &[&str]| words.iter().any(|w| ends_with_word(&before, w));
-        let item = if ends(HOMETOWN_BEFORE) || after.starts_with('人') && !after.starts_with("人员")
+        // The second place of an alternative is what the first is (去北京
+        // 或者上海: both trips).
+        let alternative_of = found.last().filter(|last| {
+            matches!(last.item, Item::Travel(_)) && last.span.end <= range.start && {
+                let between: String = text.folded[last.span.end..range.start].iter().collect();
+                OR_WORDS.contains(&between.trim())
+            }
+        });
+        let item = if alternative_of.is_some() {
+            Item::Travel(value)
+        } else if ends(HOMETOWN_BEFORE) || after.starts_with('人') && !after.starts_with("人员")
         {
             Item::Key("hometown", value)
         } else if ends(HOME_BEFORE) || !(ends(TRIP_BEFORE) || has_time && role == Role::Trip) {
@@ -591,7 +601,7 @@ fn interests(text: &mut Text, vocabulary: &Vocabulary, found: &mut Vec<Found>) {
         }
         // 打高尔夫 is listed as a name of golf; the query says 高尔夫.
         let mut value_range = range.clone();
-        for link in ["打", "玩", "看", "听", "喝", "去"] {
+        for link in ["打", "玩", "看", "听", "喝", "去", "下", "弹", "练", "睇"] {
             let rest = value_range.start + 1..value_range.end;
             if name.starts_with(link)
                 && !rest.is_empty()
@@ -685,7 +695,14 @@ fn interests(text: &mut Text, vocabulary: &Vocabulary, found: &mut Vec<Found>) {
             value.truncate(at);
         }
     }
-    let value = value.trim().trim_start_matches("to ").trim().to_string();
+    let mut value = value.trim().trim_start_matches("to ").trim().to_string();
+    // 下围棋, 打台球: the verb is no part of the interest.
+    if let Some(rest) = value.strip_prefix(['打', '玩', '看', '听', '喝', '下', '弹', '练', '睇'])
+        && rest.chars().count() >= 2
+        && rest.chars().all(is_cjk)
+    {
+        value = rest.to_string();
+    }
     if value.is_empty()
         || fold(&value)
             .split_whitespace()
@@ -693,7 +710,12 @@ fn interests(text: &mut Text, vocabulary: &Vocabulary, found: &mut Vec<Found>) {
     {
         return;
     }
-    let span = start..start + value.chars().count();
+    // Where the value is in the question (after the verb and its links).
+    let after_verb: String = text.folded[start..].iter().collect();
+    let offset = after_verb
+        .find(&fold(&value))
+        .map_or(0, |at| after_verb[..at].chars().count());
+    let span = start + offset..start + offset + value.chars().count();
     text.take(&(verb.start..span.end));
     found.push(Found {
         item: Item::Likes(value),

@@ -169,6 +169,7 @@ pub const OR_WORDS: &[&str] = &["或者", "或是", "还是", "或", "定", "or"
 /// Tier words: (folded word, tier).
 pub const TIERS: &[(&str, &str)] = &[
     ("vip", "vip"),
+    ("vips", "vip"),
     ("重点客户", "vip"),
     ("大客户", "vip"),
     ("a类", "a"),
