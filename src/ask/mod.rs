@@ -243,6 +243,39 @@ pub fn understand(question: &str, today: NaiveDate) -> Result<Understood> {
     understand_with(question, today, &BUILTIN)
 }
 
+/// Understands a question with the vocabularies of the knowledge base at
+/// `kb` (built-in ones when its file cannot be read: `index` reports that).
+/// The vocabularies are kept for the process while the file is unchanged,
+/// so a watcher answering many questions builds their automata once.
+///
+/// Fails only when the question is empty.
+pub fn understand_in(question: &str, today: NaiveDate, kb: &std::path::Path) -> Result<Understood> {
+    use std::sync::{Arc, Mutex};
+    static KEPT: Mutex<Option<(std::path::PathBuf, u64, Arc<Vocabulary>)>> = Mutex::new(None);
+    let fingerprint = Vocabulary::fingerprint_for(kb).unwrap_or(0);
+    let kept = KEPT
+        .lock()
+        .ok()
+        .and_then(|kept| kept.clone())
+        .filter(|(dir, print, _)| dir == kb && *print == fingerprint)
+        .map(|(_, _, vocabulary)| vocabulary);
+    let vocabulary = match kept {
+        Some(vocabulary) => vocabulary,
+        None => {
+            let vocabulary = Arc::new(
+                Vocabulary::for_knowledge_base(kb)
+                    .map(|(vocabulary, _)| vocabulary)
+                    .unwrap_or_else(|_| Vocabulary::builtin()),
+            );
+            if let Ok(mut kept) = KEPT.lock() {
+                *kept = Some((kb.to_path_buf(), fingerprint, Arc::clone(&vocabulary)));
+            }
+            vocabulary
+        }
+    };
+    understand_with(question, today, &vocabulary)
+}
+
 /// Understands a question with a knowledge base's vocabularies (its own
 /// interests, places and competitors are recognised too).
 ///

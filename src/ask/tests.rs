@@ -200,3 +200,22 @@ fn the_phrasings_of_version_one_still_read_the_same() {
         assert_eq!(read_as(question), expected, "{question}");
     }
 }
+
+#[test]
+fn a_knowledge_base_s_own_names_are_understood_and_kept_until_its_file_changes() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let read = |question: &str| {
+        understand_in(question, today(), dir.path())
+            .expect("understood")
+            .query
+            .to_string()
+    };
+    assert_eq!(read("谁下周去雄安"), "when:下周 雄安");
+    std::fs::write(
+        dir.path().join(crate::vocab::KB_VOCAB_FILE),
+        "place\txiongan\t雄安|雄安新区\thebei\ninterest\tguqin\t古琴|七弦琴\n",
+    )
+    .expect("writing the vocabulary");
+    assert_eq!(read("谁下周去雄安"), "travel:雄安 when:下周");
+    assert_eq!(read("谁喜欢七弦琴"), "likes:七弦琴");
+}

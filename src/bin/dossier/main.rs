@@ -279,12 +279,8 @@ fn prepare(
             as_text: None,
         },
         serve::Command::Ask => {
-            // The knowledge base's own names count too; a vocabulary file
-            // that cannot be read is reported by `index`, not here.
-            let vocabulary = dossier::vocab::Vocabulary::for_knowledge_base(kb)
-                .map(|(vocabulary, _)| vocabulary)
-                .unwrap_or_else(|_| dossier::vocab::Vocabulary::builtin());
-            let understood = ask::understand_with(text, today, &vocabulary)?;
+            // The knowledge base's own names count too.
+            let understood = ask::understand_in(text, today, kb)?;
             let query_text = understood.query.to_string();
             Prepared {
                 as_text: (!understood.fallback).then(|| ask::as_text(text)),
