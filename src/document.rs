@@ -291,10 +291,12 @@ pub fn build(
             let words = segmenter.words(&folded);
             segmenter.append_search_terms(&words, &mut word_terms);
         }
+        // Free text names a competitor only as a word of its sentence
+        // (张建华为我们 is no 华为), in its sense (甲骨文 near 书法 is no Oracle).
         competitor_terms.extend(
             vocabulary
                 .competitors()
-                .find_in(text)
+                .find_words_in(text, &|| analyzer.segmenter())
                 .into_iter()
                 .map(|(g, _)| g.id.clone()),
         );

@@ -10,7 +10,7 @@ use tantivy::tokenizer::TextAnalyzer;
 
 /// Bump when the analyzer or the document layout changes in a way the
 /// schema does not show; any change forces a rebuild of every index.
-pub const ANALYZER_VERSION: u32 = 9;
+pub const ANALYZER_VERSION: u32 = 10;
 
 /// The grams tokenizer (`analysis::GramsTokenizer`): folds, then Han
 /// bigrams with a trailing unigram, and stemmed Latin words, with positions.
