@@ -7,9 +7,9 @@ use serde_json::{Map, Value};
 use tantivy::TantivyDocument;
 
 use crate::analysis::{LIST_SEPARATOR, Segmenter, name_pinyin};
-use crate::dates::{parse_birthday, parse_date, to_days};
+use crate::dates::to_days;
 use crate::fold::{fold, stable_hash};
-use crate::record::{Kind, Record};
+use crate::record::{Kind, Record, TRIP_CITY_KEYS, TRIP_FROM_KEYS, TRIP_TO_KEYS};
 use crate::schema::Fields;
 use crate::vocab::{Vocabulary, alias_key};
 
@@ -139,6 +139,63 @@ pub fn text_values(fields: &Map<String, Value>) -> Vec<(&str, &str)> {
     out
 }
 
+/// Every scalar value of a record with the path of keys it sits under,
+/// folded to lower case and joined with dots (`contacts.wechat`; a list's
+/// items under the list's key), for `KEY:VALUE`. Links and labels are left
+/// out; numbers and booleans are read as written (`employees:500`).
+pub fn keyed_values(fields: &Map<String, Value>) -> Vec<(String, std::borrow::Cow<'_, str>)> {
+    fn walk<'a>(path: &str, value: &'a Value, out: &mut Vec<(String, std::borrow::Cow<'a, str>)>) {
+        match value {
+            Value::String(text) if !text.trim().is_empty() => {
+                out.push((path.to_string(), std::borrow::Cow::Borrowed(text)))
+            }
+            Value::Number(n) => out.push((path.to_string(), n.to_string().into())),
+            Value::Bool(b) => out.push((path.to_string(), b.to_string().into())),
+            Value::Null | Value::String(_) => {}
+            Value::Array(items) => items.iter().for_each(|item| walk(path, item, out)),
+            Value::Object(map) => {
+                for (key, item) in map {
+                    walk(&format!("{path}.{}", key_path(key)), item, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (key, value) in fields {
+        if !NON_TEXT_KEYS.contains(&key.as_str()) {
+            walk(&key_path(key), value, &mut out);
+        }
+    }
+    out
+}
+
+/// A record key as `KEY:` matches it: folded (lower case, simplified), and
+/// without the separator the keyed grams use.
+pub fn key_path(key: &str) -> String {
+    fold(key.trim()).replace(LIST_SEPARATOR, "")
+}
+
+/// How a customer's name sorts: folded, each Han character read as its
+/// first pinyin reading, so 王建国 sorts as wangjianguo, among Latin names.
+pub fn name_sort_key(name: &str) -> String {
+    let folded = fold(name.trim());
+    if !folded.chars().any(crate::fold::is_cjk) {
+        return folded;
+    }
+    use pinyin::ToPinyin;
+    let mut key: String = folded
+        .chars()
+        .map(|c| {
+            c.to_pinyin()
+                .map_or(c.to_string(), |p| p.plain().to_string())
+        })
+        .collect();
+    // Names read alike (王建国, 汪建国) stay apart, in a stable order.
+    key.push(' ');
+    key.push_str(&folded);
+    key
+}
+
 /// The name an interest or competitor entry is known by: the string itself
 /// or the object's `name` (or first text value).
 pub fn entry_name(entry: &Value) -> Option<&str> {
@@ -244,6 +301,12 @@ pub fn build(
 
     let mut documents = Vec::new();
     if record.kind == Kind::Customer {
+        for (path, text) in keyed_values(&record.fields) {
+            doc.add_text(fields.field_grams, format!("{path}{LIST_SEPARATOR}{text}"));
+        }
+        if let Some(name) = record.text("name") {
+            doc.add_text(fields.name_sort, name_sort_key(name));
+        }
         for key in ["name", "nickname"] {
             if let Some(name) = record.text(key) {
                 add_grams(&mut doc, fields.name_grams, name);
@@ -315,16 +378,17 @@ pub fn build(
 
 /// The dates a search or the agenda reads without the record: a
 /// customer's birthday (month and day) and `updated`, a note's `date`.
-/// A value that is no date is left out (`record` reports it).
+/// Only the dates `record` read are used: a value that is no date is
+/// left out, and `record` reported it.
 fn add_dates(doc: &mut TantivyDocument, fields: &Fields, record: &Record) {
-    if record.kind == Kind::Customer {
-        if let Some(birthday) = record.text("birthday").and_then(parse_birthday) {
-            doc.add_u64(fields.birthday_md, birthday.month_day());
-        }
-        if let Some(updated) = record.text("updated").and_then(parse_date) {
-            doc.add_i64(fields.updated_day, to_days(updated));
-        }
-    } else if let Some(date) = record.text("date").and_then(parse_date) {
+    let dates = &record.dates;
+    if let Some(birthday) = dates.birthday {
+        doc.add_u64(fields.birthday_md, birthday.month_day());
+    }
+    if let Some(updated) = dates.updated {
+        doc.add_i64(fields.updated_day, to_days(updated));
+    }
+    if let Some(date) = dates.date {
         doc.add_i64(fields.note_day, to_days(date));
     }
 }
@@ -357,22 +421,20 @@ fn place_terms(analyzer: &Analyzer, written: &str) -> Vec<String> {
     terms
 }
 
-/// The first and last day of a trip as written: `from`/`to`, or their
-/// usual synonyms, or one `date` for a single-day trip.
+/// The first and last day of a trip as written, for showing it: `from`/`to`,
+/// or their usual synonyms, or one `date` for a single-day trip. The days
+/// a search matches are `Record::dates`, read from the same keys.
 pub fn trip_dates(trip: &Map<String, Value>) -> (Option<&str>, Option<&str>) {
     let first = |keys: &[&str]| {
         keys.iter()
             .find_map(|key| trip.get(*key).and_then(Value::as_str))
     };
-    (
-        first(&["from", "start", "begin", "date", "on"]),
-        first(&["to", "end", "until", "date", "on"]),
-    )
+    (first(TRIP_FROM_KEYS), first(TRIP_TO_KEYS))
 }
 
 /// The city of a trip as written.
 pub fn trip_city(trip: &Map<String, Value>) -> Option<&str> {
-    ["city", "place", "destination", "to_city"]
+    TRIP_CITY_KEYS
         .iter()
         .find_map(|key| trip.get(*key).and_then(Value::as_str))
 }
@@ -392,11 +454,11 @@ fn trip_document(
     for term in place_terms(analyzer, city) {
         doc.add_text(fields.trip_place, term);
     }
-    let (from, to) = trip_dates(trip);
-    let (from, to) = (from.and_then(parse_date), to.and_then(parse_date));
-    if let (Some(from), Some(to)) = (from.or(to), to.or(from)) {
-        doc.add_i64(fields.trip_from, to_days(from.min(to)));
-        doc.add_i64(fields.trip_to, to_days(from.max(to)));
+    // A trip whose days were not read, or that ends before it starts,
+    // matches no `when:` (`record` reported why).
+    if let Some(Some((from, to))) = record.dates.trips.get(index) {
+        doc.add_i64(fields.trip_from, to_days(*from));
+        doc.add_i64(fields.trip_to, to_days(*to));
     }
     let mut stored = trip.clone();
     stored.insert("index".into(), Value::from(index));

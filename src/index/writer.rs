@@ -12,9 +12,12 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
-use super::lock::acquire_lock;
-use super::version::{Payload, current_version, read_version};
-use super::{Location, SyncReport, write_atomically};
+use super::directory::SharedDirectory;
+use super::lock::{Holder, acquire_lock, try_acquire};
+use super::version::{Payload, read_version, version_with};
+use super::{
+    Access, Location, SyncReport, access_error, index_error, io_cause, is_damaged, write_atomically,
+};
 use crate::document::{Analyzer, FileStamp, TRIP_KIND};
 use crate::error::{Error, Result};
 use crate::record::{Kind, Problem, Record};
@@ -28,14 +31,19 @@ use crate::vocab::Vocabulary;
 /// instead of four took 0.9–1.2 ms off `owner:`, `likes:` and `budget`
 /// searches, for the same indexing time and 1.6 GB instead of 1.2 GB peak
 /// memory (BENCHMARKS.md).
-const WRITER_HEAP_BYTES: usize = 1536 * 1024 * 1024;
+pub const WRITER_HEAP_BYTES: usize = 1536 * 1024 * 1024;
 
 /// A record id as the writer remembers it: (is a customer, id). Customers
 /// and notes have separate id spaces.
 pub(super) type IdKey = (bool, Box<str>);
 
 pub(super) fn id_key(record: &Record) -> IdKey {
-    (record.kind == Kind::Customer, record.id.as_str().into())
+    folded_key(record.kind == Kind::Customer, &record.id)
+}
+
+/// Ids compare case-insensitively and script-folded: `K001` is `k001`.
+pub(super) fn folded_key(is_customer: bool, id: &str) -> IdKey {
+    (is_customer, crate::fold::fold(id).into())
 }
 
 /// The state kept for every file (compact: a watcher keeps 300k of them).
@@ -73,6 +81,17 @@ pub struct Leftovers {
     _ids: FxHashMap<IdKey, Arc<str>>,
 }
 
+/// How often a writer waiting for the lock looks again.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// What `Writer::open_waiting` got.
+pub enum Opened {
+    /// The lock, and the index open for writing.
+    Writer(Box<Writer>),
+    /// A watcher holds the lock: it keeps the index up to date.
+    Watched(Holder),
+}
+
 /// The writer side of an index: exclusive, holds the lock until dropped.
 pub struct Writer {
     pub(super) location: Location,
@@ -85,6 +104,13 @@ pub struct Writer {
     pub(super) known: FxHashMap<Arc<str>, FileState>,
     /// Which file holds each record id, for the duplicate-id check.
     pub(super) ids: FxHashMap<IdKey, Arc<str>>,
+    /// Files that lost an id to another file (duplicates): read again when
+    /// that file lets go of it. Only files in error are here.
+    pub(super) losers: FxHashMap<IdKey, std::collections::BTreeSet<String>>,
+    /// Files to read again before the batch ends (their id changed hands).
+    pub(super) requeue: std::collections::BTreeSet<String>,
+    /// Files being read again: not skipped as unchanged.
+    pub(super) forced: rustc_hash::FxHashSet<String>,
     pub(super) problems: BTreeMap<String, Vec<Problem>>,
     pub(super) pending: bool,
     pub(super) status_dirty: bool,
@@ -94,6 +120,8 @@ pub struct Writer {
     pub(super) previous: Option<Searcher>,
     /// Problems in the knowledge base's vocabulary file.
     pub vocabulary_problems: Vec<Error>,
+    /// The tantivy heap it was opened with (kept by `reopen`).
+    pub(super) heap_bytes: usize,
     pub(super) _lock: File,
 }
 
@@ -103,8 +131,10 @@ impl Writer {
     /// vocabulary.
     ///
     /// Fails with `Error::Busy` naming the other process when one holds the
-    /// lock; with `Error::Io`/`Error::Index` when the index folder cannot be
-    /// written.
+    /// lock; with `Error::IndexAccess` (one line that says what to do, and
+    /// nothing deleted) when the index cannot be read or written for a reason
+    /// a rebuild would not fix. Only a missing index, one built with another
+    /// version, or one tantivy finds damaged is rebuilt.
     pub fn open(location: &Location, command: &str) -> Result<Writer> {
         Self::open_with_heap(location, command, WRITER_HEAP_BYTES)
     }
@@ -113,49 +143,113 @@ impl Writer {
     /// watcher uses a small one to keep its memory low.
     pub fn open_with_heap(location: &Location, command: &str, heap_bytes: usize) -> Result<Writer> {
         std::fs::create_dir_all(&location.state_dir)
-            .map_err(|e| Error::io(&location.state_dir, e))?;
+            .map_err(|e| access_error(&location.state_dir, &e, Access::Write))?;
         let lock = acquire_lock(location, command)?;
+        Self::open_locked(location, lock, heap_bytes)
+    }
+
+    /// Like `open_with_heap`, but waits while a short-lived process (an
+    /// `index`, a search building the index) holds the lock, polling it,
+    /// for as long as it takes; `on_wait` is told who, once per holder. A
+    /// watcher holding the lock is not waited for: `Opened::Watched` names
+    /// it, and the caller decides (a second watcher stops, `index` asks
+    /// that watcher to sync).
+    ///
+    /// Fails as `open` does, but never with `Error::Busy`.
+    pub fn open_waiting(
+        location: &Location,
+        command: &str,
+        heap_bytes: usize,
+        on_wait: &mut dyn FnMut(&Holder),
+    ) -> Result<Opened> {
+        std::fs::create_dir_all(&location.state_dir)
+            .map_err(|e| access_error(&location.state_dir, &e, Access::Write))?;
+        let mut told = None;
+        loop {
+            match try_acquire(location, command)? {
+                Ok(lock) => {
+                    return Ok(Opened::Writer(Box::new(Self::open_locked(
+                        location, lock, heap_bytes,
+                    )?)));
+                }
+                Err(Some(holder)) if holder.is_long_lived() => return Ok(Opened::Watched(holder)),
+                Err(holder) => {
+                    if let Some(holder) = holder
+                        && told != Some(holder.pid)
+                    {
+                        on_wait(&holder);
+                        told = Some(holder.pid);
+                    }
+                    std::thread::sleep(LOCK_POLL);
+                }
+            }
+        }
+    }
+
+    /// Opens the index again, keeping the writer lock throughout (no other
+    /// writer can slip in): after a vocabulary change, this rebuilds it.
+    /// The reopened writer's `vocabulary_problems` are those of the new
+    /// vocabulary.
+    pub fn reopen(self) -> Result<Writer> {
+        let Writer {
+            location,
+            writer,
+            heap_bytes,
+            _lock,
+            ..
+        } = self;
+        writer
+            .wait_merging_threads()
+            .map_err(|e| index_error(&location.index_dir(), e, Access::Write))?;
+        Self::open_locked(&location, _lock, heap_bytes)
+    }
+
+    /// Opens the index with the lock already held.
+    fn open_locked(location: &Location, lock: File, heap_bytes: usize) -> Result<Writer> {
+        // Read once: the analyzer and the version stamp come from the same
+        // bytes, so an edit meanwhile cannot stamp an index with a
+        // vocabulary it was not built with (the next open sees the edit).
         let (vocabulary, vocabulary_problems) = Vocabulary::for_knowledge_base(&location.kb)?;
-        let version = current_version(location)?;
+        let version = version_with(vocabulary.fingerprint);
         let index_dir = location.index_dir();
         let (schema, fields) = schema::build();
-        let existing = Index::open_in_dir(&index_dir).ok();
         let status = read_status(location);
         let mut previous = None;
-        let (index, rebuilt) = match existing {
-            Some(index) if read_version(&index).as_deref() == Some(version.as_str()) => {
+        let (index, rebuilt) = match find_index(&index_dir)? {
+            Found::Index(index) if read_version(&index).as_deref() == Some(version.as_str()) => {
                 (index, None)
             }
-            Some(old) => {
+            Found::Index(old) => {
                 // Files that turn out unreadable during the rebuild keep
                 // their last good version, which lives only in the old
                 // index: keep a searcher on it (its segments stay mapped
-                // after the folder is replaced).
+                // after the folder is replaced). An old index that cannot
+                // be read now is an error, not a reason to lose them.
                 schema::register_tokenizers(&old);
-                previous = old
+                let reader: IndexReader = old
                     .reader_builder()
                     .reload_policy(ReloadPolicy::Manual)
                     .try_into()
-                    .ok()
-                    .map(|reader: IndexReader| reader.searcher());
+                    .map_err(|e| index_error(&index_dir, e, Access::Read))?;
+                previous = Some(reader.searcher());
                 (
                     create_index(&index_dir, schema)?,
                     Some("the schema, analyzer or vocabulary changed".to_string()),
                 )
             }
-            None => {
-                let reason = if index_dir.exists() {
-                    "the index was unreadable"
-                } else {
-                    "there was no index yet"
-                };
-                (create_index(&index_dir, schema)?, Some(reason.to_string()))
-            }
+            Found::Corrupt(why) => (
+                create_index(&index_dir, schema)?,
+                Some(format!("the index was damaged ({why})")),
+            ),
+            Found::Nothing => (
+                create_index(&index_dir, schema)?,
+                Some("there was no index yet".to_string()),
+            ),
         };
         schema::register_tokenizers(&index);
         let writer = index
             .writer_with_num_threads(indexing_threads(heap_bytes), heap_bytes)
-            .map_err(|e| Error::index(&index_dir, e))?;
+            .map_err(|e| index_error(&index_dir, e, Access::Write))?;
         let mut this = Writer {
             location: location.clone(),
             index,
@@ -165,12 +259,16 @@ impl Writer {
             version,
             known: FxHashMap::default(),
             ids: FxHashMap::default(),
+            losers: FxHashMap::default(),
+            requeue: std::collections::BTreeSet::new(),
+            forced: rustc_hash::FxHashSet::default(),
             problems: BTreeMap::new(),
             pending: rebuilt.is_some(),
             status_dirty: false,
             rebuilt,
             previous,
             vocabulary_problems,
+            heap_bytes,
             _lock: lock,
         };
         this.load_known()?;
@@ -193,7 +291,7 @@ impl Writer {
         let reader = self.reader()?;
         let searcher = reader.searcher();
         let index_dir = self.location.index_dir();
-        let err = |e: tantivy::TantivyError| Error::index(&index_dir, e);
+        let err = |e: tantivy::TantivyError| index_error(&index_dir, e, Access::Write);
         // Room for every document (trips included: an upper bound), so the
         // maps are not rebuilt as they grow.
         let documents = searcher.num_docs() as usize;
@@ -214,9 +312,9 @@ impl Writer {
             // Whole dictionaries in ord order: one pass each, instead of a
             // block decompression per document (12 s on 300k files).
             let (path_terms, id_terms, kind_terms) = (
-                Terms::of(&paths).map_err(|e| Error::io(&index_dir, e))?,
-                Terms::of(&ids).map_err(|e| Error::io(&index_dir, e))?,
-                Terms::of(&kinds).map_err(|e| Error::io(&index_dir, e))?,
+                Terms::of(&paths).map_err(|e| access_error(&index_dir, &e, Access::Read))?,
+                Terms::of(&ids).map_err(|e| access_error(&index_dir, &e, Access::Read))?,
+                Terms::of(&kinds).map_err(|e| access_error(&index_dir, &e, Access::Read))?,
             );
             for doc in segment.doc_ids_alive() {
                 let kind = kind_terms.of_doc(&kinds, doc).unwrap_or_default();
@@ -235,7 +333,7 @@ impl Writer {
                     size: sizes.first(doc).unwrap_or(0),
                     mtime: mtimes.first(doc).unwrap_or(0),
                 };
-                let key: IdKey = (kind == Kind::Customer.as_str(), id.into());
+                let key = folded_key(kind == Kind::Customer.as_str(), id);
                 state.ids.push(key.clone());
                 self.ids.insert(key, path);
             }
@@ -248,11 +346,22 @@ impl Writer {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .map_err(|e| Error::index(self.location.index_dir(), e))
+            .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))
     }
 
     pub(super) fn finish_batch(&mut self, report: &mut SyncReport, started: Instant) -> Result<()> {
-        report.files_in_error = self.problems.len();
+        let is_error = |p: &Problem| p.severity == crate::record::Severity::Error;
+        report.files_in_error = self
+            .problems
+            .values()
+            .filter(|problems| problems.iter().any(is_error))
+            .count();
+        report.warnings = self
+            .problems
+            .values()
+            .flatten()
+            .filter(|p| !is_error(p))
+            .count();
         // The index being replaced is needed only by the rebuild itself.
         self.previous = None;
         if report.changed() || self.pending {
@@ -274,9 +383,11 @@ impl Writer {
         let mut prepared = self
             .writer
             .prepare_commit()
-            .map_err(|e| Error::index(&index_dir, e))?;
+            .map_err(|e| index_error(&index_dir, e, Access::Write))?;
         prepared.set_payload(&payload);
-        prepared.commit().map_err(|e| Error::index(&index_dir, e))?;
+        prepared
+            .commit()
+            .map_err(|e| index_error(&index_dir, e, Access::Write))?;
         self.pending = false;
         crate::links::refresh(&self.location, &self.reader()?.searcher())?;
         self.write_status()
@@ -312,7 +423,7 @@ impl Writer {
         } = self;
         writer
             .wait_merging_threads()
-            .map_err(|e| Error::index(location.index_dir(), e))?;
+            .map_err(|e| index_error(&location.index_dir(), e, Access::Write))?;
         drop(_lock);
         Ok(Leftovers {
             _known: known,
@@ -332,11 +443,53 @@ fn indexing_threads(heap_bytes: usize) -> usize {
         .clamp(1, 4)
 }
 
+/// What a writer finds in the index folder.
+enum Found {
+    /// No index: no folder, or no `meta.json` in it.
+    Nothing,
+    /// An index, of whatever version.
+    Index(Index),
+    /// An index tantivy cannot use: its data is damaged (why).
+    Corrupt(String),
+}
+
+/// Opens the index folder for a writer. Fails, and so deletes nothing,
+/// when it cannot be read (permissions, too many open files, a file where
+/// the folder belongs): only an index that is not there or that tantivy
+/// reports damaged is rebuilt.
+fn find_index(index_dir: &Path) -> Result<Found> {
+    let meta = index_dir.join("meta.json");
+    match std::fs::metadata(&meta) {
+        Ok(found) if found.is_file() => {}
+        Ok(_) => {
+            return Err(Error::IndexAccess {
+                path: meta,
+                problem: "not a file".into(),
+                advice: "dossier keeps its index in this folder; move it away or use --index PATH"
+                    .into(),
+            });
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
+        Err(error) => return Err(access_error(&meta, &error, Access::Read)),
+    }
+    match SharedDirectory::open(index_dir).and_then(Index::open) {
+        Ok(index) => Ok(Found::Index(index)),
+        Err(error) if is_damaged(&error) => Ok(Found::Corrupt(error.to_string())),
+        Err(error) => match io_cause(&error) {
+            // Gone between the look and the open: a writer is never
+            // alone in this (the lock says so), so this is a user's rm.
+            Some((_, std::io::ErrorKind::NotFound, _)) => Ok(Found::Nothing),
+            _ => Err(index_error(index_dir, error, Access::Read)),
+        },
+    }
+}
+
 fn create_index(index_dir: &Path, schema: tantivy::schema::Schema) -> Result<Index> {
     if index_dir.exists() {
-        std::fs::remove_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+        std::fs::remove_dir_all(index_dir)
+            .map_err(|e| access_error(index_dir, &e, Access::Write))?;
     }
-    std::fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+    std::fs::create_dir_all(index_dir).map_err(|e| access_error(index_dir, &e, Access::Write))?;
     let settings = tantivy::IndexSettings {
         // A search reads back a few dozen stored documents (the profiles
         // and notes shown), each from its own block: 4 KB blocks cost a
@@ -348,8 +501,11 @@ fn create_index(index_dir: &Path, schema: tantivy::schema::Schema) -> Result<Ind
     Index::builder()
         .schema(schema)
         .settings(settings)
-        .create_in_dir(index_dir)
-        .map_err(|e| Error::index(index_dir, e))
+        .open_or_create(
+            SharedDirectory::open(index_dir)
+                .map_err(|e| index_error(index_dir, e, Access::Write))?,
+        )
+        .map_err(|e| index_error(index_dir, e, Access::Write))
 }
 
 /// A string column's whole dictionary, indexed by term ordinal, in one

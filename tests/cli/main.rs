@@ -5,7 +5,12 @@
 
 mod agenda;
 mod ask;
+mod ids_links;
 mod index;
+mod index_access;
+mod problems;
+mod properties;
+mod query_v2;
 mod search;
 mod show_status;
 mod watch;
