@@ -11,6 +11,7 @@ mod index_access;
 mod names;
 mod problems;
 mod properties;
+mod query_v2;
 mod search;
 mod show_status;
 mod watch;
