@@ -5,6 +5,7 @@
 //! `dossier` binary does that.
 
 pub mod analysis;
+pub mod answer;
 pub mod ask;
 pub mod dates;
 pub mod document;
@@ -17,11 +18,13 @@ pub mod query;
 pub mod record;
 pub mod schema;
 pub mod search;
+pub mod serve;
 pub mod show;
 pub mod snippet;
 pub mod status;
 pub mod vocab;
 pub mod walk;
 pub mod watch;
+pub mod wire;
 
 pub use error::{Error, Result};

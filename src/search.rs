@@ -41,7 +41,7 @@ pub struct SearchOptions {
 }
 
 /// Why a customer was found: one document and the text that matched.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Match {
     /// The file, relative to the knowledge base.
     pub path: String,
@@ -60,7 +60,7 @@ pub struct Match {
 }
 
 /// A trip that matched a `travel:`/`when:` term.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Trip {
     /// The city as written.
     pub city: String,
@@ -73,7 +73,7 @@ pub struct Trip {
 }
 
 /// One customer found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Hit {
     /// Customer id.
     pub id: String,
@@ -92,7 +92,7 @@ pub struct Hit {
 }
 
 /// The answer to a query.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SearchResult {
     /// The query as understood, printed back.
     pub query: String,

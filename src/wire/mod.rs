@@ -1,12 +1,38 @@
-//! The `--json` wire types: the shape scripts rely on (see the contract).
-//! Only the binary knows them; the library returns plain values.
+//! The JSON wire shapes: what `--json` prints, what the HTTP API answers,
+//! and what scripts rely on (see the contract). Views over the library's
+//! typed results; `search_json`, `show_json` and `status_json` are the one
+//! rendering of each result for every face that speaks JSON, so the command
+//! and the API give byte for byte the same data.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use dossier::search::{Hit, Match, SearchResult, Trip};
-use dossier::show::{Dossier, StoredRecord};
-use dossier::status::{IndexState, Status};
+use crate::answer::Answer;
+use crate::search::{Hit, Match, SearchResult, Trip};
+use crate::show::{Dossier, StoredRecord};
+use crate::status::{IndexState, Status};
+
+/// `search --json`, `ask --json` and `GET /api/search`, `GET /api/ask`: one
+/// line of JSON (no newline).
+pub fn search_json(answer: &Answer) -> String {
+    let understood = answer.understood.as_ref();
+    let output = search_output(
+        &answer.result,
+        understood.map(|u| u.query.as_str()),
+        understood.is_some_and(|u| u.fallback),
+    );
+    serde_json::to_string(&output).expect("a search result serializes: string keys only")
+}
+
+/// `show --json` and `GET /api/customers/{id}`: one line of JSON.
+pub fn show_json(dossier: &Dossier) -> String {
+    serde_json::to_string(&show_output(dossier)).expect("a dossier serializes: string keys only")
+}
+
+/// `status --json` and `GET /api/status`: one line of JSON.
+pub fn status_json(status: &Status) -> String {
+    serde_json::to_string(&status_output(status)).expect("a status serializes: string keys only")
+}
 
 /// `search` and `ask` output.
 #[derive(Serialize)]
@@ -22,6 +48,7 @@ pub struct SearchOutput<'a> {
     pub notices: &'a [String],
 }
 
+/// One customer found.
 #[derive(Serialize)]
 pub struct WireHit<'a> {
     pub id: &'a str,
@@ -37,6 +64,7 @@ pub struct WireHit<'a> {
     pub trips: Vec<WireTrip<'a>>,
 }
 
+/// Why a customer was found.
 #[derive(Serialize)]
 pub struct WireMatch<'a> {
     pub path: &'a str,
@@ -48,6 +76,7 @@ pub struct WireMatch<'a> {
     pub term: &'a str,
 }
 
+/// A trip that matched.
 #[derive(Serialize)]
 pub struct WireTrip<'a> {
     pub city: &'a str,
@@ -123,6 +152,7 @@ pub struct ShowOutput<'a> {
     pub notes: Vec<WireNote<'a>>,
 }
 
+/// One linked note.
 #[derive(Serialize)]
 pub struct WireNote<'a> {
     pub id: &'a str,
@@ -142,6 +172,7 @@ fn wire_note(record: &StoredRecord) -> WireNote<'_> {
     }
 }
 
+/// The JSON view of a dossier.
 pub fn show_output(dossier: &Dossier) -> ShowOutput<'_> {
     let customer = &dossier.customer;
     ShowOutput {
@@ -171,6 +202,7 @@ pub struct StatusOutput<'a> {
     pub writer: Option<WireWriter<'a>>,
 }
 
+/// One problem of a file.
 #[derive(Serialize)]
 pub struct WireProblem<'a> {
     pub path: &'a str,
@@ -179,6 +211,7 @@ pub struct WireProblem<'a> {
     pub message: &'a str,
 }
 
+/// The process writing the index.
 #[derive(Serialize)]
 pub struct WireWriter<'a> {
     pub pid: u32,
@@ -186,6 +219,7 @@ pub struct WireWriter<'a> {
     pub started: &'a str,
 }
 
+/// The JSON view of a status.
 pub fn status_output(status: &Status) -> StatusOutput<'_> {
     let writer = status.writer.as_ref().map(|h| WireWriter {
         pid: h.pid,

@@ -1,0 +1,169 @@
+//! `/api/…`: the commands' `--json` objects over HTTP, rendered by the same
+//! `wire` functions, so `GET /api/search?q=Q` and `dossier search --json Q`
+//! give the same bytes. Errors are `{"error": "…"}`: `400` for what the
+//! asker can fix (a bad query or parameter), `404` for no such customer.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{App, Live, blocking, error_status};
+use crate::answer::{self, Command, Request};
+use crate::{show, status, wire};
+
+/// How many customers an API search returns unless `limit` says.
+const DEFAULT_LIMIT: usize = 20;
+
+/// A JSON body with its status.
+pub(super) fn json_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// `{"error": message}` with its status.
+pub(super) fn error(status: StatusCode, message: String) -> Response {
+    json_response(status, serde_json::json!({ "error": message }).to_string())
+}
+
+fn internal_error() -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error: answering this request failed, and the server log says why — try another query"
+            .into(),
+    )
+}
+
+/// The request a search or ask API call makes: `q` (required), `limit`
+/// (default 20) and `sort` (`score`, the only order so far).
+pub(super) fn search_request(
+    app: &App,
+    command: Command,
+    params: &HashMap<String, String>,
+) -> Result<Request, String> {
+    let text = params.get("q").map(|q| q.trim()).unwrap_or_default();
+    if text.is_empty() {
+        return Err("q: missing — pass the query as ?q=…".into());
+    }
+    let limit = match params.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(limit) => limit
+            .trim()
+            .parse()
+            .map_err(|_| format!("limit={limit}: expected a number of customers, like limit=20"))?,
+    };
+    match params.get("sort").map(String::as_str) {
+        None | Some("" | "score") => {}
+        Some(other) => return Err(format!("sort={other}: expected score")),
+    }
+    if command == Command::Ask && params.contains_key("sort") {
+        return Err("sort: ask orders by score; drop sort=".into());
+    }
+    Ok(Request {
+        command,
+        text: text.to_string(),
+        limit,
+        today: app.today(),
+    })
+}
+
+/// The JSON answer to a request, as `search --json` prints it.
+pub(super) fn answer_json(live: &Live, request: &Request) -> Response {
+    let read = match live.read() {
+        Ok(read) => read,
+        Err(e) => return error(error_status(&e), e.to_string()),
+    };
+    match answer::answer(&read, live.location(), request) {
+        Ok(answer) => json_response(StatusCode::OK, wire::search_json(&answer)),
+        Err(e) => error(error_status(&e), e.to_string()),
+    }
+}
+
+async fn searching(
+    app: App,
+    command: Command,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    let params = match params {
+        Ok(Query(params)) => params,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let request = match search_request(&app, command, &params) {
+        Ok(request) => request,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    let what = format!("{command:?} {:?}", request.text);
+    let live = app.live.clone();
+    blocking(
+        &app,
+        what,
+        move || answer_json(&live, &request),
+        internal_error,
+    )
+    .await
+}
+
+/// `GET /api/search?q=Q&limit=N&sort=S`: `search --json`.
+pub(super) async fn search(
+    State(app): State<App>,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    searching(app, Command::Search, params).await
+}
+
+/// `GET /api/ask?q=Q&limit=N`: `ask --json`.
+pub(super) async fn ask(
+    State(app): State<App>,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    searching(app, Command::Ask, params).await
+}
+
+/// `GET /api/customers/{id}`: `show --json`.
+pub(super) async fn customer(
+    State(app): State<App>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let id = match id {
+        Ok(Path(id)) => id,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let live = app.live.clone();
+    blocking(
+        &app,
+        format!("customer {id:?}"),
+        move || {
+            let read = match live.read() {
+                Ok(read) => read,
+                Err(e) => return error(error_status(&e), e.to_string()),
+            };
+            match show::dossier(&read, live.location(), &id) {
+                Ok(dossier) => json_response(StatusCode::OK, wire::show_json(&dossier)),
+                Err(e) => error(error_status(&e), e.to_string()),
+            }
+        },
+        internal_error,
+    )
+    .await
+}
+
+/// `GET /api/status`: `status --json`.
+pub(super) async fn status(State(app): State<App>) -> Response {
+    let live = app.live.clone();
+    blocking(
+        &app,
+        "status".into(),
+        move || match status::status(live.location()) {
+            Ok(status) => json_response(StatusCode::OK, wire::status_json(&status)),
+            Err(e) => error(error_status(&e), e.to_string()),
+        },
+        internal_error,
+    )
+    .await
+}
