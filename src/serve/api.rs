@@ -51,6 +51,11 @@ pub(super) fn search_request(
     if text.is_empty() {
         return Err("q: missing — pass the query as ?q=…".into());
     }
+    // The query string is decoded leniently: bytes that are no UTF-8
+    // become U+FFFD, which nobody types.
+    if text.contains('\u{FFFD}') {
+        return Err("q: not UTF-8 text — percent-encode the query's UTF-8 bytes".into());
+    }
     let limit = match params.get("limit") {
         None => DEFAULT_LIMIT,
         Some(limit) => limit
