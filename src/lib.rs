@@ -12,15 +12,13 @@ pub mod document;
 pub mod error;
 pub mod fold;
 pub mod index;
-pub mod links;
-pub mod phrase;
+pub use index::links;
 pub mod query;
 pub mod record;
 pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod show;
-pub mod snippet;
 pub mod status;
 pub mod vocab;
 pub mod walk;
@@ -28,3 +26,5 @@ pub mod watch;
 pub mod wire;
 
 pub use error::{Error, Result};
+// Phrases and snippets live in the search stage; their old paths still work.
+pub use search::{phrase, snippet};

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::answer::Answer;
+use crate::record::{Problem, Severity};
 use crate::search::{Hit, Match, SearchResult, Trip};
 use crate::show::{Dossier, StoredRecord};
 use crate::status::{IndexState, Status};
@@ -150,6 +151,8 @@ pub struct ShowOutput<'a> {
     pub name: Option<&'a str>,
     pub profile: &'a Map<String, Value>,
     pub notes: Vec<WireNote<'a>>,
+    /// The problems of the customer's file and its notes' files.
+    pub problems: Vec<WireProblem<'a>>,
 }
 
 /// One linked note.
@@ -182,6 +185,7 @@ pub fn show_output(dossier: &Dossier) -> ShowOutput<'_> {
         name: customer.text("name"),
         profile: &customer.fields,
         notes: dossier.notes.iter().map(wire_note).collect(),
+        problems: dossier.problems.iter().map(wire_problem).collect(),
     }
 }
 
@@ -196,7 +200,10 @@ pub struct StatusOutput<'a> {
     pub visits: u64,
     pub files: usize,
     pub last_sync: Option<&'a str>,
+    /// The errors only (kept from version 1; `problems` has them all).
     pub files_in_error: Vec<WireProblem<'a>>,
+    /// Every problem, errors and warnings, each with its `severity`.
+    pub problems: Vec<WireProblem<'a>>,
     pub index_bytes: u64,
     pub watcher: Option<WireWriter<'a>>,
     pub writer: Option<WireWriter<'a>>,
@@ -209,6 +216,18 @@ pub struct WireProblem<'a> {
     pub line: usize,
     pub column: usize,
     pub message: &'a str,
+    /// `"error"` or `"warning"`.
+    pub severity: &'static str,
+}
+
+fn wire_problem(problem: &Problem) -> WireProblem<'_> {
+    WireProblem {
+        path: &problem.path,
+        line: problem.line,
+        column: problem.column,
+        message: &problem.message,
+        severity: problem.severity.as_str(),
+    }
 }
 
 /// The process writing the index.
@@ -251,13 +270,10 @@ pub fn status_output(status: &Status) -> StatusOutput<'_> {
         files_in_error: status
             .problems
             .iter()
-            .map(|p| WireProblem {
-                path: &p.path,
-                line: p.line,
-                column: p.column,
-                message: &p.message,
-            })
+            .filter(|p| p.severity == Severity::Error)
+            .map(wire_problem)
             .collect(),
+        problems: status.problems.iter().map(wire_problem).collect(),
         index_bytes: status.index_bytes,
         watcher,
         writer,

@@ -27,6 +27,8 @@ const HOSTILE_CUSTOMER: &str = r#"{"id": "x1", "name": "<img src=x onerror=alert
  "interests": ["话剧", "<i>golf</i>"], "notes": "</p><img src=y onerror=alert(3)>"}"#;
 const HOSTILE_NOTE: &str = r#"{"id": "mx1", "kind": "meeting", "customer": "x1", "date": "2026-11-20",
  "title": "<svg onload=alert(4)>", "text": "话剧 <img src=z onerror=alert(5)> \"quoted\" & more"}"#;
+/// A note whose date is written day first: a warning on the status page.
+pub const UNDATED_NOTE: &str = "meetings/mx2-day-first.json";
 /// A file that cannot be read, for the status page.
 pub const BROKEN_FILE: &str = "customers/broken-syntax.json";
 
@@ -42,6 +44,11 @@ pub fn kb() -> TempDir {
     write(temp.path(), "customers/x1-hostile.json", HOSTILE_CUSTOMER);
     write(temp.path(), "meetings/mx1-hostile.json", HOSTILE_NOTE);
     write(temp.path(), BROKEN_FILE, "{\"id\": \"b1\", \"name\": ");
+    write(
+        temp.path(),
+        UNDATED_NOTE,
+        r#"{"id": "mx2", "kind": "meeting", "customer": "c001", "date": "12/08/2026", "text": "日期写法不对"}"#,
+    );
     temp
 }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-use crate::{BROKEN_FILE, DEADLINE, HOSTILE_NAME, Server, kb};
+use crate::{BROKEN_FILE, DEADLINE, HOSTILE_NAME, Server, UNDATED_NOTE, kb};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -240,10 +240,12 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
         assert_eq!(markup, json!(0));
         assert!(client.get_alert_text().await.is_err(), "an alert opened");
 
-        // Status: the broken file with its message.
+        // Status: the broken file and the note dated day first, with their messages.
         client.goto(&format!("{base}/status")).await.expect("opening /status");
-        until(&client, "the broken file on the status page", "return (document.querySelector('ul.problems') || {}).textContent || ''", |v| {
-            v.as_str().is_some_and(|s| s.contains(BROKEN_FILE) && s.contains("error"))
+        until(&client, "the problems on the status page", "return Array.from(document.querySelectorAll('ul.problems li')).map(li => li.className + ' ' + li.textContent)", |v| {
+            let items = names(v);
+            items.iter().any(|s| s.starts_with("error") && s.contains(BROKEN_FILE) && s.contains("EOF"))
+                && items.iter().any(|s| s.starts_with("warning") && s.contains(UNDATED_NOTE))
         })
         .await;
         screenshot(&client, "status").await;

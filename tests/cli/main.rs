@@ -5,6 +5,8 @@
 
 mod ask;
 mod index;
+mod index_access;
+mod problems;
 mod search;
 mod show_status;
 mod watch;
