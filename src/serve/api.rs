@@ -11,6 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{App, Live, blocking, error_status};
+use crate::agenda::{self, AgendaOptions};
 use crate::answer::{self, Command, Request};
 use crate::{show, status, wire};
 
@@ -140,6 +141,7 @@ pub(super) async fn customer(
         Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
     };
     let live = app.live.clone();
+    let today = app.today();
     blocking(
         &app,
         format!("customer {id:?}"),
@@ -149,7 +151,65 @@ pub(super) async fn customer(
                 Err(e) => return error(error_status(&e), e.to_string()),
             };
             match show::dossier(&read, live.location(), &id) {
-                Ok(dossier) => json_response(StatusCode::OK, wire::show_json(&dossier)),
+                Ok(dossier) => {
+                    let brief = show::brief(&dossier, today);
+                    json_response(StatusCode::OK, wire::show_json(&dossier, &brief, today))
+                }
+                Err(e) => error(error_status(&e), e.to_string()),
+            }
+        },
+        internal_error,
+    )
+    .await
+}
+
+/// The options an agenda request asks for: `days` (default 14, 1 to 366)
+/// and `owner`.
+pub(super) fn agenda_options(params: &HashMap<String, String>) -> Result<AgendaOptions, String> {
+    let mut options = AgendaOptions::default();
+    if let Some(days) = params.get("days") {
+        let number: i64 = days
+            .trim()
+            .parse()
+            .map_err(|_| format!("days={days}: expected a number of days, like days=14"))?;
+        options.days = agenda::check_days(number).map_err(|_| {
+            format!(
+                "days={days}: an agenda covers 1 to {} days",
+                agenda::MAX_DAYS
+            )
+        })?;
+    }
+    options.owner = params
+        .get("owner")
+        .map(|owner| owner.trim().to_string())
+        .filter(|owner| !owner.is_empty());
+    Ok(options)
+}
+
+/// `GET /api/agenda?days=N&owner=NAME`: `agenda --json`.
+pub(super) async fn agenda(
+    State(app): State<App>,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    let params = match params {
+        Ok(Query(params)) => params,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let options = match agenda_options(&params) {
+        Ok(options) => options,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    let live = app.live.clone();
+    let today = app.today();
+    blocking(
+        &app,
+        "the agenda".into(),
+        move || {
+            let agenda = live
+                .read()
+                .and_then(|read| agenda::agenda(&read, live.location(), today, &options));
+            match agenda {
+                Ok(agenda) => json_response(StatusCode::OK, wire::agenda_json(&agenda)),
                 Err(e) => error(error_status(&e), e.to_string()),
             }
         },

@@ -9,14 +9,16 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use maud::{DOCTYPE, Markup, html};
 use serde_json::{Map, Value};
 
 use super::{App, blocking, error_status};
+use crate::agenda::{self, Agenda, Event, UpcomingTrip};
 use crate::answer::{self, Answer, Command};
 use crate::record::Severity;
 use crate::search::Hit;
-use crate::show::{Dossier, StoredRecord};
+use crate::show::{Brief, Dossier, StoredRecord};
 use crate::status::{IndexState, Status};
 use crate::{show, status};
 
@@ -128,6 +130,30 @@ impl Lang {
             "file" => ("File", "文件"),
             "message" => ("Message", "说明"),
             "kind" => ("Kind", "类型"),
+            "before" => ("Before the visit", "拜访前"),
+            "next trip" => ("Next trip", "下次行程"),
+            "under way" => ("under way", "进行中"),
+            "in days" => ("in {} days", "{} 天后"),
+            "today" => ("today", "今天"),
+            "birthday" => ("Birthday", "生日"),
+            "turns" => ("turns {}", "满 {} 岁"),
+            "last contact" => ("Last contact", "上次联系"),
+            "days ago" => ("{} days ago", "{} 天前"),
+            "never contacted" => ("never", "从未联系"),
+            "needs attention" => ("needs attention", "需要跟进"),
+            "competitor" => ("Competitor", "竞争对手"),
+            "satisfaction" => ("satisfaction", "满意度"),
+            "coming up" => ("Coming up", "即将到来"),
+            "nothing coming" => ("Nothing coming up in these days.", "这些天没有安排。"),
+            "attention" => ("Needs attention", "需要跟进"),
+            "nobody waiting" => (
+                "Every dossier was looked after in the last 60 days.",
+                "所有客户在 60 天内都有跟进。",
+            ),
+            "trip" => ("trip", "行程"),
+            "days" => ("Days", "天数"),
+            "show" => ("Show", "显示"),
+            "unknown owner" => ("No customer has this owner.", "没有客户属于这位负责人。"),
             _ => ("?", "?"),
         };
         match self {
@@ -162,7 +188,7 @@ fn layout(lang: Lang, title: &str, current: &str, body: Markup, script: bool) ->
                 header {
                     nav {
                         a.brand href="/" { "dossier" }
-                        @for (href, key) in [("/", "search"), ("/status", "status")] {
+                        @for (href, key) in [("/", "search"), ("/agenda", "agenda"), ("/status", "status")] {
                             a href=(href) aria-current=[(current == key).then_some("page")] { (lang.t(key)) }
                         }
                     }
@@ -411,6 +437,7 @@ pub(super) async fn customer_page(
         return error_page(lang, StatusCode::BAD_REQUEST, "unreadable customer id");
     };
     let live = app.live.clone();
+    let today = app.today();
     blocking(
         &app,
         format!("the page of customer {id:?}"),
@@ -422,10 +449,9 @@ pub(super) async fn customer_page(
                 Ok(dossier) => {
                     let name =
                         text(&dossier.customer.fields, "name").unwrap_or(&dossier.customer.id);
-                    page(
-                        StatusCode::OK,
-                        layout(lang, name, "", dossier_body(lang, &dossier), false),
-                    )
+                    let brief = show::brief(&dossier, today);
+                    let body = dossier_body(lang, &dossier, &brief, today);
+                    page(StatusCode::OK, layout(lang, name, "", body, false))
                 }
                 Err(error) => error_page(lang, error_status(&error), &error.to_string()),
             }
@@ -460,7 +486,74 @@ const FIELD_ORDER: &[&str] = &[
     "updated",
 ];
 
-fn dossier_body(lang: Lang, dossier: &Dossier) -> Markup {
+/// `{}` in a label replaced by a number.
+fn count(label: &str, n: i64) -> String {
+    label.replace("{}", &n.to_string())
+}
+
+/// "Before the visit": the next trip, the birthday, the last contact, the
+/// competitors (`show::brief`).
+fn brief_section(lang: Lang, brief: &Brief, today: NaiveDate) -> Markup {
+    let empty = brief.next_trip.is_none()
+        && brief.birthday.is_none()
+        && brief.last_contact.is_none()
+        && !brief.needs_attention
+        && brief.competitors.is_empty();
+    html! {
+        @if !empty {
+            section.brief {
+                h2 { (lang.t("before")) }
+                dl.profile {
+                    @if let Some(trip) = &brief.next_trip {
+                        dt { (lang.t("next trip")) }
+                        dd {
+                            (trip.describe()) " · "
+                            @if trip.under_way(today) {
+                                (lang.t("under way"))
+                            } @else {
+                                (count(lang.t("in days"), (trip.from - today).num_days().max(0)))
+                            }
+                        }
+                    }
+                    @if let Some((written, next)) = &brief.birthday {
+                        dt { (lang.t("birthday")) }
+                        dd {
+                            (written) " · "
+                            @if next.days == 0 { (lang.t("today")) } @else { (count(lang.t("in days"), next.days)) }
+                            " (" (next.date) ")"
+                            @if let Some(turns) = next.turns { ", " (count(lang.t("turns"), turns.into())) }
+                        }
+                    }
+                    dt { (lang.t("last contact")) }
+                    dd.attention[brief.needs_attention] {
+                        @match (brief.last_contact, brief.days_since_contact) {
+                            (Some(day), Some(days)) => { (day) " · " (count(lang.t("days ago"), days)) }
+                            (Some(day), None) => { (day) }
+                            _ => { (lang.t("never contacted")) }
+                        }
+                        @if brief.needs_attention { " · " strong { (lang.t("needs attention")) } }
+                    }
+                    @for competitor in &brief.competitors {
+                        dt { (lang.t("competitor")) }
+                        dd {
+                            (competitor.name)
+                            @if let Some(product) = &competitor.product { " " (product) }
+                            @if let Some(satisfaction) = &competitor.satisfaction {
+                                " (" (lang.t("satisfaction")) " " (satisfaction) ")"
+                            }
+                        }
+                    }
+                    @if let Some(satisfaction) = &brief.satisfaction {
+                        dt { (lang.t("satisfaction")) }
+                        dd { (satisfaction) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn dossier_body(lang: Lang, dossier: &Dossier, brief: &Brief, today: NaiveDate) -> Markup {
     let fields = &dossier.customer.fields;
     let name = text(fields, "name").unwrap_or(&dossier.customer.id);
     let mut keys: Vec<&str> = FIELD_ORDER
@@ -487,6 +580,7 @@ fn dossier_body(lang: Lang, dossier: &Dossier) -> Markup {
                 }
                 span.id { (dossier.customer.id) }
             }
+            (brief_section(lang, brief, today))
             @if let Some(notes) = text(fields, "notes") {
                 p.summary { (notes) }
             }
@@ -535,6 +629,148 @@ fn note_item(lang: Lang, note: &StoredRecord) -> Markup {
             @if let Some(title) = note.text("title") { h3 { (title) } }
             @if let Some(body) = note.text("text") { p.text { (body) } }
         }
+    }
+}
+
+/// `GET /agenda?days=N&owner=NAME`: what is coming up, and who needs
+/// attention (`dossier agenda`).
+pub(super) async fn agenda_page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let params = params.map(|Query(p)| p).unwrap_or_default();
+    let options = match super::api::agenda_options(&params) {
+        Ok(options) => options,
+        Err(message) => return error_page(lang, StatusCode::BAD_REQUEST, &message),
+    };
+    let days = options.days;
+    let owner = options.owner.clone().unwrap_or_default();
+    let live = app.live.clone();
+    let today = app.today();
+    blocking(
+        &app,
+        "the agenda page".into(),
+        move || {
+            let agenda = live
+                .read()
+                .and_then(|read| agenda::agenda(&read, live.location(), today, &options));
+            match agenda {
+                Ok(agenda) => page(
+                    StatusCode::OK,
+                    layout(
+                        lang,
+                        lang.t("agenda"),
+                        "agenda",
+                        agenda_body(lang, &agenda, days, &owner, today),
+                        false,
+                    ),
+                ),
+                Err(error) => error_page(lang, error_status(&error), &error.to_string()),
+            }
+        },
+        internal_error_page(lang),
+    )
+    .await
+}
+
+fn day_label(lang: Lang, date: NaiveDate, today: NaiveDate) -> String {
+    use chrono::Datelike;
+    let days = (date - today).num_days();
+    let weekday = date.weekday().num_days_from_monday() as usize;
+    let (names, relative) = match lang {
+        Lang::En => (
+            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            ["Today", "Tomorrow"],
+        ),
+        Lang::Zh => (
+            ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+            ["今天", "明天"],
+        ),
+    };
+    let day = format!("{} {}", names[weekday], date.format("%m-%d"));
+    match days {
+        0 | 1 => format!("{} · {day}", relative[days as usize]),
+        _ => day,
+    }
+}
+
+fn agenda_body(lang: Lang, agenda: &Agenda, days: u32, owner: &str, today: NaiveDate) -> Markup {
+    let mut by_day: Vec<(NaiveDate, Vec<&agenda::Item>)> = Vec::new();
+    for item in &agenda.items {
+        match by_day.last_mut() {
+            Some((date, items)) if *date == item.date => items.push(item),
+            _ => by_day.push((item.date, vec![item])),
+        }
+    }
+    html! {
+        h1 { (lang.t("agenda")) " " span.nick { (agenda.from) " … " (agenda.to) } }
+        form.filters action="/agenda" method="get" {
+            label { (lang.t("owner")) " " input type="text" name="owner" value=(owner); }
+            label { (lang.t("days")) " " input type="number" name="days" min="1" max="366" value=(days); }
+            button type="submit" { (lang.t("show")) }
+        }
+        @if agenda.unknown_owner { p.error { (lang.t("unknown owner")) } }
+        h2 { (lang.t("coming up")) }
+        @if by_day.is_empty() {
+            p { (lang.t("nothing coming")) }
+        } @else {
+            ol.timeline {
+                @for (date, items) in &by_day {
+                    li.note {
+                        div.when { time datetime=(date) { (day_label(lang, *date, today)) } }
+                        ul.items {
+                            @for item in items {
+                                li class=(item.event.kind()) {
+                                    span.kind { (lang.t(match item.event { Event::Birthday { .. } => "birthday", Event::Trip(_) => "trip" })) }
+                                    " "
+                                    a href=(customer_href(&item.id)) { (item.name) }
+                                    " · " (event_text(lang, &item.event, today))
+                                    @if let Some(owner) = &item.owner { " · " span.owner { (lang.t("owner")) " " (owner) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (lang.t("attention")) " (" (agenda.attention.len()) ")" }
+        @if agenda.attention.is_empty() {
+            p { (lang.t("nobody waiting")) }
+        } @else {
+            ul.attention {
+                @for customer in &agenda.attention {
+                    li {
+                        a href=(customer_href(&customer.id)) { (customer.name) }
+                        @if let Some(owner) = &customer.owner { " · " span.owner { (lang.t("owner")) " " (owner) } }
+                        " · "
+                        @match (customer.last_contact, customer.days) {
+                            (Some(day), Some(days)) => { (lang.t("last contact")) " " (day) ", " (count(lang.t("days ago"), days)) }
+                            _ => { (lang.t("never contacted")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn event_text(lang: Lang, event: &Event, today: NaiveDate) -> String {
+    match event {
+        Event::Birthday { written, turns } => match turns {
+            Some(turns) => format!("{} · {written}", count(lang.t("turns"), (*turns).into())),
+            None => written.clone(),
+        },
+        Event::Trip(trip) => trip_text(lang, trip, today),
+    }
+}
+
+fn trip_text(lang: Lang, trip: &UpcomingTrip, today: NaiveDate) -> String {
+    if trip.under_way(today) {
+        format!("{} ({})", trip.describe(), lang.t("under way"))
+    } else {
+        trip.describe()
     }
 }
 

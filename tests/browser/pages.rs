@@ -224,6 +224,11 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
             .await
             .expect("counting notes");
         assert!(notes.as_u64().is_some_and(|n| n > 0), "no timeline: {notes}");
+        let brief = client
+            .execute("return (document.querySelector('section.brief') || {}).textContent || ''", vec![])
+            .await
+            .expect("reading the brief");
+        assert!(brief.as_str().is_some_and(|b| b.contains("Before the visit") && b.contains("IBM")), "{brief}");
         screenshot(&client, "dossier").await;
 
         // The hostile dossier is text, and no script ran.
@@ -239,6 +244,32 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
             .expect("counting elements");
         assert_eq!(markup, json!(0));
         assert!(client.get_alert_text().await.is_err(), "an alert opened");
+
+        // The agenda: a month ahead, 王建国's trip to 北京 and 曾志强's
+        // birthday among the items; the owner filter keeps 刘芳's (劉芳 too: names are folded).
+        client.goto(&format!("{base}/agenda?days=30")).await.expect("opening /agenda");
+        let items = "return Array.from(document.querySelectorAll('ul.items li')).map(li => li.className + ' ' + li.textContent)";
+        until(&client, "the agenda's items", items, |v| {
+            let items = names(v);
+            items.iter().any(|s| s.starts_with("trip") && s.contains("王建国") && s.contains("北京"))
+                && items.iter().any(|s| s.starts_with("birthday") && s.contains("曾志强"))
+        })
+        .await;
+        screenshot(&client, "agenda").await;
+        let owner = client.find(Locator::Css("form.filters input[name=owner]")).await.expect("the owner box");
+        owner.send_keys("刘芳").await.expect("typing the owner");
+        client
+            .find(Locator::Css("form.filters button"))
+            .await
+            .expect("the button")
+            .click()
+            .await
+            .expect("filtering");
+        until(&client, "刘芳's agenda only", items, |v| {
+            let items = names(v);
+            !items.is_empty() && items.iter().all(|s| s.contains("刘芳") || s.contains("劉芳")) && items.iter().any(|s| s.contains("王建国"))
+        })
+        .await;
 
         // Status: the broken file and the note dated day first, with their messages.
         client.goto(&format!("{base}/status")).await.expect("opening /status");

@@ -107,6 +107,21 @@ enum Command {
         #[arg(required = true, value_name = "ID-OR-NAME")]
         id: Vec<String>,
     },
+    /// What is coming up: birthdays, trips, and customers who need attention.
+    Agenda {
+        /// Days covered, from --today (1 to 366).
+        #[arg(long, default_value_t = dossier::agenda::DEFAULT_DAYS.into(), value_name = "N", allow_negative_numbers = true)]
+        days: i64,
+        /// Only the customers of this owner (as `owner:` matches).
+        #[arg(long, value_name = "NAME")]
+        owner: Option<String>,
+        /// Print one JSON object.
+        #[arg(long, conflicts_with = "ics")]
+        json: bool,
+        /// Print an iCalendar file (every trip to come, every birthday) for a calendar.
+        #[arg(long)]
+        ics: bool,
+    },
     /// Show what is indexed, the last sync, files in error, and whether a watcher runs.
     Status {
         /// Print one JSON object.
@@ -232,13 +247,20 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
             let dossier = show::dossier(&read, &config.location, &id.join(" "))?;
+            let brief = show::brief(&dossier, config.today);
             emit(
                 *json,
-                || wire::show_json(&dossier),
-                || render::show(config.style, &dossier),
+                || wire::show_json(&dossier, &brief, config.today),
+                || render::show(config.style, &dossier, &brief, config.today),
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Agenda {
+            days,
+            owner,
+            json,
+            ics,
+        } => agenda_command(&config, *days, owner.as_deref(), *json, *ics),
         Command::Status { json } => {
             let status = status::status(&config.location)?;
             emit(
@@ -249,6 +271,47 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `agenda`: the human view, `--json` or `--ics`; exit 0 even when empty.
+fn agenda_command(
+    config: &Config,
+    days: i64,
+    owner: Option<&str>,
+    json: bool,
+    ics: bool,
+) -> Result<ExitCode> {
+    use dossier::agenda::{self, AgendaOptions};
+    // Checked before the index is opened (or built): a bad number is
+    // the user's to fix, whatever the index.
+    let days = agenda::check_days(days)?;
+    let options = AgendaOptions {
+        days,
+        owner: owner.map(str::to_string),
+        ..AgendaOptions::default()
+    };
+    let read = open_or_build(config)?;
+    let unknown_owner = if ics {
+        let feed = agenda::feed(&read, &config.location, config.today, &options)?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(agenda::to_ics(&feed).as_bytes())?;
+        out.flush()?;
+        feed.unknown_owner
+    } else {
+        let agenda = agenda::agenda(&read, &config.location, config.today, &options)?;
+        emit(
+            json,
+            || wire::agenda_json(&agenda),
+            || render::agenda(config.style, &agenda),
+        )?;
+        agenda.unknown_owner
+    };
+    if let (true, Some(owner)) = (unknown_owner, owner) {
+        eprintln!(
+            "dossier: --owner {owner}: no customer has this owner, so the agenda is empty — check the name as customers' \"owner\" writes it"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints one JSON line or the human text on stdout.
