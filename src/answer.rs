@@ -6,6 +6,8 @@
 //! Also the policy a one-shot command follows to get an index to read:
 //! `open_or_build`.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::index::{self, Location, Progress, ReadIndex, SyncReport, Writer};
 use crate::query::{self, Query};
 use crate::search::{SearchOptions, SearchResult, Searcher};
+use crate::vocab::Vocabulary;
 
 /// Which command asks: a query in the query language, or a question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +99,9 @@ pub fn prepare(command: Command, text: &str, today: NaiveDate) -> Result<Prepare
     })
 }
 
-/// Runs a prepared query on an open index.
+/// Runs a prepared query on an open index, with `vocabulary` when the
+/// caller keeps one loaded (else the knowledge base's is read if the query
+/// needs it).
 ///
 /// Fails with `Error::Query` when the query names what the search cannot
 /// run, or with an index error.
@@ -105,8 +110,13 @@ pub fn run(
     read: &ReadIndex,
     location: &Location,
     limit: usize,
+    vocabulary: Option<Arc<Vocabulary>>,
 ) -> Result<Answer> {
-    let result = Searcher::new(read, location).search(&prepared.query, SearchOptions { limit })?;
+    let mut searcher = Searcher::new(read, location);
+    if let Some(vocabulary) = vocabulary {
+        searcher = searcher.with_vocabulary(vocabulary);
+    }
+    let result = searcher.search(&prepared.query, SearchOptions { limit })?;
     Ok(Answer {
         result,
         understood: prepared.understood.clone(),
@@ -116,9 +126,14 @@ pub fn run(
 /// `prepare`, then `run`: the answer to one request.
 ///
 /// Fails as they do.
-pub fn answer(read: &ReadIndex, location: &Location, request: &Request) -> Result<Answer> {
+pub fn answer(
+    read: &ReadIndex,
+    location: &Location,
+    request: &Request,
+    vocabulary: Option<Arc<Vocabulary>>,
+) -> Result<Answer> {
     let prepared = prepare(request.command, &request.text, request.today)?;
-    run(&prepared, read, location, request.limit)
+    run(&prepared, read, location, request.limit, vocabulary)
 }
 
 /// Whether an error is the query's own (the same wherever it runs), as

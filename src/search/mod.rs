@@ -116,7 +116,7 @@ pub struct SearchResult {
 pub struct Searcher<'a> {
     read: &'a ReadIndex,
     location: &'a Location,
-    vocabulary: Option<Vocabulary>,
+    vocabulary: Option<std::sync::Arc<Vocabulary>>,
     threads: Threads,
 }
 
@@ -131,12 +131,21 @@ impl<'a> Searcher<'a> {
         }
     }
 
+    /// Searches with this vocabulary instead of reading the knowledge
+    /// base's (a server keeps it loaded across requests).
+    pub fn with_vocabulary(mut self, vocabulary: std::sync::Arc<Vocabulary>) -> Self {
+        self.vocabulary = Some(vocabulary);
+        self
+    }
+
     fn vocabulary(&mut self) -> Result<&Vocabulary> {
         if self.vocabulary.is_none() {
             // Problems in the file were reported when indexing.
-            self.vocabulary = Some(Vocabulary::for_knowledge_base(&self.location.kb)?.0);
+            self.vocabulary = Some(std::sync::Arc::new(
+                Vocabulary::for_knowledge_base(&self.location.kb)?.0,
+            ));
         }
-        Ok(self.vocabulary.as_ref().expect("just loaded"))
+        Ok(self.vocabulary.as_deref().expect("just loaded"))
     }
 
     fn doc_freq(&self, term: &Term) -> u64 {

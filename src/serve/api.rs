@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::{App, Live, blocking, error_status};
 use crate::agenda::{self, AgendaOptions};
-use crate::answer::{self, Command, Request};
+use crate::answer::{Command, Request};
 use crate::{show, status, wire};
 
 /// How many customers an API search returns unless `limit` says.
@@ -81,11 +81,7 @@ pub(super) fn search_request(
 
 /// The JSON answer to a request, as `search --json` prints it.
 pub(super) fn answer_json(live: &Live, request: &Request) -> Response {
-    let read = match live.read() {
-        Ok(read) => read,
-        Err(e) => return error(error_status(&e), e.to_string()),
-    };
-    match answer::answer(&read, live.location(), request) {
+    match live.answer(request) {
         Ok(answer) => json_response(StatusCode::OK, wire::search_json(&answer)),
         Err(e) => error(error_status(&e), e.to_string()),
     }

@@ -26,6 +26,7 @@ use chrono::NaiveDate;
 
 use crate::error::{Error, Result};
 use crate::index::{LiveIndex, Location, ReadIndex};
+use crate::vocab::Vocabulary;
 
 /// The default address of `dossier serve`: this machine only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7777";
@@ -36,6 +37,30 @@ pub struct Live {
     location: Location,
     index: Mutex<LiveIndex>,
     last_use: Mutex<Instant>,
+    /// The vocabulary searches use, and the version of the knowledge
+    /// base's vocabulary file it was read from.
+    vocabulary: Mutex<Option<(Option<FileStamp>, Arc<Vocabulary>)>>,
+}
+
+/// Which version of a file is on disk (`None`: not there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    size: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: u64,
+}
+
+impl FileStamp {
+    fn of(path: &std::path::Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            size: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            inode: std::os::unix::fs::MetadataExt::ino(&meta),
+        })
+    }
 }
 
 impl Live {
@@ -45,6 +70,7 @@ impl Live {
             location,
             index: Mutex::new(LiveIndex::new()),
             last_use: Mutex::new(Instant::now()),
+            vocabulary: Mutex::new(None),
         }
     }
 
@@ -73,6 +99,31 @@ impl Live {
         index
             .current(&self.location)
             .or_else(|_| index.current(&self.location))
+    }
+
+    /// The vocabulary in force, read again only when the knowledge base's
+    /// vocabulary file changed (one `stat` per request, no read).
+    ///
+    /// Fails when the file exists but cannot be read.
+    pub fn vocabulary(&self) -> Result<Arc<Vocabulary>> {
+        let stamp = FileStamp::of(&self.location.kb.join(crate::vocab::KB_VOCAB_FILE));
+        let mut cached = self.vocabulary.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((cached_stamp, vocabulary)) = cached.as_ref()
+            && *cached_stamp == stamp
+        {
+            return Ok(Arc::clone(vocabulary));
+        }
+        let vocabulary = Arc::new(Vocabulary::for_knowledge_base(&self.location.kb)?.0);
+        *cached = Some((stamp, Arc::clone(&vocabulary)));
+        Ok(vocabulary)
+    }
+
+    /// `answer::answer` on the index and vocabulary held here.
+    ///
+    /// Fails as `read`, `vocabulary` and `answer::answer` do.
+    pub fn answer(&self, request: &crate::answer::Request) -> Result<crate::answer::Answer> {
+        let read = self.read()?;
+        crate::answer::answer(&read, &self.location, request, Some(self.vocabulary()?))
     }
 
     /// Lets go of the open index (its pages leave memory) when nothing read
@@ -265,4 +316,33 @@ async fn secure(mut response: Response) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_vocabulary_is_read_again_only_when_its_file_changes() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let live = Live::new(Location::new(dir.path(), None).expect("a location"));
+        let first = live.vocabulary().expect("the built-in vocabulary");
+        let again = live.vocabulary().expect("the same");
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "read again though nothing changed"
+        );
+        std::fs::write(
+            dir.path().join(crate::vocab::KB_VOCAB_FILE),
+            "interest\tknitting\t编织 knitting\n",
+        )
+        .expect("writing the vocabulary file");
+        let changed = live.vocabulary().expect("the knowledge base's vocabulary");
+        assert!(
+            !Arc::ptr_eq(&first, &changed),
+            "a changed file was not read"
+        );
+        let still = live.vocabulary().expect("the same");
+        assert!(Arc::ptr_eq(&changed, &still));
+    }
 }

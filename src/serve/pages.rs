@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::{App, blocking, error_status};
 use crate::agenda::{self, Agenda, Event, UpcomingTrip};
-use crate::answer::{self, Answer, Command};
+use crate::answer::{Answer, Command};
 use crate::record::Severity;
 use crate::search::Hit;
 use crate::show::{Brief, Dossier, StoredRecord};
@@ -369,10 +369,7 @@ pub(super) async fn search_page(
         &app,
         format!("the search page for {text:?}"),
         move || {
-            let answered = request.map(|request| {
-                live.read()
-                    .and_then(|read| answer::answer(&read, live.location(), &request))
-            });
+            let answered = request.map(|request| live.answer(&request));
             let body = html! {
                 form.search role="search" action="/" method="get" {
                     input #q type="search" name="q" value=(text) autofocus

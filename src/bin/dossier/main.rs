@@ -369,7 +369,7 @@ fn searching(
         eprintln!("{line}");
     }
     let read = open_or_build(config)?;
-    let answer = answer::run(&prepared, &read, &config.location, limit)?;
+    let answer = answer::run(&prepared, &read, &config.location, limit, None)?;
     skip_teardown(read);
     print_answer(config, json, &answer)
 }
@@ -466,7 +466,11 @@ fn socket_reply(live: &Live, build: &str, request: &socket::Request) -> socket::
         Ok(read) => read,
         Err(error) => return NotServed(error.to_string()),
     };
-    match answer::run(&prepared, &read, location, request.limit) {
+    let vocabulary = match live.vocabulary() {
+        Ok(vocabulary) => vocabulary,
+        Err(error) => return NotServed(error.to_string()),
+    };
+    match answer::run(&prepared, &read, location, request.limit, Some(vocabulary)) {
         Ok(answer) => Reply::Answer(answer),
         Err(error) if answer::is_query_error(&error) => query_error(error),
         Err(error) => NotServed(error.to_string()),

@@ -1,6 +1,7 @@
 // Search as you type: after 150 ms without a keystroke, the box's text goes
 // to /api/ask (a question) or /api/search, and the hits are drawn with text
-// nodes only: a dossier's text is never markup.
+// nodes only: a dossier's text is never markup. `data-answered` on
+// #answer names the text the results shown answer.
 "use strict";
 (function () {
   const box = document.getElementById("q");
@@ -84,9 +85,9 @@
     try {
       const response = await fetch(api + "?limit=20&q=" + encodeURIComponent(text));
       const body = await response.json();
-      if (mine === asked) show(body, response.ok);
+      if (mine === asked) { show(body, response.ok); answer.dataset.answered = text; }
     } catch (error) {
-      if (mine === asked) show({ error: String(error) }, false);
+      if (mine === asked) { show({ error: String(error) }, false); answer.dataset.answered = text; }
     }
   }
 
