@@ -6,6 +6,7 @@
 
 pub mod agenda;
 pub mod analysis;
+pub mod answer;
 pub mod ask;
 pub mod dates;
 pub mod document;
@@ -17,12 +18,14 @@ pub mod query;
 pub mod record;
 pub mod schema;
 pub mod search;
+pub mod serve;
 pub mod show;
 pub mod status;
 pub mod typo;
 pub mod vocab;
 pub mod walk;
 pub mod watch;
+pub mod wire;
 
 pub use error::{Error, Result};
 // Phrases and snippets live in the search stage; their old paths still work.

@@ -44,7 +44,7 @@ use table::{Best, Ranked, Table};
 const MATCHES_PER_CLAUSE: usize = 3;
 
 /// Options of one search.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SearchOptions {
     /// At most this many hits.
     pub limit: usize,
@@ -113,7 +113,7 @@ enum Node {
 }
 
 /// Why a customer was found: one document and the text that matched.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Match {
     /// The file, relative to the knowledge base.
     pub path: String,
@@ -132,7 +132,7 @@ pub struct Match {
 }
 
 /// A trip that matched a `travel:`/`when:` term.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Trip {
     /// The city as written.
     pub city: String,
@@ -145,7 +145,7 @@ pub struct Trip {
 }
 
 /// One customer found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Hit {
     /// Customer id.
     pub id: String,
@@ -164,7 +164,7 @@ pub struct Hit {
 }
 
 /// The answer to a query.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SearchResult {
     /// The query as understood, printed back.
     pub query: String,
@@ -180,7 +180,7 @@ pub struct SearchResult {
 pub struct Searcher<'a> {
     read: &'a ReadIndex,
     location: &'a Location,
-    vocabulary: Option<Vocabulary>,
+    vocabulary: Option<std::sync::Arc<Vocabulary>>,
     threads: Threads,
 }
 
@@ -195,12 +195,21 @@ impl<'a> Searcher<'a> {
         }
     }
 
+    /// Searches with this vocabulary instead of reading the knowledge
+    /// base's (a server keeps it loaded across requests).
+    pub fn with_vocabulary(mut self, vocabulary: std::sync::Arc<Vocabulary>) -> Self {
+        self.vocabulary = Some(vocabulary);
+        self
+    }
+
     fn vocabulary(&mut self) -> Result<&Vocabulary> {
         if self.vocabulary.is_none() {
             // Problems in the file were reported when indexing.
-            self.vocabulary = Some(Vocabulary::for_knowledge_base(&self.location.kb)?.0);
+            self.vocabulary = Some(std::sync::Arc::new(
+                Vocabulary::for_knowledge_base(&self.location.kb)?.0,
+            ));
         }
-        Ok(self.vocabulary.as_ref().expect("just loaded"))
+        Ok(self.vocabulary.as_deref().expect("just loaded"))
     }
 
     fn doc_freq(&self, term: &Term) -> u64 {

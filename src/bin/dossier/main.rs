@@ -8,8 +8,7 @@
 )]
 
 mod render;
-mod serve;
-mod wire;
+mod socket;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -19,10 +18,12 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
+use dossier::answer::{self, Answer, Command as Asking};
 use dossier::index::{self, Location, Progress, ReadIndex, SyncReport, Writer};
 use dossier::record::Severity;
-use dossier::search::{SearchOptions, Searcher, Sort};
-use dossier::{Error, ask, query, show, status};
+use dossier::search::{SearchOptions, Sort};
+use dossier::serve::Live;
+use dossier::{Error, show, status, wire};
 
 use render::Style;
 
@@ -50,6 +51,22 @@ enum Command {
     Index,
     /// Index, then keep the index in sync with DIR until interrupted.
     Watch {
+        /// Poll the directory instead of using inotify (network drives),
+        /// every INTERVAL (e.g. 2s, 500ms).
+        #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "2s")]
+        poll: Option<String>,
+        /// How often to check every file's stat as a safety net (e.g. 60s, 5m).
+        #[arg(long, value_name = "INTERVAL", default_value = "60s")]
+        reconcile_every: String,
+    },
+    /// Keep the index in sync as `watch` does, and serve the team's pages
+    /// and a JSON API.
+    Serve {
+        /// Listen on ADDR (port 0: any free port). Anyone who can reach it
+        /// can read every dossier: keep it on 127.0.0.1 unless a proxy in
+        /// front of it checks who asks.
+        #[arg(long, value_name = "ADDR", default_value = dossier::serve::DEFAULT_LISTEN)]
+        listen: String,
         /// Poll the directory instead of using inotify (network drives),
         /// every INTERVAL (e.g. 2s, 500ms).
         #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "2s")]
@@ -128,19 +145,21 @@ enum Command {
 struct Config {
     location: Location,
     today: NaiveDate,
+    /// `--today` when given: a server then answers as of that day, else as
+    /// of each request's real date.
+    today_given: Option<NaiveDate>,
     style: Style,
     stderr_style: Style,
 }
 
 fn config(cli: &Cli) -> Result<Config> {
-    let today = match &cli.today {
-        Some(text) => parse_today(text)?,
-        None => chrono::Local::now().date_naive(),
-    };
+    let today_given = cli.today.as_deref().map(parse_today).transpose()?;
+    let today = today_given.unwrap_or_else(|| chrono::Local::now().date_naive());
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     Ok(Config {
         location: Location::new(&cli.dir, cli.index.as_deref())?,
         today,
+        today_given,
         style: Style {
             color: !no_color && std::io::stdout().is_terminal(),
         },
@@ -217,7 +236,17 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Watch {
             poll,
             reconcile_every,
-        } => watch_command(&config, poll.as_deref(), reconcile_every),
+        } => watch_command(&config, poll.as_deref(), reconcile_every, None),
+        Command::Serve {
+            listen,
+            poll,
+            reconcile_every,
+        } => watch_command(
+            &config,
+            poll.as_deref(),
+            reconcile_every,
+            Some(listen.as_str()),
+        ),
         Command::Search {
             json,
             limit,
@@ -225,13 +254,10 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             query,
         } => searching(
             &config,
-            serve::Command::Search,
+            Asking::Search,
             &query.join(" "),
             *json,
-            SearchOptions {
-                limit: *limit,
-                sort: Sort::parse(sort).unwrap_or_default(),
-            },
+            search_options(*limit, sort),
         ),
         Command::Ask {
             json,
@@ -240,13 +266,10 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             question,
         } => searching(
             &config,
-            serve::Command::Ask,
+            Asking::Ask,
             &question.join(" "),
             *json,
-            SearchOptions {
-                limit: *limit,
-                sort: Sort::parse(sort).unwrap_or_default(),
-            },
+            search_options(*limit, sort),
         ),
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
@@ -254,7 +277,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             let brief = show::brief(&dossier, config.today);
             emit(
                 *json,
-                &wire::show_output(&dossier, &brief, config.today),
+                || wire::show_json(&dossier, &brief, config.today),
                 || render::show(config.style, &dossier, &brief, config.today),
             )?;
             Ok(ExitCode::SUCCESS)
@@ -267,9 +290,11 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         } => agenda_command(&config, *days, owner.as_deref(), *json, *ics),
         Command::Status { json } => {
             let status = status::status(&config.location)?;
-            emit(*json, &wire::status_output(&status), || {
-                render::status(config.style, &status)
-            })?;
+            emit(
+                *json,
+                || wire::status_json(&status),
+                || render::status(config.style, &status),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -301,9 +326,11 @@ fn agenda_command(
         feed.unknown_owner
     } else {
         let agenda = agenda::agenda(&read, &config.location, config.today, &options)?;
-        emit(json, &agenda::wire::output(&agenda), || {
-            render::agenda(config.style, &agenda)
-        })?;
+        emit(
+            json,
+            || wire::agenda_json(&agenda),
+            || render::agenda(config.style, &agenda),
+        )?;
         agenda.unknown_owner
     };
     if let (true, Some(owner)) = (unknown_owner, owner) {
@@ -314,12 +341,11 @@ fn agenda_command(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints one JSON line or the human text on stdout. The JSON is
-/// serialized first, so a closed pipe surfaces as a plain io::Error.
-fn emit(json: bool, value: &impl serde::Serialize, human: impl FnOnce() -> String) -> Result<()> {
+/// Prints one JSON line or the human text on stdout.
+fn emit(json: bool, value: impl FnOnce() -> String, human: impl FnOnce() -> String) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
-        writeln!(out, "{}", serde_json::to_string(value)?)?;
+        writeln!(out, "{}", value())?;
     } else {
         write!(out, "{}", human())?;
     }
@@ -327,211 +353,135 @@ fn emit(json: bool, value: &impl serde::Serialize, human: impl FnOnce() -> Strin
     Ok(())
 }
 
+/// `--limit` and `--sort` (clap has checked the sort's name).
+fn search_options(limit: usize, sort: &str) -> SearchOptions {
+    SearchOptions {
+        limit,
+        sort: Sort::parse(sort).unwrap_or_default(),
+    }
+}
+
 /// `search` or `ask`: answered by a running watcher when one can (see
-/// `serve`), else here. Both render with `answer`, so the output is the
-/// same either way.
+/// `socket`), else here. Either way the answer is the same data, printed
+/// by `print_answer`.
 fn searching(
     config: &Config,
-    command: serve::Command,
+    command: Asking,
     text: &str,
     json: bool,
     options: SearchOptions,
 ) -> Result<ExitCode> {
-    let via = serve::Via::from_env()?;
-    if via != serve::Via::Never {
-        let request = serve::Request {
-            build: serve::build_identity(),
+    let via = socket::Via::from_env()?;
+    if via != socket::Via::Never {
+        let request = socket::Request {
+            build: socket::build_identity(),
             kb: config.location.kb.clone(),
             state_dir: config.location.state_dir.clone(),
             command,
             text: text.to_string(),
-            json,
             limit: options.limit,
             sort: options.sort.name().to_string(),
             today: config.today.format("%Y-%m-%d").to_string(),
-            color: config.style.color,
         };
-        match serve::ask_watcher(&config.location, &request) {
-            Ok(answer) => return print_answer(&answer),
-            Err(why) if via == serve::Via::Only => {
+        match socket::ask_watcher(&config.location, &request) {
+            Ok(socket::Served::Answer(answer)) => {
+                if let Some(line) = understood_line(&answer.understood, json) {
+                    eprintln!("{line}");
+                }
+                return print_answer(config, json, &answer);
+            }
+            Ok(socket::Served::QueryError(message)) => {
+                eprintln!("dossier: {message}");
+                return Ok(ExitCode::from(2));
+            }
+            Err(why) if via == socket::Via::Only => {
                 anyhow::bail!("{why} (DOSSIER_VIA_WATCHER=only)")
             }
             Err(_) => {}
         }
     }
-    let prepared = prepare(command, text, config.today, &config.location.kb)?;
-    if let Some(line) = understood_line(&prepared, json) {
+    let prepared = answer::prepare(command, text, config.today, &config.location.kb)?;
+    if let Some(line) = understood_line(&prepared.understood, json) {
         eprintln!("{line}");
     }
     let read = open_or_build(config)?;
-    let answer = answer(
-        &prepared,
-        &read,
-        &config.location,
-        json,
-        options,
-        config.style,
-    )?;
+    let answer = answer::run(&prepared, &read, &config.location, options, None)?;
     skip_teardown(read);
-    print_answer(&answer)
-}
-
-/// A query to run, and for `ask` the query it understood and whether it
-/// fell back to searching the question's words.
-struct Prepared {
-    query: query::Query,
-    understood: Option<(String, bool)>,
-    /// For `ask`: what `ask` noticed, and the question's words as text, run
-    /// instead when the understood query cannot be searched (`ask` never
-    /// fails on a question).
-    notices: Vec<String>,
-    as_text: Option<query::Query>,
-}
-
-fn prepare(
-    command: serve::Command,
-    text: &str,
-    today: NaiveDate,
-    kb: &std::path::Path,
-) -> Result<Prepared> {
-    Ok(match command {
-        serve::Command::Search => Prepared {
-            query: query::parse(text, today)?,
-            understood: None,
-            notices: Vec::new(),
-            as_text: None,
-        },
-        serve::Command::Ask => {
-            // The knowledge base's own names count too.
-            let understood = ask::understand_in(text, today, kb)?;
-            let query_text = understood.query.to_string();
-            Prepared {
-                as_text: (!understood.fallback).then(|| ask::as_text(text)),
-                query: understood.query,
-                understood: Some((query_text, understood.fallback)),
-                notices: understood.notices,
-            }
-        }
-    })
+    print_answer(config, json, &answer)
 }
 
 /// What `ask` says on stderr about the query it understood (not with
 /// `--json`, whose object says it).
-fn understood_line(prepared: &Prepared, json: bool) -> Option<String> {
-    match &prepared.understood {
-        Some((query_text, fallback)) if !json => Some(if *fallback {
+fn understood_line(understood: &Option<answer::Understood>, json: bool) -> Option<String> {
+    match understood {
+        Some(understood) if !json => Some(if understood.fallback {
             format!(
-                "dossier: could not map the question to a query; searching its words as text: {query_text}"
+                "dossier: could not map the question to a query; searching its words as text: {}",
+                understood.query
             )
         } else {
-            format!("dossier: understood: {query_text}")
+            format!("dossier: understood: {}", understood.query)
         }),
         _ => None,
     }
 }
 
-/// Runs a prepared query and renders what the command prints: notices on
-/// stderr, the hits on stdout, exit 0 with hits and 1 without.
-fn answer(
-    prepared: &Prepared,
-    read: &ReadIndex,
-    location: &Location,
-    json: bool,
-    options: SearchOptions,
-    style: Style,
-) -> Result<serve::Answer> {
-    let mut understood_instead = None;
-    let mut result = match Searcher::new(read, location).search(&prepared.query, options) {
-        Ok(result) => result,
-        Err(error @ Error::Query { .. }) if prepared.as_text.is_some() => {
-            let as_text = prepared.as_text.as_ref().expect("checked above");
-            let mut result = Searcher::new(read, location).search(as_text, options)?;
-            result.notices.insert(
-                0,
-                format!("{error} — searched the question's words as text instead: {as_text}"),
-            );
-            understood_instead = Some(as_text.to_string());
-            result
-        }
-        Err(error) => return Err(error.into()),
-    };
-    for (i, notice) in prepared.notices.iter().enumerate() {
-        result.notices.insert(i, notice.clone());
-    }
-    let mut stderr = String::new();
-    for notice in &result.notices {
-        stderr.push_str(&format!("dossier: {notice}\n"));
-    }
-    let (understood, fallback) = match &understood_instead {
-        Some(text) => (Some(text.as_str()), true),
-        None => prepared
-            .understood
-            .as_ref()
-            .map_or((None, false), |(q, f)| (Some(q.as_str()), *f)),
-    };
-    let stdout = if json {
-        let mut line = serde_json::to_string(&wire::search_output(&result, understood, fallback))?;
-        line.push('\n');
-        line
-    } else {
-        render::search(style, &result)
-    };
-    Ok(serve::Answer {
-        code: if result.total > 0 { 0 } else { 1 },
-        stdout,
-        stderr,
-    })
-}
-
-/// Prints an answer: its stderr, then its stdout; its code is the exit code.
-fn print_answer(answer: &serve::Answer) -> Result<ExitCode> {
-    if !answer.stderr.is_empty() {
+/// Prints an answer as the command does: notices on stderr, the hits on
+/// stdout (`wire::search_json` with `--json`); exit 0 with hits, 1 without.
+fn print_answer(config: &Config, json: bool, answer: &Answer) -> Result<ExitCode> {
+    if !answer.result.notices.is_empty() {
         let mut err = std::io::stderr().lock();
-        err.write_all(answer.stderr.as_bytes())?;
+        for notice in &answer.result.notices {
+            writeln!(err, "dossier: {notice}")?;
+        }
         err.flush()?;
     }
     let mut out = std::io::stdout().lock();
-    out.write_all(answer.stdout.as_bytes())?;
+    if json {
+        writeln!(out, "{}", wire::search_json(answer))?;
+    } else {
+        write!(out, "{}", render::search(config.style, &answer.result))?;
+    }
     out.flush()?;
-    Ok(ExitCode::from(answer.code))
+    Ok(ExitCode::from(answer.exit_code()))
 }
 
-/// The watcher's side of `serve`: answers with `serve_answer`, and lets go
-/// of the open index when nothing was asked for a while.
+/// The watcher's side of `socket`: answers with `socket_reply` from the
+/// index it shares with the HTTP server, and lets go of it when nothing
+/// was asked for a while.
 struct Answering {
-    location: Location,
+    live: std::sync::Arc<Live>,
     build: String,
-    live: index::LiveIndex,
 }
 
-impl serve::Service for Answering {
-    fn answer(&mut self, request: &serve::Request) -> serve::Reply {
-        serve_answer(&self.location, &self.build, &mut self.live, request)
+impl socket::Service for Answering {
+    fn answer(&mut self, request: &socket::Request) -> socket::Reply {
+        socket_reply(&self.live, &self.build, request)
     }
 
     fn idle(&mut self) {
-        self.live.release();
+        self.live.release_if_idle(socket::release_after());
     }
 
     /// Opens the index and numbers its customers (about 140 ms on the
     /// benchmark corpus) before anyone asks; the numbers outlive a release.
     /// A failure here is met again, and answered, by the first request.
     fn warm(&mut self) {
-        let _ = self.live.current(&self.location);
+        let _ = self.live.read();
+    }
+
+    fn recover(&mut self) {
+        self.live.release();
     }
 }
 
-/// What a watcher replies to a one-shot search (see `serve`): the same
-/// answer that process would print, or `NotServed` (it then searches by
-/// itself) when anything differs or fails. A query that cannot run is
-/// answered with its error and exit 2, in the words the client would use.
-fn serve_answer(
-    location: &Location,
-    build: &str,
-    live: &mut index::LiveIndex,
-    request: &serve::Request,
-) -> serve::Reply {
-    use serve::Reply::{self, NotServed};
+/// What a watcher replies to a one-shot search (see `socket`): the answer
+/// as data, or `NotServed` (it then searches by itself) when anything
+/// differs or fails. A query that cannot run is answered with its error,
+/// in the words the client would print.
+fn socket_reply(live: &Live, build: &str, request: &socket::Request) -> socket::Reply {
+    use socket::Reply::{self, NotServed};
+    let location = live.location();
     // An identity that could not be read matches nothing.
     if build.is_empty() || request.build != build {
         return NotServed("it runs another dossier binary".into());
@@ -542,57 +492,29 @@ fn serve_answer(
     let Ok(today) = NaiveDate::parse_from_str(&request.today, "%Y-%m-%d") else {
         return NotServed(format!("unreadable date {}", request.today));
     };
-    let prepared = match prepare(request.command, &request.text, today, &location.kb) {
+    let query_error = |error: Error| Reply::QueryError(format!("{:#}", anyhow::Error::from(error)));
+    let prepared = match answer::prepare(request.command, &request.text, today, &location.kb) {
         Ok(prepared) => prepared,
-        Err(error) if is_query_error(&error) => return query_error_reply(&error),
-        Err(error) => return NotServed(format!("{error:#}")),
+        Err(error) if answer::is_query_error(&error) => return query_error(error),
+        Err(error) => return NotServed(error.to_string()),
     };
-    // A failed view releases the index; the second try opens it anew (it
-    // may have been rebuilt since).
-    let read = match live.current(location).or_else(|_| live.current(location)) {
+    let read = match live.read() {
         Ok(read) => read,
         Err(error) => return NotServed(error.to_string()),
     };
-    let style = Style {
-        color: request.color,
+    let vocabulary = match live.vocabulary() {
+        Ok(vocabulary) => vocabulary,
+        Err(error) => return NotServed(error.to_string()),
     };
-    match answer(
-        &prepared,
-        &read,
-        location,
-        request.json,
-        SearchOptions {
-            limit: request.limit,
-            sort: Sort::parse(&request.sort).unwrap_or_default(),
-        },
-        style,
-    ) {
-        Ok(mut answer) => {
-            if let Some(line) = understood_line(&prepared, request.json) {
-                answer.stderr.insert_str(0, &format!("{line}\n"));
-            }
-            Reply::Answer(answer)
-        }
-        Err(error) if is_query_error(&error) => query_error_reply(&error),
-        Err(error) => NotServed(format!("{error:#}")),
+    let options = SearchOptions {
+        limit: request.limit,
+        sort: Sort::parse(&request.sort).unwrap_or_default(),
+    };
+    match answer::run(&prepared, &read, location, options, Some(vocabulary)) {
+        Ok(answer) => Reply::Answer(answer),
+        Err(error) if answer::is_query_error(&error) => query_error(error),
+        Err(error) => NotServed(error.to_string()),
     }
-}
-
-/// A query error as the command alone prints it (`main`): one line on
-/// stderr, exit 2.
-fn query_error_reply(error: &anyhow::Error) -> serve::Reply {
-    serve::Reply::Answer(serve::Answer {
-        code: 2,
-        stdout: String::new(),
-        stderr: format!("dossier: {error:#}\n"),
-    })
-}
-
-/// A query the search cannot run (a place or date it does not know): the
-/// same error wherever the search runs. Any other error may be this
-/// process's own, so the client searches by itself and reports it then.
-fn is_query_error(error: &anyhow::Error) -> bool {
-    matches!(error.downcast_ref::<Error>(), Some(Error::Query { .. }))
 }
 
 /// Prints what a sync found and changed on stderr.
@@ -770,7 +692,16 @@ fn fix_mmap_threshold() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn fix_mmap_threshold() {}
 
-fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> Result<ExitCode> {
+/// `watch`, and `serve` (`listen` set): one process kind. The HTTP server
+/// is an addition: it listens before the first sync (serving the index as
+/// it is meanwhile) and reads the index this watcher keeps, on threads of
+/// its own.
+fn watch_command(
+    config: &Config,
+    poll: Option<&str>,
+    reconcile_every: &str,
+    listen: Option<&str>,
+) -> Result<ExitCode> {
     use dossier::watch::{self, WatchEvent, WatchOptions};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -787,6 +718,15 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
     let handler_stop = Arc::clone(&stop);
     ctrlc::set_handler(move || handler_stop.store(true, Ordering::SeqCst))
         .context("installing the SIGINT/SIGTERM handler")?;
+    let live = Arc::new(Live::new(config.location.clone()));
+    if let Some(listen) = listen {
+        let options = dossier::serve::Options {
+            today: config.today_given,
+            report: Arc::new(|message| eprintln!("dossier: {message}")),
+        };
+        let server = dossier::serve::start(Arc::clone(&live), listen, options)?;
+        eprintln!("listening on http://{}", server.addr);
+    }
     // A short-lived writer (an `index`, a search building the index) is
     // waited for; another watcher is an error that names it.
     let mut on_wait = |holder: &index::Holder| {
@@ -815,19 +755,18 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
     let mut on_event = |event: WatchEvent| match event {
         WatchEvent::Started { mode } => {
             // Index up to date: from now on this watcher answers one-shot
-            // searches (see `serve`). Once: a second socket would replace
+            // searches (see `socket`). Once: a second socket would replace
             // the first, and dropping the first would remove the file.
             if serving.is_none() {
                 let answering = Answering {
-                    location: config.location.clone(),
-                    build: serve::build_identity(),
-                    live: index::LiveIndex::new(),
+                    live: Arc::clone(&live),
+                    build: socket::build_identity(),
                 };
-                match serve::serve(&config.location, answering) {
+                match socket::serve(&config.location, answering) {
                     Ok(socket) => serving = Some(socket),
                     Err(error) => eprintln!(
                         "dossier: searches will not be answered by this watcher: {}: {error}",
-                        serve::socket_path(&config.location).display()
+                        socket::socket_path(&config.location).display()
                     ),
                 }
             }
@@ -884,30 +823,15 @@ fn skip_teardown(read: ReadIndex) {
     std::mem::forget(read);
 }
 
-/// Opens the index for searching, building it first when there is none or
-/// it was built with another version or vocabulary (unless another process
-/// is writing it: then wait a little for its first commit).
+/// Opens the index for searching, building it first when needed
+/// (`answer::open_or_build`), and reports the build as `index` does.
 fn open_or_build(config: &Config) -> Result<ReadIndex> {
-    match index::open_for_search(&config.location) {
-        Ok(read) => return Ok(read),
-        Err(Error::NoIndex { .. } | Error::Stale { .. }) => {}
-        Err(other) => return Err(other.into()),
+    let (read, built) =
+        answer::open_or_build(&config.location, &mut progress_printer(config.stderr_style))?;
+    if let Some(report) = built {
+        report_sync(config, "indexed", &report);
     }
-    if index::lock_holder(&config.location).is_some() {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            if let Ok(read) = index::open_for_search(&config.location) {
-                return Ok(read);
-            }
-        }
-        return Ok(index::open_for_search(&config.location)?);
-    }
-    let mut writer = Writer::open(&config.location, index::SEARCH_BUILD)?;
-    let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
-    writer.finish()?;
-    report_sync(config, "indexed", &report);
-    index::open_for_search(&config.location).context("opening the index just built")
+    Ok(read)
 }
 
 #[cfg(test)]

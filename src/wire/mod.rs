@@ -1,13 +1,49 @@
-//! The `--json` wire types: the shape scripts rely on (see the contract).
-//! Only the binary knows them; the library returns plain values.
+//! The JSON wire shapes: what `--json` prints, what the HTTP API answers,
+//! and what scripts rely on (see the contract). Views over the library's
+//! typed results; `search_json`, `show_json` and `status_json` are the one
+//! rendering of each result for every face that speaks JSON, so the command
+//! and the API give byte for byte the same data.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use dossier::record::{Problem, Severity};
-use dossier::search::{Hit, Match, SearchResult, Trip};
-use dossier::show::{Brief, Dossier, StoredRecord};
-use dossier::status::{IndexState, Status};
+use crate::agenda::Agenda;
+use crate::answer::Answer;
+use crate::record::{Problem, Severity};
+use crate::search::{Hit, Match, SearchResult, Trip};
+use crate::show::{Brief, Dossier, StoredRecord};
+use crate::status::{IndexState, Status};
+
+/// `search --json`, `ask --json` and `GET /api/search`, `GET /api/ask`: one
+/// line of JSON (no newline).
+pub fn search_json(answer: &Answer) -> String {
+    let understood = answer.understood.as_ref();
+    let output = search_output(
+        &answer.result,
+        understood.map(|u| u.query.as_str()),
+        understood.is_some_and(|u| u.fallback),
+    );
+    serde_json::to_string(&output).expect("a search result serializes: string keys only")
+}
+
+/// `show --json` and `GET /api/customers/{id}`: one line of JSON, with the
+/// brief before a visit as of `today`.
+pub fn show_json(dossier: &Dossier, brief: &Brief, today: chrono::NaiveDate) -> String {
+    serde_json::to_string(&show_output(dossier, brief, today))
+        .expect("a dossier serializes: string keys only")
+}
+
+/// `agenda --json` and `GET /api/agenda`: one line of JSON
+/// (`agenda::wire`'s shape).
+pub fn agenda_json(agenda: &Agenda) -> String {
+    serde_json::to_string(&crate::agenda::wire::output(agenda))
+        .expect("an agenda serializes: string keys only")
+}
+
+/// `status --json` and `GET /api/status`: one line of JSON.
+pub fn status_json(status: &Status) -> String {
+    serde_json::to_string(&status_output(status)).expect("a status serializes: string keys only")
+}
 
 /// `search` and `ask` output.
 #[derive(Serialize)]
@@ -23,6 +59,7 @@ pub struct SearchOutput<'a> {
     pub notices: &'a [String],
 }
 
+/// One customer found.
 #[derive(Serialize)]
 pub struct WireHit<'a> {
     pub id: &'a str,
@@ -38,6 +75,7 @@ pub struct WireHit<'a> {
     pub trips: Vec<WireTrip<'a>>,
 }
 
+/// Why a customer was found.
 #[derive(Serialize)]
 pub struct WireMatch<'a> {
     pub path: &'a str,
@@ -49,6 +87,7 @@ pub struct WireMatch<'a> {
     pub term: &'a str,
 }
 
+/// A trip that matched.
 #[derive(Serialize)]
 pub struct WireTrip<'a> {
     pub city: &'a str,
@@ -199,6 +238,7 @@ fn wire_brief(brief: &Brief, today: chrono::NaiveDate) -> WireBrief<'_> {
     }
 }
 
+/// One linked note.
 #[derive(Serialize)]
 pub struct WireNote<'a> {
     pub id: &'a str,
@@ -218,6 +258,7 @@ fn wire_note(record: &StoredRecord) -> WireNote<'_> {
     }
 }
 
+/// The JSON view of a dossier.
 pub fn show_output<'a>(
     dossier: &'a Dossier,
     brief: &'a Brief,
@@ -256,6 +297,7 @@ pub struct StatusOutput<'a> {
     pub writer: Option<WireWriter<'a>>,
 }
 
+/// One problem of a file.
 #[derive(Serialize)]
 pub struct WireProblem<'a> {
     pub path: &'a str,
@@ -276,6 +318,7 @@ fn wire_problem(problem: &Problem) -> WireProblem<'_> {
     }
 }
 
+/// The process writing the index.
 #[derive(Serialize)]
 pub struct WireWriter<'a> {
     pub pid: u32,
@@ -283,6 +326,7 @@ pub struct WireWriter<'a> {
     pub started: &'a str,
 }
 
+/// The JSON view of a status.
 pub fn status_output(status: &Status) -> StatusOutput<'_> {
     let writer = status.writer.as_ref().map(|h| WireWriter {
         pid: h.pid,

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use dossier::answer::{Answer, Command};
 use dossier::index::Location;
 
 /// The socket's file name in the index folder (`Location::state_dir`).
@@ -33,48 +34,40 @@ pub fn socket_path(location: &Location) -> PathBuf {
     location.state_dir.join(SOCKET_FILE)
 }
 
-/// Which command asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Command {
-    Search,
-    Ask,
-}
-
-/// What a one-shot `search` or `ask` asks a watcher: everything its output
-/// depends on.
+/// What a one-shot `search` or `ask` asks a watcher: everything its
+/// answer depends on. How it is printed (JSON, colour) is the client's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     /// The executable asking (`build_identity`): a watcher started from
-    /// another build answers nothing, as its output could differ.
+    /// another build answers nothing, as its answer could differ.
     pub build: String,
     pub kb: PathBuf,
     pub state_dir: PathBuf,
     pub command: Command,
     /// The query or the question, its words joined by spaces.
     pub text: String,
-    pub json: bool,
     pub limit: usize,
     /// `--sort`: score, name, date or updated.
     pub sort: String,
     /// `YYYY-MM-DD`: the client's today, never the watcher's.
     pub today: String,
-    /// Colors on stdout (the client's stdout is a terminal).
-    pub color: bool,
 }
 
-/// What the command prints and its exit code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Answer {
-    pub code: u8,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-/// A watcher's reply: an answer, or why it gives none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A watcher's reply: the answer as data (the client renders it as it
+/// renders its own), the query's error in the words the client would print,
+/// or why it gives none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Reply {
     Answer(Answer),
+    QueryError(String),
     NotServed(String),
+}
+
+/// What a watcher answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Served {
+    Answer(Answer),
+    QueryError(String),
 }
 
 /// When to ask a running watcher (`DOSSIER_VIA_WATCHER`).
@@ -124,7 +117,7 @@ pub fn build_identity() -> String {
 /// Asks the watcher of `location`, if one runs; `Err` says why there is no
 /// answer (no watcher, or it would not or could not answer).
 #[cfg(unix)]
-pub fn ask_watcher(location: &Location, request: &Request) -> Result<Answer, String> {
+pub fn ask_watcher(location: &Location, request: &Request) -> Result<Served, String> {
     use std::io::{Read, Write};
     use std::os::unix::net::UnixStream;
     let path = socket_path(location);
@@ -142,14 +135,15 @@ pub fn ask_watcher(location: &Location, request: &Request) -> Result<Answer, Str
         .read_to_end(&mut reply)
         .map_err(|e| format!("{}: reading the answer: {e}", path.display()))?;
     match serde_json::from_slice(&reply) {
-        Ok(Reply::Answer(answer)) => Ok(answer),
+        Ok(Reply::Answer(answer)) => Ok(Served::Answer(answer)),
+        Ok(Reply::QueryError(message)) => Ok(Served::QueryError(message)),
         Ok(Reply::NotServed(why)) => Err(format!("{}: the watcher: {why}", path.display())),
         Err(e) => Err(format!("{}: unreadable answer: {e}", path.display())),
     }
 }
 
 #[cfg(not(unix))]
-pub fn ask_watcher(_location: &Location, _request: &Request) -> Result<Answer, String> {
+pub fn ask_watcher(_location: &Location, _request: &Request) -> Result<Served, String> {
     Err("a watcher answers searches only on Unix".to_string())
 }
 
@@ -157,19 +151,22 @@ pub fn ask_watcher(_location: &Location, _request: &Request) -> Result<Answer, S
 pub trait Service: Send + 'static {
     /// The reply to one request.
     fn answer(&mut self, request: &Request) -> Reply;
-    /// Nothing was asked for `release_after()`; called once per quiet
-    /// spell.
+    /// Nothing was asked on the socket for `release_after()`; called
+    /// again after each such spell.
     fn idle(&mut self);
     /// Called once on the serving thread before the first request: work
     /// that would otherwise make the first answer slow.
     fn warm(&mut self) {}
+    /// Called after answering panicked: let go of anything the panic may
+    /// have left half-done.
+    fn recover(&mut self) {}
 }
 
 /// How long a watcher waits without a request before `Service::idle`
 /// (it then lets go of its open index: the index pages its searches read
 /// leave its memory; 87 varied searches on the benchmark corpus had mapped
 /// 105 MB of them). `DOSSIER_RELEASE_AFTER_MS` sets it (for tests).
-fn release_after() -> Duration {
+pub fn release_after() -> Duration {
     std::env::var("DOSSIER_RELEASE_AFTER_MS")
         .ok()
         .and_then(|ms| ms.parse().ok())
@@ -209,7 +206,7 @@ pub fn serve(location: &Location, mut service: impl Service) -> std::io::Result<
         .name("dossier-serve".into())
         .spawn(move || {
             service.warm();
-            let mut quiet = false;
+            let mut backoff = Backoff::default();
             loop {
                 let stream = match listener.accept() {
                     Ok((stream, _)) => stream,
@@ -219,15 +216,18 @@ pub fn serve(location: &Location, mut service: impl Service) -> std::io::Result<
                             std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                         ) =>
                     {
-                        if !quiet {
-                            service.idle();
-                            quiet = true;
-                        }
+                        backoff = Backoff::default();
+                        service.idle();
                         continue;
                     }
-                    Err(_) => continue,
+                    Err(e) => {
+                        // A persistent error (too many open files) would
+                        // make this loop spin: wait longer each time.
+                        backoff.wait(&e);
+                        continue;
+                    }
                 };
-                quiet = false;
+                backoff = Backoff::default();
                 let _ = stream.set_read_timeout(Some(REQUEST_TIMEOUT));
                 let _ = stream.set_write_timeout(Some(ANSWER_TIMEOUT));
                 let mut line = String::new();
@@ -236,7 +236,7 @@ pub fn serve(location: &Location, mut service: impl Service) -> std::io::Result<
                     continue;
                 }
                 let reply = match serde_json::from_str::<Request>(&line) {
-                    Ok(request) => service.answer(&request),
+                    Ok(request) => answer_or_recover(&mut service, &request),
                     Err(e) => Reply::NotServed(format!("unreadable request: {e}")),
                 };
                 if let Ok(mut bytes) = serde_json::to_vec(&reply) {
@@ -246,6 +246,52 @@ pub fn serve(location: &Location, mut service: impl Service) -> std::io::Result<
             }
         })?;
     Ok(Serving { path })
+}
+
+/// The service's reply, or `NotServed` when answering panicked: the panic
+/// is reported on stderr, the service lets go of its index (it may be in
+/// any state), and this thread goes on serving. The client then searches
+/// by itself, where the same panic is at least its own.
+fn answer_or_recover(service: &mut impl Service, request: &Request) -> Reply {
+    let answered =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| service.answer(request)));
+    answered.unwrap_or_else(|panic| {
+        let why = panic_message(panic.as_ref());
+        eprintln!(
+            "dossier: answering {:?} panicked ({why}); the watcher goes on serving",
+            request.text
+        );
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| service.recover()));
+        Reply::NotServed(format!("answering panicked: {why}"))
+    })
+}
+
+/// The text of a panic's payload (`panic!` with a message gives a `&str`
+/// or a `String`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string())
+}
+
+/// How long to wait after a failed `accept` that is not a timeout: 10 ms,
+/// doubling up to 1 s while the failures go on. Reported once per spell.
+#[derive(Default)]
+struct Backoff {
+    failures: u32,
+}
+
+impl Backoff {
+    fn wait(&mut self, error: &std::io::Error) {
+        if self.failures == 0 {
+            eprintln!("dossier: the search socket cannot accept connections ({error}); retrying");
+        }
+        let millis = 10u64 << self.failures.min(7);
+        self.failures = self.failures.saturating_add(1);
+        std::thread::sleep(Duration::from_millis(millis.min(1000)));
+    }
 }
 
 #[cfg(not(unix))]
@@ -274,17 +320,47 @@ mod tests {
 
     #[test]
     fn replies_survive_the_wire() {
+        use dossier::answer::Understood;
+        use dossier::search::{Hit, Match, SearchResult, Trip};
+        let mut profile = serde_json::Map::new();
+        profile.insert("company".into(), "山东省通信管理局".into());
+        profile.insert("score".into(), serde_json::json!([1.5, {"x": null}]));
+        let hit = Hit {
+            id: "c001".into(),
+            name: "王建国 \"quoted\"".into(),
+            score: 7.123_456,
+            path: "customers/c001.json".into(),
+            profile,
+            matches: vec![Match {
+                path: "meetings/m1.json".into(),
+                kind: "meeting".into(),
+                field: "text".into(),
+                snippet: "…IBM计费系统…".into(),
+                highlight: Some((1, 4)),
+                term: "IBM".into(),
+                date: Some("2026-11-10".into()),
+            }],
+            trips: vec![Trip {
+                city: "北京".into(),
+                from: Some("2026-12-01".into()),
+                to: None,
+                purpose: None,
+            }],
+        };
         let replies = [
             Reply::Answer(Answer {
-                code: 0,
-                stdout: "王建国 c001\n\"quoted\"\n".into(),
-                stderr: "dossier: understood: likes:话剧\n".into(),
+                result: SearchResult {
+                    query: "likes:话剧".into(),
+                    total: 3,
+                    hits: vec![hit],
+                    notices: vec!["a notice".into()],
+                },
+                understood: Some(Understood {
+                    query: "likes:话剧".into(),
+                    fallback: false,
+                }),
             }),
-            Reply::Answer(Answer {
-                code: 1,
-                stdout: String::new(),
-                stderr: String::new(),
-            }),
+            Reply::QueryError("when:next-99-weeks: expected a range".into()),
             Reply::NotServed("another knowledge base".into()),
         ];
         for reply in replies {
@@ -292,6 +368,45 @@ mod tests {
             let back: Reply = serde_json::from_slice(&bytes).expect("parses");
             assert_eq!(back, reply);
         }
+    }
+
+    #[test]
+    fn a_panic_is_answered_as_not_served_and_the_service_recovers() {
+        struct Panicking {
+            recovered: bool,
+        }
+        impl Service for Panicking {
+            fn answer(&mut self, request: &Request) -> Reply {
+                assert!(request.text != "boom", "asked to panic");
+                Reply::NotServed("fine".into())
+            }
+            fn idle(&mut self) {}
+            fn recover(&mut self) {
+                self.recovered = true;
+            }
+        }
+        let mut service = Panicking { recovered: false };
+        let mut request = Request {
+            build: String::new(),
+            kb: PathBuf::new(),
+            state_dir: PathBuf::new(),
+            command: Command::Search,
+            text: "boom".into(),
+            limit: 1,
+            sort: "score".into(),
+            today: "2026-12-04".into(),
+        };
+        let reply = answer_or_recover(&mut service, &request);
+        assert!(
+            matches!(&reply, Reply::NotServed(why) if why.contains("asked to panic")),
+            "{reply:?}"
+        );
+        assert!(service.recovered);
+        request.text = "calm".into();
+        assert_eq!(
+            answer_or_recover(&mut service, &request),
+            Reply::NotServed("fine".into())
+        );
     }
 
     #[test]
