@@ -4,6 +4,7 @@
 //! Expected results come from `fixtures/EXPECTED.md` (with `--today 2026-11-23`).
 
 mod ask;
+mod converge;
 mod index;
 mod search;
 mod show_status;

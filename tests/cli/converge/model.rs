@@ -1,0 +1,506 @@
+//! The model of the knowledge-base folder: records as the test wrote
+//! them, the files that hold them, and what the index must answer for them
+//! (who keeps an id, what each link resolves to, who likes what).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::{STAR_QUERY, TRUST_LINKS};
+
+/// A small deterministic generator (SplitMix64): no dependency, and the
+/// same seed gives the same run everywhere.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        assert!(n > 0, "below(0)");
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    pub fn word(&mut self, prefix: &str) -> String {
+        let mut word = prefix.to_string();
+        for _ in 0..8 {
+            word.push((b'a' + self.below(26) as u8) as char);
+        }
+        word
+    }
+}
+
+/// Names (as written, and how a note may write them: another case, the
+/// traditional script). Few, so that some are shared and a link by such a
+/// name is ambiguous.
+pub const NAMES: &[(&str, &[&str])] = &[
+    ("周国强", &["周國強"]),
+    ("张伟", &["張偉"]),
+    ("刘芳", &["劉芳"]),
+    ("陈杰", &["陳傑"]),
+    ("Anna Berg", &["anna berg", "ANNA BERG"]),
+    ("Ken Ito", &["ken ito"]),
+];
+pub const NICKNAMES: &[(&str, &[&str])] =
+    &[("老周", &[]), ("陈总", &["陳總"]), ("Big K", &["big k"])];
+
+/// Interest groups of `index_schema/interests.tsv`: the group's query word
+/// and names of it as customers and queries write them.
+pub const GROUPS: &[(&str, &[&str])] = &[
+    ("theatre", &["话剧", "戲劇", "theater", "drama"]),
+    ("golf", &["高尔夫", "golfing", "打高爾夫"]),
+    ("fishing", &["钓鱼", "釣魚", "angling"]),
+    ("tea", &["茶艺", "品茗", "oolong"]),
+    ("diving", &["潜水", "scuba"]),
+];
+
+/// The word every customer file holds, to list every customer without `*`.
+pub const EVERYONE: &str = "convergeall";
+
+/// Folds a name as links compare them: case, and the traditional forms
+/// used in `NAMES` and `NICKNAMES`.
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '國' => '国',
+            '張' => '张',
+            '偉' => '伟',
+            '劉' => '刘',
+            '陳' => '陈',
+            '傑' => '杰',
+            '總' => '总',
+            _ => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A customer record as the model knows it.
+#[derive(Clone, Debug)]
+pub struct Customer {
+    pub id: String,
+    /// None: a customer without a name, an error record.
+    pub name: Option<String>,
+    pub nickname: Option<String>,
+    /// The customer's own word: only this record holds it.
+    pub token: String,
+    /// Indexes into `GROUPS` and the name used.
+    pub interests: Vec<(usize, usize)>,
+    /// Written with `"kind": "customer"` (may live in any folder).
+    pub kind_field: bool,
+}
+
+/// A meeting note or visit report.
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub id: String,
+    /// `"customers": [...]` rather than `"customer": "..."`.
+    pub many: bool,
+    pub links: Vec<String>,
+    pub token: String,
+    pub day: u32,
+    /// `"kind"` written in the record, if any.
+    pub kind_field: Option<&'static str>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Content {
+    Customer(Customer),
+    /// One note, or an array of notes (`array`).
+    Notes {
+        notes: Vec<Note>,
+        array: bool,
+    },
+}
+
+impl Content {
+    pub fn is_customer(&self) -> bool {
+        matches!(self, Content::Customer(_))
+    }
+
+    /// True when every record says its kind, so the file may live anywhere.
+    pub fn says_kind(&self) -> bool {
+        match self {
+            Content::Customer(c) => c.kind_field,
+            Content::Notes { notes, .. } => notes.iter().all(|n| n.kind_field.is_some()),
+        }
+    }
+
+    pub fn value(&self) -> Value {
+        match self {
+            Content::Customer(c) => customer_value(c),
+            Content::Notes { notes, array } => {
+                if *array {
+                    Value::Array(notes.iter().map(note_value).collect())
+                } else {
+                    note_value(&notes[0])
+                }
+            }
+        }
+    }
+
+    pub fn text(&self) -> String {
+        serde_json::to_string_pretty(&self.value()).expect("model JSON serializes")
+    }
+}
+
+pub fn customer_value(c: &Customer) -> Value {
+    let mut record = serde_json::Map::new();
+    record.insert("id".into(), json!(c.id));
+    if c.kind_field {
+        record.insert("kind".into(), json!("customer"));
+    }
+    if let Some(name) = &c.name {
+        record.insert("name".into(), json!(name));
+    }
+    if let Some(nickname) = &c.nickname {
+        record.insert("nickname".into(), json!(nickname));
+    }
+    let interests: Vec<&str> = c
+        .interests
+        .iter()
+        .map(|&(group, name)| GROUPS[group].1[name])
+        .collect();
+    record.insert("interests".into(), json!(interests));
+    record.insert(
+        "notes".into(),
+        json!(format!("{} {EVERYONE} 客户备注", c.token)),
+    );
+    Value::Object(record)
+}
+
+pub fn note_value(n: &Note) -> Value {
+    let mut record = serde_json::Map::new();
+    record.insert("id".into(), json!(n.id));
+    if let Some(kind) = n.kind_field {
+        record.insert("kind".into(), json!(kind));
+    }
+    if n.many {
+        record.insert("customers".into(), json!(n.links));
+    } else {
+        record.insert("customer".into(), json!(n.links[0]));
+    }
+    record.insert("date".into(), json!(format!("2026-11-{:02}", n.day)));
+    record.insert("title".into(), json!("会谈"));
+    record.insert("text".into(), json!(format!("{} 讨论了方案", n.token)));
+    Value::Object(record)
+}
+
+/// A file of the folder: readable, or broken (invalid JSON) with the
+/// version the index must keep until it is fixed.
+#[derive(Clone, Debug)]
+pub enum File {
+    Good(Content),
+    Broken(Option<Content>),
+}
+
+impl File {
+    /// What the index holds for this file.
+    pub fn effective(&self) -> Option<&Content> {
+        match self {
+            File::Good(content) => Some(content),
+            File::Broken(last_good) => last_good.as_ref(),
+        }
+    }
+}
+
+/// Folders a file may live in; the kind a folder gives is worked out by
+/// `folder_kind`, as dossier does (the nearest folder named like a kind).
+pub const CUSTOMER_FOLDERS: &[&str] =
+    &["customers", "customers/2026", "clients", "team-north/客户"];
+pub const NOTE_FOLDERS: &[&str] = &["meetings", "notes/2026", "visits", "team-north/meetings"];
+pub const PLAIN_FOLDERS: &[&str] = &["misc", "inbox/new"];
+
+/// "customer", "meeting" or "visit", from the nearest folder named so.
+pub fn folder_kind(path: &str) -> Option<&'static str> {
+    path.rsplit('/').skip(1).find_map(|part| match part {
+        "customers" | "clients" | "客户" => Some("customer"),
+        "meetings" | "notes" => Some("meeting"),
+        "visits" => Some("visit"),
+        _ => None,
+    })
+}
+
+/// The folder of a relative path ("" at the root).
+pub fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(folder, _)| folder)
+}
+
+/// True when `content` keeps its kind at `path`.
+pub fn fits(content: &Content, path: &str) -> bool {
+    if content.says_kind() {
+        return true;
+    }
+    match folder_kind(path) {
+        Some("customer") => content.is_customer(),
+        Some(_) => !content.is_customer(),
+        None => false,
+    }
+}
+
+/// A note as `show --json` lists it: id, kind, path and the record.
+pub type ShownNote = (String, String, String, Value);
+
+/// A customer's dossier: the profile, and its notes sorted by id and path.
+pub type Shown = (Value, Vec<ShownNote>);
+
+/// What the index must answer, from the model or from dossier.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Answers {
+    /// Every customer: id -> (name, path).
+    pub everyone: BTreeMap<String, (String, String)>,
+    /// The same through `*` (when `STAR_QUERY`).
+    pub star: Option<BTreeMap<String, (String, String)>>,
+    /// A word -> the ids it finds.
+    pub words: BTreeMap<String, Vec<String>>,
+    /// A `likes:` query -> the ids it finds.
+    pub likes: BTreeMap<String, Vec<String>>,
+    /// A customer's id -> its profile and its notes (id, kind, path, record).
+    pub shows: BTreeMap<String, Shown>,
+}
+
+/// What to ask at a quiet point.
+pub struct Probe {
+    pub words: Vec<String>,
+    pub likes: Vec<String>,
+    pub shows: Vec<String>,
+}
+
+/// The folder as the model knows it, with the bookkeeping that keeps its
+/// expectations deterministic.
+#[derive(Default)]
+pub struct Model {
+    pub files: BTreeMap<String, File>,
+    /// Paths that existed at the last quiet point.
+    pub synced: BTreeSet<String>,
+    /// Paths changed since the last quiet point.
+    pub dirty: BTreeSet<String>,
+    /// Every word ever given to a record (gone ones must find nothing).
+    pub words_ever: BTreeSet<String>,
+    pub next_id: usize,
+}
+
+/// The model's view of who is who.
+pub struct Resolved<'a> {
+    /// Customers that keep their id: id key -> (path, record).
+    pub customers: BTreeMap<String, (&'a str, &'a Customer)>,
+    /// Notes that keep their id, with the customers they resolve to.
+    pub notes: Vec<(&'a str, &'a Note, BTreeSet<String>)>,
+    /// Records in error: broken files, customers without a name, duplicate ids.
+    pub errors: usize,
+}
+
+pub fn id_key(id: &str) -> String {
+    if TRUST_LINKS {
+        id.to_lowercase()
+    } else {
+        id.to_string()
+    }
+}
+
+impl Model {
+    pub fn resolve(&self) -> Resolved<'_> {
+        let mut customers: BTreeMap<String, (&str, &Customer)> = BTreeMap::new();
+        let mut notes = Vec::new();
+        let mut note_ids = BTreeSet::new();
+        let mut errors = 0;
+        // Paths in byte order: the first record to claim an id keeps it.
+        for (path, file) in &self.files {
+            if matches!(file, File::Broken(_)) {
+                errors += 1;
+            }
+            match file.effective() {
+                Some(Content::Customer(c)) => {
+                    // Without a name, or with an id another path claimed
+                    // first, a customer is an error.
+                    let key = id_key(&c.id);
+                    if c.name.is_none() || customers.contains_key(&key) {
+                        errors += 1;
+                    } else {
+                        customers.insert(key, (path.as_str(), c));
+                    }
+                }
+                Some(Content::Notes { notes: list, .. }) => {
+                    for note in list {
+                        if note_ids.insert(id_key(&note.id)) {
+                            notes.push((path.as_str(), note, BTreeSet::new()));
+                        } else {
+                            errors += 1;
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
+        for (_, note, linked) in &mut notes {
+            for link in &note.links {
+                if let Some((_, c)) = customers.get(&id_key(link)) {
+                    linked.insert(c.id.clone());
+                    continue;
+                }
+                if !TRUST_LINKS {
+                    continue;
+                }
+                let named: Vec<&Customer> = customers
+                    .values()
+                    .map(|&(_, c)| c)
+                    .filter(|c| {
+                        c.name
+                            .iter()
+                            .chain(&c.nickname)
+                            .any(|n| fold(n) == fold(link))
+                    })
+                    .collect();
+                if let [only] = named[..] {
+                    linked.insert(only.id.clone());
+                }
+            }
+        }
+        Resolved {
+            customers,
+            notes,
+            errors,
+        }
+    }
+
+    /// The kind of a note at a path, as dossier reads it.
+    pub fn note_kind(path: &str, note: &Note) -> String {
+        note.kind_field
+            .or_else(|| folder_kind(path))
+            .unwrap_or("meeting")
+            .to_string()
+    }
+
+    pub fn expected(&self, probe: &Probe) -> Answers {
+        let resolved = self.resolve();
+        let everyone: BTreeMap<String, (String, String)> = resolved
+            .customers
+            .values()
+            .map(|&(path, c)| {
+                let name = c
+                    .name
+                    .clone()
+                    .expect("a customer that keeps its id has a name");
+                (c.id.clone(), (name, path.to_string()))
+            })
+            .collect();
+        let mut words = BTreeMap::new();
+        for word in &probe.words {
+            let mut ids = BTreeSet::new();
+            for &(_, c) in resolved.customers.values() {
+                if &c.token == word {
+                    ids.insert(c.id.clone());
+                }
+            }
+            for (_, note, linked) in &resolved.notes {
+                if &note.token == word {
+                    ids.extend(linked.iter().cloned());
+                }
+            }
+            words.insert(word.clone(), ids.into_iter().collect());
+        }
+        let mut likes = BTreeMap::new();
+        for query in &probe.likes {
+            let group = GROUPS
+                .iter()
+                .position(|(word, names)| {
+                    query == &format!("likes:{word}")
+                        || names.iter().any(|n| query == &format!("likes:{n}"))
+                })
+                .expect("likes: queries name a group");
+            let mut ids: Vec<String> = resolved
+                .customers
+                .values()
+                .filter(|(_, c)| c.interests.iter().any(|&(g, _)| g == group))
+                .map(|(_, c)| c.id.clone())
+                .collect();
+            ids.sort();
+            likes.insert(query.clone(), ids);
+        }
+        let mut shows = BTreeMap::new();
+        for id in &probe.shows {
+            let Some(&(_, c)) = resolved.customers.get(&id_key(id)) else {
+                continue;
+            };
+            let mut notes: Vec<ShownNote> = resolved
+                .notes
+                .iter()
+                .filter(|(_, _, linked)| linked.contains(&c.id))
+                .map(|(path, note, _)| {
+                    (
+                        note.id.clone(),
+                        Model::note_kind(path, note),
+                        path.to_string(),
+                        note_value(note),
+                    )
+                })
+                .collect();
+            notes.sort_by(|a, b| (&a.0, &a.2).cmp(&(&b.0, &b.2)));
+            shows.insert(id.clone(), (customer_value(c), notes));
+        }
+        Answers {
+            star: STAR_QUERY.then(|| everyone.clone()),
+            everyone,
+            words,
+            likes,
+            shows,
+        }
+    }
+
+    /// What to ask: every customer's and note's word, a few words that are
+    /// gone, every `likes:` group (by a random name), every customer's dossier.
+    pub fn probe(&self, rng: &mut Rng) -> Probe {
+        let resolved = self.resolve();
+        let mut words: BTreeSet<String> = BTreeSet::new();
+        for file in self.files.values() {
+            match file.effective() {
+                Some(Content::Customer(c)) => {
+                    words.insert(c.token.clone());
+                }
+                Some(Content::Notes { notes, .. }) => {
+                    words.extend(notes.iter().map(|n| n.token.clone()));
+                }
+                None => {}
+            }
+        }
+        let gone: Vec<&String> = self.words_ever.difference(&words).collect();
+        let mut extra = Vec::new();
+        for _ in 0..gone.len().min(4) {
+            extra.push(rng.pick(&gone).to_string());
+        }
+        words.extend(extra);
+        let likes = GROUPS
+            .iter()
+            .map(|(word, names)| {
+                if rng.chance(50) {
+                    format!("likes:{word}")
+                } else {
+                    format!("likes:{}", rng.pick(names))
+                }
+            })
+            .collect();
+        let shows = resolved
+            .customers
+            .values()
+            .map(|(_, c)| c.id.clone())
+            .collect();
+        Probe {
+            words: words.into_iter().collect(),
+            likes,
+            shows,
+        }
+    }
+}
