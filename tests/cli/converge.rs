@@ -12,6 +12,7 @@
 //! prints the seed and the operations that led to it.
 
 mod answers;
+mod found;
 mod model;
 
 use std::collections::BTreeSet;
