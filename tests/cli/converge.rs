@@ -26,8 +26,8 @@ use serde_json::{Value, json};
 use crate::{code, describe, dossier};
 use answers::{Watcher, answers, difference, run};
 use model::{
-    Answers, CUSTOMER_FOLDERS, Content, Customer, File, GROUPS, Model, NAMES, NICKNAMES,
-    NOTE_FOLDERS, Note, PLAIN_FOLDERS, Probe, Rng, fits, folder_kind, id_key, parent,
+    Answers, CUSTOMER_FOLDERS, Content, Customer, EVERYONE, File, GROUPS, Model, NAMES, NICKNAMES,
+    NOTE_FOLDERS, Note, PLAIN_FOLDERS, Probe, Rng, fits, folder_kind, id_key, parent, vocab_line,
 };
 
 /// Features other branches are adding. Each gates only the operations (or
@@ -79,6 +79,9 @@ enum Save {
     /// The first half, a pause, then the rest, as a slow editor or a sync
     /// client writes.
     Halves,
+    /// As vim saves: the file renamed to a backup `~`, written anew, the
+    /// backup deleted.
+    Backup,
 }
 
 impl Run {
@@ -150,6 +153,24 @@ impl Run {
                 let temporary = full.with_file_name(format!(".{name}.tmp{}", self.rng.below(1000)));
                 std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, &full))
             }
+            Save::Backup => {
+                let backup = full.with_file_name(format!(
+                    "{}~",
+                    path.rsplit('/').next().expect("a file name")
+                ));
+                let renamed = if full.exists() {
+                    std::fs::rename(&full, &backup).map(|()| true)
+                } else {
+                    Ok(false)
+                };
+                renamed.and_then(|renamed| {
+                    std::fs::write(&full, text)?;
+                    if renamed {
+                        std::fs::remove_file(&backup)?;
+                    }
+                    Ok(())
+                })
+            }
             Save::Halves => {
                 let mut cut = text.len() / 2;
                 while !text.is_char_boundary(cut) {
@@ -169,7 +190,14 @@ impl Run {
     }
 
     fn put(&mut self, path: &str, content: Content, how: Save) {
-        let text = content.text();
+        let mut text = content.text();
+        // People leave comments, and some editors write CRLF.
+        if self.rng.chance(15) {
+            text = format!("// 手工修改\n{text}");
+        }
+        if self.rng.chance(10) {
+            text = text.replace('\n', "\r\n");
+        }
         self.note(format!("write {path} ({how:?}): {}", content.value()));
         self.write(path, &text, how);
         self.model
@@ -178,9 +206,13 @@ impl Run {
     }
 
     fn random_write(&mut self) -> Save {
-        *self
-            .rng
-            .pick(&[Save::Whole, Save::Whole, Save::Atomic, Save::Halves])
+        *self.rng.pick(&[
+            Save::Whole,
+            Save::Whole,
+            Save::Atomic,
+            Save::Halves,
+            Save::Backup,
+        ])
     }
 
     fn fresh_id(&mut self) -> usize {
@@ -221,7 +253,8 @@ impl Run {
         customer.interests.clear();
         for _ in 0..self.rng.below(3) {
             let group = self.rng.below(GROUPS.len());
-            let name = self.rng.below(GROUPS[group].1.len());
+            // One past the group's names: its word from `dossier-vocab.tsv`.
+            let name = self.rng.below(GROUPS[group].1.len() + 1);
             if customer.interests.iter().all(|&(g, _)| g != group) {
                 customer.interests.push((group, name));
             }
@@ -667,6 +700,45 @@ impl Run {
         self.write(&path, &content.text(), Save::Whole);
     }
 
+    /// The knowledge base's own vocabulary changes (groups gain or lose
+    /// their own word), which rebuilds the index; or the file goes.
+    fn edit_vocab(&mut self) {
+        let vocab: BTreeSet<usize> = (0..GROUPS.len()).filter(|_| self.rng.chance(40)).collect();
+        let path = "dossier-vocab.tsv";
+        let full = self.root().join(path);
+        if vocab.is_empty() && full.exists() {
+            self.note(format!("delete {path}"));
+            std::fs::remove_file(&full)
+                .unwrap_or_else(|e| self.fail(&format!("deleting {path}: {e}")));
+        } else {
+            let mut text = "# section\tid\tnames\n".to_string();
+            text.extend(vocab.iter().map(|&group| vocab_line(group)));
+            let how = self.random_write();
+            self.note(format!("write {path} ({how:?}): {text:?}"));
+            self.write(path, &text, how);
+        }
+        self.model.vocab = vocab;
+    }
+
+    /// Someone deletes the index while no watcher runs (to start afresh):
+    /// the last good versions of broken files go with it.
+    fn delete_index(&mut self) {
+        if self.watcher.is_some() {
+            return self.edit();
+        }
+        self.note("delete .dossier".to_string());
+        let index = self.root().join(".dossier");
+        if index.exists() {
+            std::fs::remove_dir_all(&index)
+                .unwrap_or_else(|e| self.fail(&format!("deleting .dossier: {e}")));
+        }
+        for file in self.model.files.values_mut() {
+            if let File::Broken(last_good) = file {
+                *last_good = None;
+            }
+        }
+    }
+
     /// One random change to the folder.
     fn operation(&mut self) {
         let customers = self.count(true);
@@ -692,6 +764,8 @@ impl Run {
             84..=86 => self.edit(),
             87..=88 => self.touch(),
             89 => self.create_broken(),
+            90..=91 => self.edit_vocab(),
+            92 => self.delete_index(),
             _ => self.edit(),
         }
     }
@@ -701,21 +775,33 @@ impl Run {
     fn start_watcher(&mut self) {
         let root = self.root();
         let writer = if ONE_WRITER_WAITS && self.rng.chance(30) {
-            // Another process holds the writer for a moment: the watcher
+            // Another process holds the writer for a moment (an `index`
+            // run, a search bringing the index up to date): the watcher
             // must wait for it, not exit.
-            self.note("start the watcher while `dossier index` runs".to_string());
+            let args: &[&str] = if self.rng.chance(50) {
+                &["index"]
+            } else {
+                &["search", "--json", EVERYONE]
+            };
+            self.note(format!(
+                "start the watcher while `dossier {}` runs",
+                args.join(" ")
+            ));
             Some(
-                crate::dossier_command(&root, &["index"])
+                crate::dossier_command(&root, args)
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
                     .spawn()
-                    .unwrap_or_else(|e| self.fail(&format!("starting dossier index: {e}"))),
+                    .unwrap_or_else(|e| self.fail(&format!("starting dossier {args:?}: {e}"))),
             )
         } else {
             self.note("start the watcher".to_string());
             None
         };
-        match Watcher::start(&root) {
+        // The safety net's periodic reconcile would mend a missed event
+        // within a minute, at a random point of the run: without it, each
+        // quiet point proves that the events alone were followed.
+        match Watcher::start(&root, &["--reconcile-every", "1h"]) {
             Ok(watcher) => self.watcher = Some(watcher),
             Err(message) => self.fail(&message),
         }
@@ -725,7 +811,7 @@ impl Run {
     }
 
     fn kill_watcher(&mut self) {
-        let pause = self.rng.below(150) as u64;
+        let pause = self.rng.below(400) as u64;
         std::thread::sleep(Duration::from_millis(pause));
         if let Some(watcher) = self.watcher.take() {
             self.note(format!("SIGKILL the watcher after {pause} ms"));
@@ -736,9 +822,15 @@ impl Run {
 
     /// Waits until the index answers as the model says, or fails at the deadline.
     fn quiet_point(&mut self) {
-        let offline = self.watcher.is_none() && self.rng.chance(30);
-        if offline {
-            // Brought up to date by `dossier index` while no watcher runs.
+        // `dossier index` brings the index up to date and returns: with no
+        // watcher on its own, with one (`ONE_WRITER_WAITS`) by asking it.
+        // Either way the answers must be right as soon as it exits.
+        let by_index = if self.watcher.is_none() {
+            self.rng.chance(30)
+        } else {
+            ONE_WRITER_WAITS && self.rng.chance(25)
+        };
+        if by_index {
             let root = self.root();
             let output = dossier(&root, &["index"]);
             let expected = if self.model.resolve().errors > 0 {
@@ -746,14 +838,18 @@ impl Run {
             } else {
                 0
             };
+            let watching = if self.watcher.is_some() {
+                "with"
+            } else {
+                "without"
+            };
             self.note(format!(
-                "quiet point by `dossier index` (exit {})",
+                "quiet point by `dossier index` {watching} a watcher (exit {})",
                 code(&output)
             ));
             if code(&output) != expected {
                 self.fail(&format!(
-                    "index without a watcher: exit code {} expected\n{}",
-                    expected,
+                    "index {watching} a watcher: exit code {expected} expected\n{}",
                     describe(&output)
                 ));
             }
@@ -766,13 +862,21 @@ impl Run {
         self.quiet_points += 1;
         let probe = self.model.probe(&mut self.rng);
         let expected = self.model.expected(&probe);
-        self.converge(None, &probe, &expected);
+        let patience = if by_index { Duration::ZERO } else { DEADLINE };
+        self.converge(None, &probe, &expected, patience);
         self.model.synced = self.model.files.keys().cloned().collect();
         self.model.dirty.clear();
     }
 
-    /// Polls the answers of an index until they equal `expected`.
-    fn converge(&mut self, index: Option<&Path>, probe: &Probe, expected: &Answers) -> Answers {
+    /// Polls the answers of an index until they equal `expected`, for at
+    /// most `patience` (zero: they must be right at once).
+    fn converge(
+        &mut self,
+        index: Option<&Path>,
+        probe: &Probe,
+        expected: &Answers,
+        patience: Duration,
+    ) -> Answers {
         let root = self.root();
         let started = Instant::now();
         loop {
@@ -783,11 +887,11 @@ impl Run {
                     self.note(format!("converged in {} ms", started.elapsed().as_millis()));
                     return got;
                 }
-                Ok(got) if started.elapsed() > DEADLINE => self.fail(&format!(
-                    "the index does not answer as the folder says after {DEADLINE:?}:\n{}",
+                Ok(got) if started.elapsed() >= patience => self.fail(&format!(
+                    "the index does not answer as the folder says after {patience:?}:\n{}",
                     difference(expected, &got)
                 )),
-                Err(message) if started.elapsed() > DEADLINE => self.fail(&message),
+                Err(message) if started.elapsed() >= patience => self.fail(&message),
                 _ => {}
             }
             if let Some(watcher) = self.watcher.as_mut()
@@ -862,7 +966,7 @@ impl Run {
         let probe = self.model.probe(&mut self.rng);
         let expected = self.model.expected(&probe);
         self.note("the incremental index, no watcher".to_string());
-        let incremental = self.converge(None, &probe, &expected);
+        let incremental = self.converge(None, &probe, &expected, Duration::ZERO);
         let incremental_status = self.status(None);
 
         let fresh = tempfile::Builder::new()
@@ -887,7 +991,7 @@ impl Run {
                 describe(&output)
             ));
         }
-        let rebuilt = self.converge(Some(&index), &probe, &expected);
+        let rebuilt = self.converge(Some(&index), &probe, &expected, Duration::ZERO);
         let rebuilt_status = self.status(Some(&index));
         if rebuilt != incremental {
             self.fail(&format!(

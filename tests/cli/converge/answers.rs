@@ -175,7 +175,7 @@ pub struct Watcher {
 
 impl Watcher {
     /// Starts a watcher and waits until it says it is watching.
-    pub fn start(root: &Path) -> Result<Watcher, String> {
+    pub fn start(root: &Path, extra: &[&str]) -> Result<Watcher, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dossier"))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -184,6 +184,7 @@ impl Watcher {
             .args(["watch", "--dir"])
             .arg(root)
             .args(["--today", crate::TODAY])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -67,6 +67,25 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("diving", &["潜水", "scuba"]),
 ];
 
+/// The name of interest `name` of group `group`: one of the group's names,
+/// or (`name` past them) a word of the group only when the knowledge base's
+/// own vocabulary (`dossier-vocab.tsv`) adds it.
+pub fn interest_name(group: usize, name: usize) -> String {
+    let (word, names) = GROUPS[group];
+    names
+        .get(name)
+        .map_or_else(|| format!("zz{word}"), |name| name.to_string())
+}
+
+/// The line of `dossier-vocab.tsv` that adds group `group`'s own word.
+pub fn vocab_line(group: usize) -> String {
+    format!(
+        "interest\t{}\t{}\n",
+        GROUPS[group].0,
+        interest_name(group, usize::MAX)
+    )
+}
+
 /// The word every customer file holds, to list every customer without `*`.
 pub const EVERYONE: &str = "convergeall";
 
@@ -97,7 +116,7 @@ pub struct Customer {
     pub nickname: Option<String>,
     /// The customer's own word: only this record holds it.
     pub token: String,
-    /// Indexes into `GROUPS` and the name used.
+    /// Indexes into `GROUPS` and the name used (`interest_name`).
     pub interests: Vec<(usize, usize)>,
     /// Written with `"kind": "customer"` (may live in any folder).
     pub kind_field: bool,
@@ -169,10 +188,10 @@ pub fn customer_value(c: &Customer) -> Value {
     if let Some(nickname) = &c.nickname {
         record.insert("nickname".into(), json!(nickname));
     }
-    let interests: Vec<&str> = c
+    let interests: Vec<String> = c
         .interests
         .iter()
-        .map(|&(group, name)| GROUPS[group].1[name])
+        .map(|&(group, name)| interest_name(group, name))
         .collect();
     record.insert("interests".into(), json!(interests));
     record.insert(
@@ -290,6 +309,8 @@ pub struct Model {
     pub dirty: BTreeSet<String>,
     /// Every word ever given to a record (gone ones must find nothing).
     pub words_ever: BTreeSet<String>,
+    /// Groups whose own word `dossier-vocab.tsv` adds.
+    pub vocab: BTreeSet<usize>,
     pub next_id: usize,
 }
 
@@ -414,17 +435,33 @@ impl Model {
         }
         let mut likes = BTreeMap::new();
         for query in &probe.likes {
+            let word = query.strip_prefix("likes:").expect("a likes: query");
             let group = GROUPS
                 .iter()
-                .position(|(word, names)| {
-                    query == &format!("likes:{word}")
-                        || names.iter().any(|n| query == &format!("likes:{n}"))
+                .enumerate()
+                .position(|(group, (name, names))| {
+                    word == *name
+                        || names.contains(&word)
+                        || word == interest_name(group, usize::MAX)
                 })
                 .expect("likes: queries name a group");
+            let extra = GROUPS[group].1.len();
+            // A group's own word outside the vocabulary is an interest of
+            // its own, found only as written.
+            let literal = word == interest_name(group, extra) && !self.vocab.contains(&group);
             let mut ids: Vec<String> = resolved
                 .customers
                 .values()
-                .filter(|(_, c)| c.interests.iter().any(|&(g, _)| g == group))
+                .filter(|(_, c)| {
+                    c.interests.iter().any(|&(g, name)| {
+                        g == group
+                            && if literal {
+                                name >= extra
+                            } else {
+                                name < extra || self.vocab.contains(&group)
+                            }
+                    })
+                })
                 .map(|(_, c)| c.id.clone())
                 .collect();
             ids.sort();
@@ -484,12 +521,11 @@ impl Model {
         words.extend(extra);
         let likes = GROUPS
             .iter()
-            .map(|(word, names)| {
-                if rng.chance(50) {
-                    format!("likes:{word}")
-                } else {
-                    format!("likes:{}", rng.pick(names))
-                }
+            .enumerate()
+            .map(|(group, (word, names))| match rng.below(3) {
+                0 => format!("likes:{word}"),
+                1 => format!("likes:{}", rng.pick(names)),
+                _ => format!("likes:{}", interest_name(group, usize::MAX)),
             })
             .collect();
         let shows = resolved
