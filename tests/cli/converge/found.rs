@@ -2,8 +2,11 @@
 //! each, named by what must hold (see the seed in each comment).
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use super::answers::Watcher;
 
 use crate::{code, describe, dossier, stderr};
 
@@ -81,4 +84,29 @@ fn a_broken_note_files_last_good_version_stays_searchable_after_a_rebuild() {
         "after the rebuild\n{}",
         describe(&output)
     );
+}
+
+/// Found by the default seed once saves as vim makes them were added (73
+/// operations): a record file renamed to a name the watcher ignores (an
+/// editor's `~` backup, `.swp`, `.tmp`, a hidden name) and that name
+/// deleted within the debounce window (0.1 s here) reach the watcher as
+/// one removal of the ignored name, so the record stays searchable until
+/// the next periodic reconcile (60 s by default; none here).
+#[test]
+fn a_record_renamed_to_an_ignored_name_then_deleted_leaves_the_index() {
+    let dir = one_customer_one_note();
+    let _watcher = Watcher::start(dir.path(), &["--reconcile-every", "1h"])
+        .unwrap_or_else(|message| panic!("{message}"));
+    let note = dir.path().join("visits/v1.json");
+    let backup = dir.path().join("visits/v1.json~");
+    std::fs::rename(&note, &backup).expect("renaming the note");
+    std::fs::remove_file(&backup).expect("deleting the renamed note");
+    let started = Instant::now();
+    while !crate::search_ids(dir.path(), "nqfeowvqrq").is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "visits/v1.json was deleted 20 s ago and its words still find c1"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
