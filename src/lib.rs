@@ -11,17 +11,17 @@ pub mod document;
 pub mod error;
 pub mod fold;
 pub mod index;
-pub mod links;
-pub mod phrase;
+pub use index::links;
 pub mod query;
 pub mod record;
 pub mod schema;
 pub mod search;
 pub mod show;
-pub mod snippet;
 pub mod status;
 pub mod vocab;
 pub mod walk;
 pub mod watch;
 
 pub use error::{Error, Result};
+// Phrases and snippets live in the search stage; their old paths still work.
+pub use search::{phrase, snippet};
