@@ -833,7 +833,7 @@ impl Run {
         if by_index {
             let root = self.root();
             let output = dossier(&root, &["index"]);
-            let expected = if self.model.resolve().errors > 0 {
+            let expected = if !self.model.resolve().errors.is_empty() {
                 2
             } else {
                 0
@@ -975,7 +975,7 @@ impl Run {
             .expect("creating a temporary directory");
         let index = fresh.path().join("index");
         let output = run(&self.root(), Some(&index), &["index"]);
-        let expected_code = if self.model.resolve().errors > 0 {
+        let expected_code = if !self.model.resolve().errors.is_empty() {
             2
         } else {
             0

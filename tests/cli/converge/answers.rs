@@ -1,7 +1,7 @@
 //! What dossier answers: searches, dossiers and a running watcher, read
 //! into the same shape as the model's expectations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -90,6 +90,24 @@ pub fn show(root: &Path, index: Option<&Path>, id: &str) -> Result<Shown, String
     Ok((value["profile"].clone(), notes))
 }
 
+/// `status --json`'s files in error and counts of customers, meetings, visits.
+fn status(root: &Path, index: Option<&Path>) -> Result<(BTreeSet<String>, [u64; 3]), String> {
+    let output = run(root, index, &["status", "--json"]);
+    let value: Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("status: not JSON ({e})\n{}", describe(&output)))?;
+    let in_error = value["files_in_error"]
+        .as_array()
+        .ok_or_else(|| format!("status: no files_in_error\n{}", describe(&output)))?
+        .iter()
+        .map(|entry| entry["path"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let count = |key: &str| value[key].as_u64().unwrap_or(u64::MAX);
+    Ok((
+        in_error,
+        [count("customers"), count("meetings"), count("visits")],
+    ))
+}
+
 /// Asks the index everything the probe lists; stops at the first answer
 /// that differs from `expected` (the caller polls again).
 pub fn answers(
@@ -106,6 +124,10 @@ pub fn answers(
         got.star = Some(hits(root, index, "*")?);
     }
     if got.everyone != expected.everyone || got.star != expected.star {
+        return Ok(got);
+    }
+    got.status = status(root, index)?;
+    if got.status != expected.status {
         return Ok(got);
     }
     for query in &probe.likes {
@@ -160,6 +182,14 @@ pub fn difference(expected: &Answers, got: &Answers) -> String {
                 expected.star.as_ref().unwrap_or(&BTreeMap::new()),
                 got.star.as_ref().unwrap_or(&BTreeMap::new()),
             )
+        })
+        .or_else(|| {
+            (expected.status != got.status).then(|| {
+                format!(
+                    "status (files in error; customers, meetings, visits):\n  expected {:?}\n  got      {:?}",
+                    expected.status, got.status
+                )
+            })
         })
         .or_else(|| first("likes", &expected.likes, &got.likes))
         .or_else(|| first("word", &expected.words, &got.words))

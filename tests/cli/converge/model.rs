@@ -289,6 +289,9 @@ pub struct Answers {
     pub likes: BTreeMap<String, Vec<String>>,
     /// A customer's id -> its profile and its notes (id, kind, path, record).
     pub shows: BTreeMap<String, Shown>,
+    /// `status --json`: the files in error, and how many customers,
+    /// meetings and visits the index holds.
+    pub status: (BTreeSet<String>, [u64; 3]),
 }
 
 /// What to ask at a quiet point.
@@ -320,8 +323,8 @@ pub struct Resolved<'a> {
     pub customers: BTreeMap<String, (&'a str, &'a Customer)>,
     /// Notes that keep their id, with the customers they resolve to.
     pub notes: Vec<(&'a str, &'a Note, BTreeSet<String>)>,
-    /// Records in error: broken files, customers without a name, duplicate ids.
-    pub errors: usize,
+    /// Files in error: broken, a customer without a name, a duplicate id.
+    pub errors: BTreeSet<String>,
 }
 
 pub fn id_key(id: &str) -> String {
@@ -337,11 +340,11 @@ impl Model {
         let mut customers: BTreeMap<String, (&str, &Customer)> = BTreeMap::new();
         let mut notes = Vec::new();
         let mut note_ids = BTreeSet::new();
-        let mut errors = 0;
+        let mut errors = BTreeSet::new();
         // Paths in byte order: the first record to claim an id keeps it.
         for (path, file) in &self.files {
             if matches!(file, File::Broken(_)) {
-                errors += 1;
+                errors.insert(path.clone());
             }
             match file.effective() {
                 Some(Content::Customer(c)) => {
@@ -349,7 +352,7 @@ impl Model {
                     // first, a customer is an error.
                     let key = id_key(&c.id);
                     if c.name.is_none() || customers.contains_key(&key) {
-                        errors += 1;
+                        errors.insert(path.clone());
                     } else {
                         customers.insert(key, (path.as_str(), c));
                     }
@@ -359,7 +362,7 @@ impl Model {
                         if note_ids.insert(id_key(&note.id)) {
                             notes.push((path.as_str(), note, BTreeSet::new()));
                         } else {
-                            errors += 1;
+                            errors.insert(path.clone());
                         }
                     }
                 }
@@ -488,12 +491,25 @@ impl Model {
             notes.sort_by(|a, b| (&a.0, &a.2).cmp(&(&b.0, &b.2)));
             shows.insert(id.clone(), (customer_value(c), notes));
         }
+        let count = |kind: &str| {
+            resolved
+                .notes
+                .iter()
+                .filter(|(path, note, _)| Model::note_kind(path, note) == kind)
+                .count() as u64
+        };
+        let counts = [
+            resolved.customers.len() as u64,
+            count("meeting"),
+            count("visit"),
+        ];
         Answers {
             star: STAR_QUERY.then(|| everyone.clone()),
             everyone,
             words,
             likes,
             shows,
+            status: (resolved.errors.clone(), counts),
         }
     }
 
