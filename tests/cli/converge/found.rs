@@ -110,3 +110,73 @@ fn a_record_renamed_to_an_ignored_name_then_deleted_leaves_the_index() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Found by seed 11 (317 operations, the watcher killed 130 ms after a
+/// vocabulary edit): a rebuild deletes the old index as it starts and keeps
+/// only a searcher on it, so a process killed before the new index's first
+/// commit loses the last good version of every broken file for good.
+#[test]
+fn a_rebuild_killed_half_way_keeps_the_last_good_versions_of_broken_files() {
+    let dir = tempfile::Builder::new()
+        .prefix("dossier-converge-repro-")
+        .tempdir()
+        .expect("creating a temporary directory");
+    let root = dir.path();
+    crate::write_file(
+        root,
+        "customers/c1.json",
+        r#"{"id": "c1", "name": "Anna Berg", "notes": "zqgzcrqsdt"}"#,
+    );
+    // Enough other customers for the rebuild to take a moment.
+    for n in 0..3000 {
+        crate::write_file(
+            root,
+            &format!("customers/filler/f{n}.json"),
+            &format!(r#"{{"id": "f{n}", "name": "客户{n}", "notes": "填充 filler"}}"#),
+        );
+    }
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    crate::write_file(
+        root,
+        "customers/c1.json",
+        r#"{"id" "c1", "name": "Anna Berg", "notes": "zqgzcrqsdt"}"#,
+    );
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 2, "{}", describe(&output));
+    assert_eq!(crate::search_ids(root, "zqgzcrqsdt"), ["c1"]);
+
+    // A vocabulary edit: the next writer rebuilds. Kill it as soon as the
+    // old index has been replaced by the new, empty one.
+    crate::write_file(root, "dossier-vocab.tsv", "interest\tguqin\t古琴|guqin\n");
+    let meta = root.join(".dossier/index/meta.json");
+    let before = std::fs::read(&meta).expect("reading meta.json");
+    let mut rebuild = crate::dossier_command(root, &["index"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starting dossier index");
+    let started = Instant::now();
+    loop {
+        if std::fs::read(&meta).is_ok_and(|now| now != before) {
+            break;
+        }
+        assert!(
+            rebuild.try_wait().expect("waiting for index").is_none(),
+            "the rebuild finished before it could be caught half-way"
+        );
+        assert!(started.elapsed() < Duration::from_secs(60), "no rebuild");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    rebuild.kill().expect("killing dossier index");
+    rebuild.wait().expect("reaping dossier index");
+
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 2, "{}", describe(&output));
+    assert_eq!(
+        crate::search_ids(root, "zqgzcrqsdt"),
+        ["c1"],
+        "the last good version of customers/c1.json is lost\n{}",
+        describe(&output)
+    );
+}
