@@ -11,7 +11,7 @@ use crate::document::customer_key;
 use crate::error::{Error, Result};
 use crate::fold::fold;
 use crate::index::{Location, ReadIndex};
-use crate::record::Kind;
+use crate::record::{Kind, Problem};
 use crate::search::grams_query;
 
 /// Most linked notes shown for one customer.
@@ -26,6 +26,10 @@ pub struct Dossier {
     pub customer: StoredRecord,
     /// Linked meeting notes and visit reports, newest first.
     pub notes: Vec<StoredRecord>,
+    /// The problems of the dossier's own files (the customer's file and
+    /// those of its notes) as the last sync found them: why a date is
+    /// missing, or a record of the file is not indexed.
+    pub problems: Vec<Problem>,
 }
 
 fn search_all(
@@ -151,5 +155,29 @@ pub fn dossier(read: &ReadIndex, location: &Location, term: &str) -> Result<Doss
         let date = |r: &StoredRecord| r.text("date").and_then(crate::dates::parse_date);
         date(b).cmp(&date(a)).then_with(|| b.path.cmp(&a.path))
     });
-    Ok(Dossier { customer, notes })
+    let problems = own_problems(location, &customer, &notes);
+    Ok(Dossier {
+        customer,
+        notes,
+        problems,
+    })
+}
+
+/// The problems the last sync recorded (the status file) for the files of
+/// a customer and its notes, in path and line order.
+fn own_problems(
+    location: &Location,
+    customer: &StoredRecord,
+    notes: &[StoredRecord],
+) -> Vec<Problem> {
+    let paths: std::collections::HashSet<&str> = std::iter::once(customer.path.as_str())
+        .chain(notes.iter().map(|note| note.path.as_str()))
+        .collect();
+    let mut problems: Vec<Problem> = crate::index::read_status(location)
+        .problems
+        .into_iter()
+        .filter(|problem| paths.contains(problem.path.as_str()))
+        .collect();
+    problems.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    problems
 }

@@ -6,6 +6,8 @@
 mod ask;
 mod converge;
 mod index;
+mod index_access;
+mod problems;
 mod search;
 mod show_status;
 mod watch;

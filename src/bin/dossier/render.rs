@@ -194,6 +194,17 @@ pub fn show(style: Style, dossier: &Dossier) -> String {
         "{title}  {}",
         style.dim(&format!("[{}] {}", customer.id, customer.path))
     );
+    if !dossier.problems.is_empty() {
+        // First, so that a rep sees why a date or a note may be missing.
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.heading(&format!("问题 Problems ({})", dossier.problems.len()))
+        );
+        for problem in &dossier.problems {
+            let _ = writeln!(out, "  {problem}");
+        }
+    }
     let mut shown: Vec<&str> = HEADER_KEYS.to_vec();
     for (heading, keys) in SECTIONS {
         let mut lines = Vec::new();
@@ -311,9 +322,8 @@ pub fn status(style: Style, status: &Status) -> String {
         None => "no watcher running".into(),
     };
     let _ = writeln!(out, "watcher         {writer}");
-    let files: std::collections::BTreeSet<&str> =
-        status.problems.iter().map(|p| p.path.as_str()).collect();
-    let _ = writeln!(out, "files in error  {}", files.len());
+    let _ = writeln!(out, "files in error  {}", status.files_in_error());
+    let _ = writeln!(out, "warnings        {}", status.warnings());
     for problem in &status.problems {
         let _ = writeln!(out, "  {problem}");
     }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use dossier::record::{Problem, Severity};
 use dossier::search::{Hit, Match, SearchResult, Trip};
 use dossier::show::{Dossier, StoredRecord};
 use dossier::status::{IndexState, Status};
@@ -121,6 +122,8 @@ pub struct ShowOutput<'a> {
     pub name: Option<&'a str>,
     pub profile: &'a Map<String, Value>,
     pub notes: Vec<WireNote<'a>>,
+    /// The problems of the customer's file and its notes' files.
+    pub problems: Vec<WireProblem<'a>>,
 }
 
 #[derive(Serialize)]
@@ -151,6 +154,7 @@ pub fn show_output(dossier: &Dossier) -> ShowOutput<'_> {
         name: customer.text("name"),
         profile: &customer.fields,
         notes: dossier.notes.iter().map(wire_note).collect(),
+        problems: dossier.problems.iter().map(wire_problem).collect(),
     }
 }
 
@@ -165,7 +169,10 @@ pub struct StatusOutput<'a> {
     pub visits: u64,
     pub files: usize,
     pub last_sync: Option<&'a str>,
+    /// The errors only (kept from version 1; `problems` has them all).
     pub files_in_error: Vec<WireProblem<'a>>,
+    /// Every problem, errors and warnings, each with its `severity`.
+    pub problems: Vec<WireProblem<'a>>,
     pub index_bytes: u64,
     pub watcher: Option<WireWriter<'a>>,
     pub writer: Option<WireWriter<'a>>,
@@ -177,6 +184,18 @@ pub struct WireProblem<'a> {
     pub line: usize,
     pub column: usize,
     pub message: &'a str,
+    /// `"error"` or `"warning"`.
+    pub severity: &'static str,
+}
+
+fn wire_problem(problem: &Problem) -> WireProblem<'_> {
+    WireProblem {
+        path: &problem.path,
+        line: problem.line,
+        column: problem.column,
+        message: &problem.message,
+        severity: problem.severity.as_str(),
+    }
 }
 
 #[derive(Serialize)]
@@ -217,13 +236,10 @@ pub fn status_output(status: &Status) -> StatusOutput<'_> {
         files_in_error: status
             .problems
             .iter()
-            .map(|p| WireProblem {
-                path: &p.path,
-                line: p.line,
-                column: p.column,
-                message: &p.message,
-            })
+            .filter(|p| p.severity == Severity::Error)
+            .map(wire_problem)
             .collect(),
+        problems: status.problems.iter().map(wire_problem).collect(),
         index_bytes: status.index_bytes,
         watcher,
         writer,
