@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::{code, describe, dossier};
-use answers::{Watcher, answers, difference, run};
+use answers::{Watcher, answers, differences, run};
 use model::{
     Answers, CUSTOMER_FOLDERS, Content, Customer, EVERYONE, File, GROUPS, Model, NAMES, NICKNAMES,
     NOTE_FOLDERS, Note, PLAIN_FOLDERS, Probe, Rng, fits, folder_kind, id_key, parent, vocab_line,
@@ -51,8 +51,31 @@ const ONE_WRITER_WAITS: bool = false;
 const DEFAULT_OPS: usize = 150;
 /// The seed of a default run.
 const DEFAULT_SEED: u64 = 0x5eed_d055_1e00_0015;
+/// How many notes' own words and dossiers a quiet point asks about (and
+/// half as many words that are gone): every answer is a process to start.
+const SAMPLE: usize = 6;
 /// How long a quiet point may take to converge before it is a mismatch.
 const DEADLINE: Duration = Duration::from_secs(30);
+
+/// Known bugs, each reproduced by its own test in `found.rs`, whose
+/// operations a run leaves out when `DOSSIER_CONVERGE_AVOID` names them
+/// (comma-separated), to look for other bugs while those are being fixed.
+/// Every comparison stays as strict; by default nothing is left out.
+const KNOWN_BUGS: &[(&str, &str)] = &[
+    (
+        "kept-note-text",
+        "a_broken_note_file_is_shown_with_the_text_of_its_last_good_version: no note file is broken",
+    ),
+    (
+        "ignored-rename",
+        "a_record_renamed_to_an_ignored_name_then_deleted_leaves_the_index: no save through a ~ backup",
+    ),
+    (
+        "killed-rebuild",
+        "a_rebuild_killed_half_way_keeps_the_last_good_versions_of_broken_files: \
+         the watcher finishes each vocabulary rebuild before anything else happens",
+    ),
+];
 
 /// One run: the folder, the model of it, the watcher, and what happened.
 struct Run {
@@ -67,6 +90,8 @@ struct Run {
     quiet_points: usize,
     /// Time spent waiting for the index to answer as the model says.
     waited: Duration,
+    /// Names from `KNOWN_BUGS` whose operations this run leaves out.
+    avoid: BTreeSet<String>,
 }
 
 /// How a file is written.
@@ -85,7 +110,7 @@ enum Save {
 }
 
 impl Run {
-    fn new(seed: u64) -> Run {
+    fn new(seed: u64, avoid: BTreeSet<String>) -> Run {
         let dir = tempfile::Builder::new()
             .prefix("dossier-converge-")
             .tempdir()
@@ -101,7 +126,12 @@ impl Run {
             kills: 0,
             quiet_points: 0,
             waited: Duration::ZERO,
+            avoid,
         }
+    }
+
+    fn avoids(&self, bug: &str) -> bool {
+        self.avoid.contains(bug)
     }
 
     fn root(&self) -> PathBuf {
@@ -124,10 +154,11 @@ impl Run {
         });
         panic!(
             "{what}\n\nreplay: DOSSIER_CONVERGE_SEED={} DOSSIER_CONVERGE_OPS={} \
-             ({} operations done, {} kills, {} quiet points)\n\
+             DOSSIER_CONVERGE_AVOID={} ({} operations done, {} kills, {} quiet points)\n\
              whole log: {}\n--- last operations ---\n{}\n--- watcher stderr (last lines) ---\n{watcher}",
             self.seed,
             self.ops,
+            self.avoid.iter().cloned().collect::<Vec<_>>().join(","),
             self.ops,
             self.kills,
             self.quiet_points,
@@ -176,7 +207,7 @@ impl Run {
                 while !text.is_char_boundary(cut) {
                     cut += 1;
                 }
-                let pause = Duration::from_millis(self.rng.below(250) as u64);
+                let pause = Duration::from_millis(self.rng.below(150) as u64);
                 std::fs::File::create(&full).and_then(|mut file| {
                     file.write_all(&text.as_bytes()[..cut])?;
                     file.sync_data()?;
@@ -206,13 +237,14 @@ impl Run {
     }
 
     fn random_write(&mut self) -> Save {
-        *self.rng.pick(&[
-            Save::Whole,
-            Save::Whole,
-            Save::Atomic,
-            Save::Halves,
-            Save::Backup,
-        ])
+        let backup = if self.avoids("ignored-rename") {
+            Save::Whole
+        } else {
+            Save::Backup
+        };
+        *self
+            .rng
+            .pick(&[Save::Whole, Save::Whole, Save::Atomic, Save::Halves, backup])
     }
 
     fn fresh_id(&mut self) -> usize {
@@ -496,7 +528,11 @@ impl Run {
     /// A readable file becomes invalid JSON (a save cut short, a stray
     /// character): the index keeps the version it had until it is fixed.
     fn break_file(&mut self) {
-        let Some(path) = self.any_path(|f| matches!(f, File::Good(_))) else {
+        let notes_too = !self.avoids("kept-note-text");
+        let Some(path) = self.any_path(|f| match f {
+            File::Good(content) => notes_too || content.is_customer(),
+            File::Broken(_) => false,
+        }) else {
             return;
         };
         if self.model.dirty.contains(&path) {
@@ -718,6 +754,9 @@ impl Run {
             self.write(path, &text, how);
         }
         self.model.vocab = vocab;
+        if self.avoids("killed-rebuild") && self.watcher.is_some() {
+            self.quiet_point();
+        }
     }
 
     /// Someone deletes the index while no watcher runs (to start afresh):
@@ -811,7 +850,7 @@ impl Run {
     }
 
     fn kill_watcher(&mut self) {
-        let pause = self.rng.below(400) as u64;
+        let pause = self.rng.below(250) as u64;
         std::thread::sleep(Duration::from_millis(pause));
         if let Some(watcher) = self.watcher.take() {
             self.note(format!("SIGKILL the watcher after {pause} ms"));
@@ -860,7 +899,7 @@ impl Run {
             self.note("quiet point".to_string());
         }
         self.quiet_points += 1;
-        let probe = self.model.probe(&mut self.rng);
+        let probe = self.model.probe(&mut self.rng, Some(SAMPLE));
         let expected = self.model.expected(&probe);
         let patience = if by_index { Duration::ZERO } else { DEADLINE };
         self.converge(None, &probe, &expected, patience);
@@ -880,17 +919,29 @@ impl Run {
         let root = self.root();
         let started = Instant::now();
         loop {
-            let got = answers(&root, index, probe, expected);
+            let got = answers(&root, index, probe, expected, true);
             match got {
                 Ok(got) if &got == expected => {
                     self.waited += started.elapsed();
                     self.note(format!("converged in {} ms", started.elapsed().as_millis()));
                     return got;
                 }
-                Ok(got) if started.elapsed() >= patience => self.fail(&format!(
-                    "the index does not answer as the folder says after {patience:?}:\n{}",
-                    difference(expected, &got)
-                )),
+                Ok(_) if started.elapsed() >= patience => {
+                    // Everything the index answers wrong, not only the
+                    // first: every word and dossier, without stopping.
+                    let probe = self.model.probe(&mut self.rng, None);
+                    let expected = self.model.expected(&probe);
+                    let differences = match answers(&root, index, &probe, &expected, false) {
+                        Ok(got) => differences(&expected, &got),
+                        Err(message) => vec![message],
+                    };
+                    self.fail(&format!(
+                        "the index does not answer as the folder says after {patience:?} \
+                         ({} differences):\n{}",
+                        differences.len(),
+                        differences.join("\n")
+                    ))
+                }
                 Err(message) if started.elapsed() >= patience => self.fail(&message),
                 _ => {}
             }
@@ -963,7 +1014,7 @@ impl Run {
         }
         self.quiet_point();
         self.stop_watcher();
-        let probe = self.model.probe(&mut self.rng);
+        let probe = self.model.probe(&mut self.rng, None);
         let expected = self.model.expected(&probe);
         self.note("the incremental index, no watcher".to_string());
         let incremental = self.converge(None, &probe, &expected, Duration::ZERO);
@@ -996,7 +1047,7 @@ impl Run {
         if rebuilt != incremental {
             self.fail(&format!(
                 "a full rebuild answers otherwise than the incremental index:\n{}",
-                difference(&incremental, &rebuilt)
+                differences(&incremental, &rebuilt).join("\n")
             ));
         }
         if rebuilt_status != incremental_status {
@@ -1027,7 +1078,20 @@ fn the_index_converges_to_the_folder_through_random_changes_and_kills() {
     let seed = env_number("DOSSIER_CONVERGE_SEED").unwrap_or(DEFAULT_SEED);
     let total = env_number("DOSSIER_CONVERGE_OPS").map_or(DEFAULT_OPS, |n| n as usize);
     let started = Instant::now();
-    let mut run = Run::new(seed);
+    let avoid: BTreeSet<String> = std::env::var("DOSSIER_CONVERGE_AVOID")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            assert!(
+                KNOWN_BUGS.iter().any(|(known, _)| *known == name),
+                "DOSSIER_CONVERGE_AVOID: {name} is none of {KNOWN_BUGS:#?}"
+            );
+            name.to_string()
+        })
+        .collect();
+    let mut run = Run::new(seed, avoid);
     run.start_watcher();
     let mut until_quiet = 1 + run.rng.below(10);
     while run.ops < total {
@@ -1046,8 +1110,9 @@ fn the_index_converges_to_the_folder_through_random_changes_and_kills() {
     }
     run.finish();
     eprintln!(
-        "converge: seed {seed:#x}: {} operations, {} kills, {} quiet points, 0 mismatches, \
+        "converge: seed {seed:#x}, avoiding {:?}: {} operations, {} kills, {} quiet points, 0 mismatches, \
          {:.1} s ({:.1} s in quiet points)",
+        run.avoid,
         run.ops,
         run.kills,
         run.quiet_points,

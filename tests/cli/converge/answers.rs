@@ -108,13 +108,14 @@ fn status(root: &Path, index: Option<&Path>) -> Result<(BTreeSet<String>, [u64; 
     ))
 }
 
-/// Asks the index everything the probe lists; stops at the first answer
-/// that differs from `expected` (the caller polls again).
+/// Asks the index everything the probe lists; with `early`, stops at the
+/// first answer that differs from `expected` (the caller polls again).
 pub fn answers(
     root: &Path,
     index: Option<&Path>,
     probe: &Probe,
     expected: &Answers,
+    early: bool,
 ) -> Result<Answers, String> {
     let mut got = Answers {
         everyone: hits(root, index, EVERYONE)?,
@@ -123,78 +124,83 @@ pub fn answers(
     if STAR_QUERY {
         got.star = Some(hits(root, index, "*")?);
     }
-    if got.everyone != expected.everyone || got.star != expected.star {
+    if early && (got.everyone != expected.everyone || got.star != expected.star) {
         return Ok(got);
     }
     got.status = status(root, index)?;
-    if got.status != expected.status {
+    if early && got.status != expected.status {
         return Ok(got);
     }
     for query in &probe.likes {
         let ids = hits(root, index, query)?.into_keys().collect();
         got.likes.insert(query.clone(), ids);
-        if got.likes.get(query) != expected.likes.get(query) {
+        if early && got.likes.get(query) != expected.likes.get(query) {
             return Ok(got);
         }
     }
     for word in &probe.words {
         let ids = hits(root, index, word)?.into_keys().collect();
         got.words.insert(word.clone(), ids);
-        if got.words.get(word) != expected.words.get(word) {
+        if early && got.words.get(word) != expected.words.get(word) {
             return Ok(got);
         }
     }
     for id in &probe.shows {
         let shown = show(root, index, id)?;
         got.shows.insert(id.clone(), shown);
-        if got.shows.get(id) != expected.shows.get(id) {
+        if early && got.shows.get(id) != expected.shows.get(id) {
             return Ok(got);
         }
     }
     Ok(got)
 }
 
-/// The first difference between two answers, for a failure message.
-pub fn difference(expected: &Answers, got: &Answers) -> String {
-    pub fn first<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
+/// Every difference between two answers, for a failure message.
+pub fn differences(expected: &Answers, got: &Answers) -> Vec<String> {
+    fn all<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
+        found: &mut Vec<String>,
         what: &str,
         expected: &BTreeMap<K, V>,
         got: &BTreeMap<K, V>,
-    ) -> Option<String> {
+    ) {
         for (key, want) in expected {
             match got.get(key) {
                 Some(have) if have == want => {}
-                have => {
-                    return Some(format!(
-                        "{what} {key:?}:\n  expected {want:?}\n  got      {have:?}"
-                    ));
-                }
+                have => found.push(format!(
+                    "{what} {key:?}:\n  expected {want:?}\n  got      {have:?}"
+                )),
             }
         }
-        got.keys()
-            .find(|key| !expected.contains_key(key))
-            .map(|key| format!("{what} {key:?}: not expected, got {:?}", got.get(key)))
+        for (key, have) in got {
+            if !expected.contains_key(key) {
+                found.push(format!("{what} {key:?}: not expected, got {have:?}"));
+            }
+        }
     }
-    first("every customer", &expected.everyone, &got.everyone)
-        .or_else(|| {
-            first(
-                "`*`",
-                expected.star.as_ref().unwrap_or(&BTreeMap::new()),
-                got.star.as_ref().unwrap_or(&BTreeMap::new()),
-            )
-        })
-        .or_else(|| {
-            (expected.status != got.status).then(|| {
-                format!(
-                    "status (files in error; customers, meetings, visits):\n  expected {:?}\n  got      {:?}",
-                    expected.status, got.status
-                )
-            })
-        })
-        .or_else(|| first("likes", &expected.likes, &got.likes))
-        .or_else(|| first("word", &expected.words, &got.words))
-        .or_else(|| first("show", &expected.shows, &got.shows))
-        .unwrap_or_else(|| "no difference".to_string())
+    let mut found = Vec::new();
+    all(
+        &mut found,
+        "every customer",
+        &expected.everyone,
+        &got.everyone,
+    );
+    let none = BTreeMap::new();
+    all(
+        &mut found,
+        "`*`",
+        expected.star.as_ref().unwrap_or(&none),
+        got.star.as_ref().unwrap_or(&none),
+    );
+    if expected.status != got.status {
+        found.push(format!(
+            "status (files in error; customers, meetings, visits):\n  expected {:?}\n  got      {:?}",
+            expected.status, got.status
+        ));
+    }
+    all(&mut found, "likes", &expected.likes, &got.likes);
+    all(&mut found, "word", &expected.words, &got.words);
+    all(&mut found, "show", &expected.shows, &got.shows);
+    found
 }
 
 /// A running `dossier watch` whose stderr is collected line by line.

@@ -34,6 +34,16 @@ impl Rng {
         &items[self.below(items.len())]
     }
 
+    /// Up to `n` of `items`, each at most once, in their order.
+    pub fn sample(&mut self, items: &[String], n: usize) -> Vec<String> {
+        let mut picked: Vec<usize> = (0..items.len()).collect();
+        while picked.len() > n {
+            let drop = self.below(picked.len());
+            picked.remove(drop);
+        }
+        picked.into_iter().map(|i| items[i].clone()).collect()
+    }
+
     pub fn word(&mut self, prefix: &str) -> String {
         let mut word = prefix.to_string();
         for _ in 0..8 {
@@ -515,26 +525,41 @@ impl Model {
 
     /// What to ask: every customer's and note's word, a few words that are
     /// gone, every `likes:` group (by a random name), every customer's dossier.
-    pub fn probe(&self, rng: &mut Rng) -> Probe {
+    pub fn probe(&self, rng: &mut Rng, sample: Option<usize>) -> Probe {
         let resolved = self.resolve();
-        let mut words: BTreeSet<String> = BTreeSet::new();
+        let mut customers: BTreeSet<String> = BTreeSet::new();
+        let mut notes: BTreeSet<String> = BTreeSet::new();
         for file in self.files.values() {
             match file.effective() {
                 Some(Content::Customer(c)) => {
-                    words.insert(c.token.clone());
+                    customers.insert(c.token.clone());
                 }
-                Some(Content::Notes { notes, .. }) => {
-                    words.extend(notes.iter().map(|n| n.token.clone()));
+                Some(Content::Notes { notes: list, .. }) => {
+                    notes.extend(list.iter().map(|n| n.token.clone()));
                 }
                 None => {}
             }
         }
-        let gone: Vec<&String> = self.words_ever.difference(&words).collect();
-        let mut extra = Vec::new();
-        for _ in 0..gone.len().min(4) {
-            extra.push(rng.pick(&gone).to_string());
-        }
-        words.extend(extra);
+        let gone: Vec<String> = self
+            .words_ever
+            .iter()
+            .filter(|word| !customers.contains(*word) && !notes.contains(*word))
+            .cloned()
+            .collect();
+        let notes: Vec<String> = notes.into_iter().collect();
+        let shows: Vec<String> = resolved
+            .customers
+            .values()
+            .map(|(_, c)| c.id.clone())
+            .collect();
+        // Every customer's own word, always; of the notes' words, the words
+        // that are gone and the dossiers, a quiet point asks about a sample
+        // (each answer costs a process), the end of the run about all.
+        let limit = sample.unwrap_or(usize::MAX);
+        let mut words: Vec<String> = customers.into_iter().collect();
+        words.extend(rng.sample(&notes, limit));
+        words.extend(rng.sample(&gone, sample.map_or(8, |n| n / 2)));
+        let shows = rng.sample(&shows, limit);
         let likes = GROUPS
             .iter()
             .enumerate()
@@ -544,13 +569,10 @@ impl Model {
                 _ => format!("likes:{}", interest_name(group, usize::MAX)),
             })
             .collect();
-        let shows = resolved
-            .customers
-            .values()
-            .map(|(_, c)| c.id.clone())
-            .collect();
+        words.sort();
+        words.dedup();
         Probe {
-            words: words.into_iter().collect(),
+            words,
             likes,
             shows,
         }
