@@ -320,6 +320,9 @@ pub struct Model {
     pub synced: BTreeSet<String>,
     /// Paths changed since the last quiet point.
     pub dirty: BTreeSet<String>,
+    /// Paths that were the target of a rename (a move, an atomic save)
+    /// since the last quiet point.
+    pub moved: BTreeSet<String>,
     /// Every word ever given to a record (gone ones must find nothing).
     pub words_ever: BTreeSet<String>,
     /// Groups whose own word `dossier-vocab.tsv` adds.
