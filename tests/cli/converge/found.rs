@@ -180,3 +180,40 @@ fn a_rebuild_killed_half_way_keeps_the_last_good_versions_of_broken_files() {
         describe(&output)
     );
 }
+
+/// Found by seed 15 (351 operations): a file renamed and, within the
+/// debounce window, replaced by a temporary file renamed over its new name
+/// (an editor's or a sync client's atomic save) reaches the watcher as the
+/// second rename only: the old path is never looked at again, and the index
+/// keeps both the old record and the new one (two customers for one file)
+/// until the periodic reconcile. The same folding as in
+/// `a_record_renamed_to_an_ignored_name_then_deleted_leaves_the_index`.
+#[test]
+fn a_renamed_file_saved_at_once_through_a_temporary_file_leaves_no_old_record() {
+    let dir = one_customer_one_note();
+    let root = dir.path();
+    let _watcher = Watcher::start(root, &["--reconcile-every", "1h"])
+        .unwrap_or_else(|message| panic!("{message}"));
+    let customers = root.join("customers");
+    std::fs::rename(customers.join("c1.json"), customers.join("a1.json")).expect("renaming");
+    std::fs::write(
+        customers.join(".a1.json.tmp"),
+        r#"{"id": "c2", "name": "Anna Berg"}"#,
+    )
+    .expect("writing the temporary file");
+    std::fs::rename(customers.join(".a1.json.tmp"), customers.join("a1.json"))
+        .expect("renaming the temporary file over");
+    let started = Instant::now();
+    loop {
+        let found = crate::search_ids(root, "Anna");
+        if found == ["c2"] {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "customers/c1.json was renamed 20 s ago and only customers/a1.json (c2) \
+             exists, yet Anna finds {found:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
