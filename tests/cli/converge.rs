@@ -36,11 +36,14 @@ use model::{
 /// `*` lists every customer (the query helper). Without it "every customer"
 /// is read through a word every customer file holds.
 const STAR_QUERY: bool = false;
-/// Links by a customer's name or nickname (case and script folded), ids
-/// compared case-insensitively, duplicate ids decided by path order (the
-/// trust-index helper). Without it, links are exact ids and no two records
-/// ever share an id.
-const TRUST_LINKS: bool = false;
+/// Two records claiming one id (compared case-insensitively): the one whose
+/// path sorts first keeps it (the trust-index helper). Without it no two
+/// records ever share an id.
+const DUPLICATE_IDS: bool = false;
+/// Links by a customer's name or nickname (case and script folded) and by
+/// an id written in another case (the trust-index helper). Without it,
+/// links are ids as written.
+const LINKS_BY_NAME: bool = false;
 /// `watch` started while another process briefly writes the index waits for
 /// it instead of exiting, and `index` while a watcher runs asks the watcher
 /// (the trust-index helper).
@@ -48,7 +51,7 @@ const ONE_WRITER_WAITS: bool = false;
 
 /// Operations of a default run: enough to meet every kind of change and a
 /// few kills, small enough for CI on two busy cores.
-const DEFAULT_OPS: usize = 150;
+const DEFAULT_OPS: usize = 100;
 /// The seed of a default run.
 const DEFAULT_SEED: u64 = 0x5eed_d055_1e00_0015;
 /// How many notes' own words and dossiers a quiet point asks about (and
@@ -307,7 +310,7 @@ impl Run {
     }
 
     /// A link to a customer: by id, by name or nickname (with
-    /// `TRUST_LINKS`), or to an id nobody has yet.
+    /// `LINKS_BY_NAME`), or to an id nobody has yet.
     fn random_link(&mut self) -> String {
         let customers: Vec<Customer> = self
             .model
@@ -322,8 +325,8 @@ impl Run {
             return format!("c{:03}", self.model.next_id + 1 + self.rng.below(3));
         }
         let customer = self.rng.pick(&customers).clone();
-        if !TRUST_LINKS || self.rng.chance(50) {
-            if TRUST_LINKS && self.rng.chance(40) {
+        if !LINKS_BY_NAME || self.rng.chance(50) {
+            if LINKS_BY_NAME && self.rng.chance(40) {
                 return customer.id.to_uppercase();
             }
             return customer.id;
@@ -477,7 +480,7 @@ impl Run {
     }
 
     /// A customer's id changes: to a new one, to one that notes already
-    /// link to, or (with `TRUST_LINKS`) to another customer's, in any case.
+    /// link to, or (with `DUPLICATE_IDS`) to another customer's, in any case.
     fn change_id(&mut self) {
         let Some(path) = self.any_path(|f| matches!(f, File::Good(Content::Customer(_)))) else {
             return self.create_customer();
@@ -507,7 +510,7 @@ impl Run {
             .flatten()
             .filter(|link| link.starts_with('c') && !taken.contains(&id_key(link)))
             .collect();
-        customer.id = if TRUST_LINKS && !taken.is_empty() && self.rng.chance(30) {
+        customer.id = if DUPLICATE_IDS && !taken.is_empty() && self.rng.chance(30) {
             let other = self
                 .rng
                 .pick(&taken.iter().cloned().collect::<Vec<_>>())
@@ -735,7 +738,7 @@ impl Run {
     }
 
     /// Copies a file beside itself, as people start a new record: with
-    /// `TRUST_LINKS` two records then claim one id.
+    /// `DUPLICATE_IDS` two records then claim one id.
     fn copy_file(&mut self) {
         let Some(from) = self.any_path(|f| matches!(f, File::Good(_))) else {
             return;
@@ -825,7 +828,7 @@ impl Run {
             67..=73 => self.fix_file(),
             74..=76 => self.drop_name(),
             77..=83 => self.change_id(),
-            84..=86 if TRUST_LINKS => self.copy_file(),
+            84..=86 if DUPLICATE_IDS => self.copy_file(),
             84..=86 => self.edit(),
             87..=88 => self.touch(),
             89 => self.create_broken(),

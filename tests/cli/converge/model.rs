@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::{STAR_QUERY, TRUST_LINKS};
+use super::{DUPLICATE_IDS, LINKS_BY_NAME, STAR_QUERY};
 
 /// A small deterministic generator (SplitMix64): no dependency, and the
 /// same seed gives the same run everywhere.
@@ -340,8 +340,9 @@ pub struct Resolved<'a> {
     pub errors: BTreeSet<String>,
 }
 
+/// How ids are compared when two records claim one.
 pub fn id_key(id: &str) -> String {
-    if TRUST_LINKS {
+    if DUPLICATE_IDS {
         id.to_lowercase()
     } else {
         id.to_string()
@@ -384,11 +385,19 @@ impl Model {
         }
         for (_, note, linked) in &mut notes {
             for link in &note.links {
-                if let Some((_, c)) = customers.get(&id_key(link)) {
+                // By id: as written, or in any case with `LINKS_BY_NAME`.
+                let by_id = customers.values().find(|(_, c)| {
+                    if LINKS_BY_NAME {
+                        c.id.to_lowercase() == link.to_lowercase()
+                    } else {
+                        &c.id == link
+                    }
+                });
+                if let Some((_, c)) = by_id {
                     linked.insert(c.id.clone());
                     continue;
                 }
-                if !TRUST_LINKS {
+                if !LINKS_BY_NAME {
                     continue;
                 }
                 let named: Vec<&Customer> = customers
