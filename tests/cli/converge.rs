@@ -86,6 +86,10 @@ const KNOWN_BUGS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Known bugs a run leaves out when `DOSSIER_CONVERGE_AVOID` is not set:
+/// none, so that the default run fails until they are fixed.
+const DEFAULT_AVOID: &[&str] = &[];
+
 /// One run: the folder, the model of it, the watcher, and what happened.
 struct Run {
     seed: u64,
@@ -1109,7 +1113,7 @@ fn the_index_converges_to_the_folder_through_random_changes_and_kills() {
     let total = env_number("DOSSIER_CONVERGE_OPS").map_or(DEFAULT_OPS, |n| n as usize);
     let started = Instant::now();
     let avoid: BTreeSet<String> = std::env::var("DOSSIER_CONVERGE_AVOID")
-        .unwrap_or_default()
+        .unwrap_or_else(|_| DEFAULT_AVOID.join(","))
         .split(',')
         .map(str::trim)
         .filter(|name| !name.is_empty())
