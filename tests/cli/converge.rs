@@ -70,14 +70,11 @@ const KNOWN_BUGS: &[(&str, &str)] = &[
         "a_broken_note_file_is_shown_with_the_text_of_its_last_good_version: no note file is broken",
     ),
     (
-        "ignored-rename",
-        "a_record_renamed_to_an_ignored_name_then_deleted_leaves_the_index: no save through a ~ backup",
-    ),
-    (
-        "rename-chain",
-        "a_renamed_file_saved_at_once_through_a_temporary_file_leaves_no_old_record: \
-         a file that was the target of a rename is renamed again or saved through a rename \
-         only after a quiet point",
+        "lost-rename",
+        "a_file_renamed_then_deleted_at_once_leaves_the_index and \
+         a_renamed_file_saved_at_once_through_a_temporary_file_leaves_no_old_record: \
+         no save through a ~ backup, and a file that was the target of a rename is \
+         renamed, deleted or saved through a rename again only after a quiet point",
     ),
     (
         "killed-rebuild",
@@ -235,7 +232,7 @@ impl Run {
 
     fn put(&mut self, path: &str, content: Content, mut how: Save) {
         let renames = matches!(how, Save::Atomic | Save::Backup);
-        if renames && self.avoids("rename-chain") && self.model.moved.contains(path) {
+        if renames && self.avoids("lost-rename") && self.model.moved.contains(path) {
             how = Save::Whole;
         }
         let mut text = content.text();
@@ -257,7 +254,7 @@ impl Run {
     }
 
     fn random_write(&mut self) -> Save {
-        let backup = if self.avoids("ignored-rename") {
+        let backup = if self.avoids("lost-rename") {
             Save::Whole
         } else {
             Save::Backup
@@ -631,7 +628,7 @@ impl Run {
         if content.as_ref().is_some_and(|c| !fits(c, &to)) {
             return;
         }
-        if self.avoids("rename-chain") && self.model.moved.contains(&from) {
+        if self.avoids("lost-rename") && self.model.moved.contains(&from) {
             self.note(format!("(sync before renaming {from} again)"));
             self.quiet_point();
         }
@@ -678,7 +675,7 @@ impl Run {
         let n = self.fresh_id();
         let to = format!("{from}-{n}");
         let prefix = format!("{from}/");
-        if self.avoids("rename-chain") && self.model.moved.iter().any(|p| p.starts_with(&prefix)) {
+        if self.avoids("lost-rename") && self.model.moved.iter().any(|p| p.starts_with(&prefix)) {
             self.note(format!(
                 "(sync before renaming {from} with files just renamed)"
             ));
@@ -712,6 +709,10 @@ impl Run {
         let Some(path) = self.any_path(|_| true) else {
             return;
         };
+        if self.avoids("lost-rename") && self.model.moved.contains(&path) {
+            self.note(format!("(sync before deleting {path}, just renamed)"));
+            self.quiet_point();
+        }
         self.note(format!("delete {path}"));
         std::fs::remove_file(self.root().join(&path))
             .unwrap_or_else(|e| self.fail(&format!("deleting {path}: {e}")));
@@ -725,6 +726,13 @@ impl Run {
             return self.delete_file();
         }
         let folder = self.rng.pick(&folders).clone();
+        let prefix = format!("{folder}/");
+        if self.avoids("lost-rename") && self.model.moved.iter().any(|p| p.starts_with(&prefix)) {
+            self.note(format!(
+                "(sync before deleting {folder} with files just renamed)"
+            ));
+            self.quiet_point();
+        }
         self.note(format!("delete folder {folder}"));
         std::fs::remove_dir_all(self.root().join(&folder))
             .unwrap_or_else(|e| self.fail(&format!("deleting folder {folder}: {e}")));
