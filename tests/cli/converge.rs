@@ -51,7 +51,7 @@ const ONE_WRITER_WAITS: bool = false;
 
 /// Operations of a default run: enough to meet every kind of change and a
 /// few kills, small enough for CI on two busy cores.
-const DEFAULT_OPS: usize = 100;
+const DEFAULT_OPS: usize = 150;
 /// The seed of a default run.
 const DEFAULT_SEED: u64 = 0x5eed_d055_1e00_0015;
 /// How many notes' own words and dossiers a quiet point asks about (and
