@@ -6,14 +6,16 @@
 //! `DOSSIER_BENCH_KB` and `DOSSIER_BENCH_INDEX` (an index already built).
 //! Each line is the median and the fastest of the runs (std only, like
 //! `benches/analyzer.rs`). Words after `--` pick the queries that contain
-//! them.
+//! them. The agenda shapes (`agenda`, the whole knowledge base and one
+//! owner's customers over 14 days) run on the index as a watcher holds it,
+//! as `serve` answers `/api/agenda`.
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use dossier::index::{self, Location, Writer};
-use dossier::search::{SearchOptions, Searcher};
+use dossier::search::{SearchOptions, Searcher, Sort};
 
 /// Hits shown, as `dossier search` shows by default.
 const LIMIT: usize = 20;
@@ -29,6 +31,13 @@ const QUERIES: &[&str] = &[
     "tier:vip",
     "owner:刘芳",
     "客户",
+    // Version 2: any field, a note's date with a word, birthdays, OR, and
+    // every customer by name (`--sort` is read from the text here).
+    "region:山东",
+    "联想 date:last-month",
+    "birthday:next-week",
+    "likes:话剧 OR likes:golf",
+    "* --sort name",
 ];
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -102,7 +111,11 @@ fn main() {
         .iter()
         .filter(|text| only.is_empty() || only.iter().any(|word| text.contains(word.as_str())));
     for text in chosen {
-        let query = dossier::query::parse(text, today).expect("query parses");
+        let (query_text, sort) = match text.split_once(" --sort ") {
+            Some((query_text, sort)) => (query_text, Sort::parse(sort).expect("a --sort word")),
+            None => (*text, Sort::Score),
+        };
+        let query = dossier::query::parse(query_text, today).expect("query parses");
         for (how, read) in [("search", &alone), ("watcher", &watched)] {
             let mut times = Vec::new();
             let mut total = 0;
@@ -112,7 +125,7 @@ fn main() {
             {
                 let started = Instant::now();
                 let result = Searcher::new(read, &location)
-                    .search(&query, SearchOptions { limit: LIMIT })
+                    .search(&query, SearchOptions { limit: LIMIT, sort })
                     .expect("search runs");
                 times.push(started.elapsed());
                 total = result.total;
@@ -125,6 +138,77 @@ fn main() {
                 times[0].as_secs_f64() * 1e3,
                 times.len(),
                 total
+            );
+        }
+    }
+    if only.is_empty() || only.iter().any(|word| word == "agenda") {
+        agenda_shapes(
+            &[("search", &alone), ("watcher", &watched)],
+            &location,
+            today,
+        );
+    }
+}
+
+/// `agenda` over 14 days: the whole knowledge base, then the owner of its
+/// first item alone (a rep's morning agenda). Printed as the query shapes
+/// are (`bench.py` tables them), with the customers listed (items and
+/// attention) as the count.
+fn agenda_shapes(
+    reads: &[(&str, &index::ReadIndex)],
+    location: &Location,
+    today: chrono::NaiveDate,
+) {
+    use dossier::agenda::{Agenda, AgendaOptions, agenda};
+    let mut shapes = vec![("agenda".to_string(), AgendaOptions::default())];
+    let first =
+        agenda(reads[0].1, location, today, &AgendaOptions::default()).expect("agenda runs");
+    if let Some(owner) = first
+        .items
+        .iter()
+        .find_map(|item| item.owner.clone())
+        .or_else(|| first.attention.iter().find_map(|a| a.owner.clone()))
+    {
+        shapes.push((
+            format!("agenda --owner {owner}"),
+            AgendaOptions {
+                owner: Some(owner),
+                ..AgendaOptions::default()
+            },
+        ));
+    }
+    let customers = |found: &Agenda| {
+        let mut ids: Vec<&str> = found
+            .items
+            .iter()
+            .map(|item| item.id.as_str())
+            .chain(found.attention.iter().map(|a| a.id.as_str()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    };
+    for (shape, options) in &shapes {
+        for (how, read) in reads {
+            let mut times = Vec::new();
+            let mut listed = 0;
+            let budget = Instant::now();
+            while times.len() < 5
+                || (budget.elapsed() < Duration::from_secs(1) && times.len() < 200)
+            {
+                let started = Instant::now();
+                let found = agenda(read, location, today, options).expect("agenda runs");
+                times.push(started.elapsed());
+                listed = customers(&found);
+            }
+            times.sort();
+            println!(
+                "{how:<7} {:<28} {:>10.3} ms median, {:>8.3} ms fastest, {} runs, {} customers",
+                shape,
+                times[times.len() / 2].as_secs_f64() * 1e3,
+                times[0].as_secs_f64() * 1e3,
+                times.len(),
+                listed
             );
         }
     }

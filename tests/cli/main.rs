@@ -3,11 +3,15 @@
 //! with a scrubbed environment, checking what the contract promises.
 //! Expected results come from `fixtures/EXPECTED.md` (with `--today 2026-11-23`).
 
+mod agenda;
 mod ask;
 mod converge;
+mod ids_links;
 mod index;
 mod index_access;
 mod problems;
+mod properties;
+mod query_v2;
 mod search;
 mod show_status;
 mod watch;
@@ -87,6 +91,11 @@ pub fn indexed_kb(fixture: &str) -> TempDir {
 /// The `dossier` command with a scrubbed environment (only `PATH`, plus
 /// `NO_COLOR=1`), always given `--dir DIR --today 2026-11-23`.
 pub fn dossier_command(dir: &Path, args: &[&str]) -> Command {
+    dossier_command_on(dir, TODAY, args)
+}
+
+/// `dossier_command` with another `--today`.
+pub fn dossier_command_on(dir: &Path, today: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dossier"));
     command.env_clear();
     if let Some(path) = std::env::var_os("PATH") {
@@ -100,7 +109,7 @@ pub fn dossier_command(dir: &Path, args: &[&str]) -> Command {
         .arg("--dir")
         .arg(dir)
         .arg("--today")
-        .arg(TODAY)
+        .arg(today)
         .args(args);
     command
 }

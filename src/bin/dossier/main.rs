@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 
 use dossier::index::{self, Location, Progress, ReadIndex, SyncReport, Writer};
 use dossier::record::Severity;
-use dossier::search::{SearchOptions, Searcher};
+use dossier::search::{SearchOptions, Searcher, Sort};
 use dossier::{Error, ask, query, show, status};
 
 use render::Style;
@@ -66,8 +66,13 @@ enum Command {
         /// At most N customers.
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
-        /// The query: free words, "phrases", likes: travel: when: mentions: owner: tier: stage: type: company: name: city:
-        #[arg(required = true, value_name = "QUERY")]
+        /// The order of the hits, over every customer found: score, name,
+        /// date (a trip's start or a birthday soonest first, a note's date
+        /// newest first), updated (newest first).
+        #[arg(long, default_value = "score", value_name = "ORDER", value_parser = Sort::NAMES)]
+        sort: String,
+        /// The query: free words, "phrases", KEY:VALUE (likes: travel: when: mentions: date: birthday: owner: name: city: region: …), *, OR, -term, ( )
+        #[arg(required = true, value_name = "QUERY", allow_hyphen_values = true)]
         query: Vec<String>,
     },
     /// Answer a plain-language question (English or Chinese).
@@ -78,6 +83,11 @@ enum Command {
         /// At most N customers.
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
+        /// The order of the hits, over every customer found: score, name,
+        /// date (a trip's start or a birthday soonest first, a note's date
+        /// newest first), updated (newest first).
+        #[arg(long, default_value = "score", value_name = "ORDER", value_parser = Sort::NAMES)]
+        sort: String,
         /// The question, e.g. "who likes theatre?" or 谁下周去北京.
         #[arg(required = true, value_name = "QUESTION")]
         question: Vec<String>,
@@ -90,6 +100,21 @@ enum Command {
         /// A customer id, or a name (or pinyin) that names one customer.
         #[arg(required = true, value_name = "ID-OR-NAME")]
         id: Vec<String>,
+    },
+    /// What is coming up: birthdays, trips, and customers who need attention.
+    Agenda {
+        /// Days covered, from --today (1 to 366).
+        #[arg(long, default_value_t = dossier::agenda::DEFAULT_DAYS.into(), value_name = "N", allow_negative_numbers = true)]
+        days: i64,
+        /// Only the customers of this owner (as `owner:` matches).
+        #[arg(long, value_name = "NAME")]
+        owner: Option<String>,
+        /// Print one JSON object.
+        #[arg(long, conflicts_with = "ics")]
+        json: bool,
+        /// Print an iCalendar file (every trip to come, every birthday) for a calendar.
+        #[arg(long)]
+        ics: bool,
     },
     /// Show what is indexed, the last sync, files in error, and whether a watcher runs.
     Status {
@@ -193,32 +218,53 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             poll,
             reconcile_every,
         } => watch_command(&config, poll.as_deref(), reconcile_every),
-        Command::Search { json, limit, query } => searching(
+        Command::Search {
+            json,
+            limit,
+            sort,
+            query,
+        } => searching(
             &config,
             serve::Command::Search,
             &query.join(" "),
             *json,
-            *limit,
+            SearchOptions {
+                limit: *limit,
+                sort: Sort::parse(sort).unwrap_or_default(),
+            },
         ),
         Command::Ask {
             json,
             limit,
+            sort,
             question,
         } => searching(
             &config,
             serve::Command::Ask,
             &question.join(" "),
             *json,
-            *limit,
+            SearchOptions {
+                limit: *limit,
+                sort: Sort::parse(sort).unwrap_or_default(),
+            },
         ),
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
             let dossier = show::dossier(&read, &config.location, &id.join(" "))?;
-            emit(*json, &wire::show_output(&dossier), || {
-                render::show(config.style, &dossier)
-            })?;
+            let brief = show::brief(&dossier, config.today);
+            emit(
+                *json,
+                &wire::show_output(&dossier, &brief, config.today),
+                || render::show(config.style, &dossier, &brief, config.today),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Agenda {
+            days,
+            owner,
+            json,
+            ics,
+        } => agenda_command(&config, *days, owner.as_deref(), *json, *ics),
         Command::Status { json } => {
             let status = status::status(&config.location)?;
             emit(*json, &wire::status_output(&status), || {
@@ -227,6 +273,45 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `agenda`: the human view, `--json` or `--ics`; exit 0 even when empty.
+fn agenda_command(
+    config: &Config,
+    days: i64,
+    owner: Option<&str>,
+    json: bool,
+    ics: bool,
+) -> Result<ExitCode> {
+    use dossier::agenda::{self, AgendaOptions};
+    // Checked before the index is opened (or built): a bad number is
+    // the user's to fix, whatever the index.
+    let days = agenda::check_days(days)?;
+    let options = AgendaOptions {
+        days,
+        owner: owner.map(str::to_string),
+        ..AgendaOptions::default()
+    };
+    let read = open_or_build(config)?;
+    let unknown_owner = if ics {
+        let feed = agenda::feed(&read, &config.location, config.today, &options)?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(agenda::to_ics(&feed).as_bytes())?;
+        out.flush()?;
+        feed.unknown_owner
+    } else {
+        let agenda = agenda::agenda(&read, &config.location, config.today, &options)?;
+        emit(json, &agenda::wire::output(&agenda), || {
+            render::agenda(config.style, &agenda)
+        })?;
+        agenda.unknown_owner
+    };
+    if let (true, Some(owner)) = (unknown_owner, owner) {
+        eprintln!(
+            "dossier: --owner {owner}: no customer has this owner, so the agenda is empty — check the name as customers' \"owner\" writes it"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints one JSON line or the human text on stdout. The JSON is
@@ -250,7 +335,7 @@ fn searching(
     command: serve::Command,
     text: &str,
     json: bool,
-    limit: usize,
+    options: SearchOptions,
 ) -> Result<ExitCode> {
     let via = serve::Via::from_env()?;
     if via != serve::Via::Never {
@@ -261,7 +346,8 @@ fn searching(
             command,
             text: text.to_string(),
             json,
-            limit,
+            limit: options.limit,
+            sort: options.sort.name().to_string(),
             today: config.today.format("%Y-%m-%d").to_string(),
             color: config.style.color,
         };
@@ -283,7 +369,7 @@ fn searching(
         &read,
         &config.location,
         json,
-        limit,
+        options,
         config.style,
     )?;
     skip_teardown(read);
@@ -336,10 +422,10 @@ fn answer(
     read: &ReadIndex,
     location: &Location,
     json: bool,
-    limit: usize,
+    options: SearchOptions,
     style: Style,
 ) -> Result<serve::Answer> {
-    let result = Searcher::new(read, location).search(&prepared.query, SearchOptions { limit })?;
+    let result = Searcher::new(read, location).search(&prepared.query, options)?;
     let mut stderr = String::new();
     for notice in &result.notices {
         stderr.push_str(&format!("dossier: {notice}\n"));
@@ -440,7 +526,10 @@ fn serve_answer(
         &read,
         location,
         request.json,
-        request.limit,
+        SearchOptions {
+            limit: request.limit,
+            sort: Sort::parse(&request.sort).unwrap_or_default(),
+        },
         style,
     ) {
         Ok(mut answer) => {
@@ -524,13 +613,40 @@ fn progress_printer(style: Style) -> impl FnMut(Progress) {
 }
 
 fn index_command(config: &Config) -> Result<ExitCode> {
-    let mut writer = Writer::open(&config.location, "index")?;
-    for problem in &writer.vocabulary_problems {
-        eprintln!("dossier: {problem}");
-    }
-    let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
-    // The process exits next: its maps of every file need not be freed.
-    std::mem::forget(writer.finish()?);
+    let location = &config.location;
+    let mut on_wait = |holder: &index::Holder| {
+        eprintln!("dossier: waiting for {holder} to finish");
+    };
+    let report = loop {
+        match Writer::open_waiting(
+            location,
+            index::INDEX,
+            index::WRITER_HEAP_BYTES,
+            &mut on_wait,
+        )? {
+            index::Opened::Writer(mut writer) => {
+                for problem in &writer.vocabulary_problems {
+                    eprintln!("dossier: {problem}");
+                }
+                let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
+                // The process exits next: its maps of every file need not be freed.
+                std::mem::forget(writer.finish()?);
+                break report;
+            }
+            // A watcher keeps this index: it syncs, this reports (as a
+            // nightly `index` in cron would alone). If it goes away before
+            // it answers, the loop takes the lock and indexes here.
+            index::Opened::Watched(holder) => {
+                eprintln!("dossier: {holder} keeps this index; asking it to bring it up to date");
+                if let Some(reply) = index::handoff::sync_through_watcher(location, &holder)? {
+                    for problem in &reply.vocabulary_problems {
+                        eprintln!("dossier: {problem}");
+                    }
+                    break reply.report;
+                }
+            }
+        }
+    };
     report_sync(config, "indexed", &report);
     // Files in error are errors (exit 2, as ripgrep does), though every
     // other file was indexed: stderr says which and why. Warnings leave
@@ -636,7 +752,25 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
     let handler_stop = Arc::clone(&stop);
     ctrlc::set_handler(move || handler_stop.store(true, Ordering::SeqCst))
         .context("installing the SIGINT/SIGTERM handler")?;
-    let mut writer = Writer::open_with_heap(&config.location, "watch", watch::WATCH_HEAP_BYTES)?;
+    // A short-lived writer (an `index`, a search building the index) is
+    // waited for; another watcher is an error that names it.
+    let mut on_wait = |holder: &index::Holder| {
+        eprintln!("dossier: waiting for {holder} to finish");
+    };
+    let mut writer = match Writer::open_waiting(
+        &config.location,
+        index::WATCH,
+        watch::WATCH_HEAP_BYTES,
+        &mut on_wait,
+    )? {
+        index::Opened::Writer(writer) => *writer,
+        index::Opened::Watched(holder) => {
+            anyhow::bail!(
+                "{}: already watched by {holder} — one watcher per knowledge base; stop that one first",
+                config.location.kb.display()
+            )
+        }
+    };
     for problem in &writer.vocabulary_problems {
         eprintln!("dossier: {problem}");
     }
@@ -734,7 +868,7 @@ fn open_or_build(config: &Config) -> Result<ReadIndex> {
         }
         return Ok(index::open_for_search(&config.location)?);
     }
-    let mut writer = Writer::open(&config.location, "index")?;
+    let mut writer = Writer::open(&config.location, index::SEARCH_BUILD)?;
     let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
     writer.finish()?;
     report_sync(config, "indexed", &report);
