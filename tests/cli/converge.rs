@@ -35,11 +35,11 @@ use model::{
 ///
 /// `*` lists every customer (the query helper). Without it "every customer"
 /// is read through a word every customer file holds.
-const STAR_QUERY: bool = false;
+const STAR_QUERY: bool = true;
 /// Two records claiming one id (compared case-insensitively): the one whose
 /// path sorts first keeps it (the trust-index helper). Without it no two
 /// records ever share an id.
-const DUPLICATE_IDS: bool = false;
+const DUPLICATE_IDS: bool = true;
 /// Links by a customer's name or nickname (case and script folded) and by
 /// an id written in another case (the trust-index helper). Without it,
 /// links are ids as written.
@@ -47,7 +47,7 @@ const LINKS_BY_NAME: bool = false;
 /// `watch` started while another process briefly writes the index waits for
 /// it instead of exiting, and `index` while a watcher runs asks the watcher
 /// (the trust-index helper).
-const ONE_WRITER_WAITS: bool = false;
+const ONE_WRITER_WAITS: bool = true;
 
 /// Operations of a default run: enough to meet every kind of change and a
 /// few kills, small enough for CI on two busy cores.
