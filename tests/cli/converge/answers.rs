@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::model::{Answers, EVERYONE, Probe, Shown, ShownNote};
-use super::{DEADLINE, STAR_QUERY};
+use super::model::{Answers, EVERYONE, Probe, Shown, ShownNote, Status};
+use super::{DEADLINE, LINKS_BY_NAME, STAR_QUERY};
 use crate::{code, describe, dossier};
 
 /// Runs dossier on the folder, with another index if given.
@@ -91,7 +91,7 @@ pub fn show(root: &Path, index: Option<&Path>, id: &str) -> Result<Shown, String
 }
 
 /// `status --json`'s files in error and counts of customers, meetings, visits.
-fn status(root: &Path, index: Option<&Path>) -> Result<(BTreeSet<String>, [u64; 3]), String> {
+fn status(root: &Path, index: Option<&Path>) -> Result<Status, String> {
     let output = run(root, index, &["status", "--json"]);
     let value: Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("status: not JSON ({e})\n{}", describe(&output)))?;
@@ -101,9 +101,21 @@ fn status(root: &Path, index: Option<&Path>) -> Result<(BTreeSet<String>, [u64; 
         .iter()
         .map(|entry| entry["path"].as_str().unwrap_or_default().to_string())
         .collect();
+    let warnings = if LINKS_BY_NAME {
+        value["problems"]
+            .as_array()
+            .ok_or_else(|| format!("status: no problems\n{}", describe(&output)))?
+            .iter()
+            .filter(|problem| problem["severity"] == "warning")
+            .map(|problem| problem["path"].as_str().unwrap_or_default().to_string())
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
     let count = |key: &str| value[key].as_u64().unwrap_or(u64::MAX);
     Ok((
         in_error,
+        warnings,
         [count("customers"), count("meetings"), count("visits")],
     ))
 }
@@ -193,7 +205,7 @@ pub fn differences(expected: &Answers, got: &Answers) -> Vec<String> {
     );
     if expected.status != got.status {
         found.push(format!(
-            "status (files in error; customers, meetings, visits):\n  expected {:?}\n  got      {:?}",
+            "status (files in error; with warnings; customers, meetings, visits):\n  expected {:?}\n  got      {:?}",
             expected.status, got.status
         ));
     }

@@ -286,6 +286,11 @@ pub type ShownNote = (String, String, String, Value);
 /// A customer's dossier: the profile, and its notes sorted by id and path.
 pub type Shown = (Value, Vec<ShownNote>);
 
+/// `status --json`: the files in error, the files with warnings (links
+/// that name no customer, compared with `LINKS_BY_NAME` only), and how many
+/// customers, meetings and visits the index holds.
+pub type Status = (BTreeSet<String>, BTreeSet<String>, [u64; 3]);
+
 /// What the index must answer, from the model or from dossier.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Answers {
@@ -299,9 +304,7 @@ pub struct Answers {
     pub likes: BTreeMap<String, Vec<String>>,
     /// A customer's id -> its profile and its notes (id, kind, path, record).
     pub shows: BTreeMap<String, Shown>,
-    /// `status --json`: the files in error, and how many customers,
-    /// meetings and visits the index holds.
-    pub status: (BTreeSet<String>, [u64; 3]),
+    pub status: Status,
 }
 
 /// What to ask at a quiet point.
@@ -338,6 +341,8 @@ pub struct Resolved<'a> {
     pub notes: Vec<(&'a str, &'a Note, BTreeSet<String>)>,
     /// Files in error: broken, a customer without a name, a duplicate id.
     pub errors: BTreeSet<String>,
+    /// Files with a note whose link names no customer, or several.
+    pub unresolved: BTreeSet<String>,
 }
 
 /// How ids are compared when two records claim one.
@@ -383,7 +388,8 @@ impl Model {
                 None => {}
             }
         }
-        for (_, note, linked) in &mut notes {
+        let mut unresolved = BTreeSet::new();
+        for (path, note, linked) in &mut notes {
             for link in &note.links {
                 // By id: as written, or in any case with `LINKS_BY_NAME`.
                 let by_id = customers.values().find(|(_, c)| {
@@ -398,6 +404,7 @@ impl Model {
                     continue;
                 }
                 if !LINKS_BY_NAME {
+                    unresolved.insert(path.to_string());
                     continue;
                 }
                 let named: Vec<&Customer> = customers
@@ -412,6 +419,8 @@ impl Model {
                     .collect();
                 if let [only] = named[..] {
                     linked.insert(only.id.clone());
+                } else {
+                    unresolved.insert(path.to_string());
                 }
             }
         }
@@ -419,6 +428,7 @@ impl Model {
             customers,
             notes,
             errors,
+            unresolved,
         }
     }
 
@@ -520,6 +530,14 @@ impl Model {
                 .filter(|(path, note, _)| Model::note_kind(path, note) == kind)
                 .count() as u64
         };
+        // A note whose link names no customer, or several, is a warning of
+        // its file (a broken file's problem is its error).
+        let warnings: BTreeSet<String> = resolved
+            .unresolved
+            .iter()
+            .filter(|path| LINKS_BY_NAME && matches!(self.files.get(*path), Some(File::Good(_))))
+            .cloned()
+            .collect();
         let counts = [
             resolved.customers.len() as u64,
             count("meeting"),
@@ -531,7 +549,7 @@ impl Model {
             words,
             likes,
             shows,
-            status: (resolved.errors.clone(), counts),
+            status: (resolved.errors.clone(), warnings, counts),
         }
     }
 
