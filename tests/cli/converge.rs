@@ -574,7 +574,8 @@ impl Run {
         };
         self.note(format!("break {path}: {broken:?}"));
         self.write(&path, &broken, Save::Whole);
-        self.model.files.insert(path, File::Broken(Some(content)));
+        let kept = self.model.indexed(&path, content);
+        self.model.files.insert(path, File::Broken(kept));
     }
 
     /// A broken file is fixed: the version it had, changed or not, or new

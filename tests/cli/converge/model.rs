@@ -432,6 +432,32 @@ impl Model {
         }
     }
 
+    /// What the index holds of a file's content, and keeps when the file
+    /// breaks: its records that were indexed (not a customer without a name,
+    /// not one whose id another path holds), if any.
+    pub fn indexed(&self, path: &str, content: Content) -> Option<Content> {
+        let resolved = self.resolve();
+        match content {
+            Content::Customer(c) => resolved
+                .customers
+                .get(&id_key(&c.id))
+                .is_some_and(|&(owner, _)| owner == path)
+                .then_some(Content::Customer(c)),
+            Content::Notes { notes, array } => {
+                let notes: Vec<Note> = notes
+                    .into_iter()
+                    .filter(|note| {
+                        resolved
+                            .notes
+                            .iter()
+                            .any(|(owner, kept, _)| *owner == path && kept.id == note.id)
+                    })
+                    .collect();
+                (!notes.is_empty()).then_some(Content::Notes { notes, array })
+            }
+        }
+    }
+
     /// The kind of a note at a path, as dossier reads it.
     pub fn note_kind(path: &str, note: &Note) -> String {
         note.kind_field
