@@ -77,6 +77,11 @@ const KNOWN_BUGS: &[(&str, &str)] = &[
          renamed, deleted or saved through a rename again only after a quiet point",
     ),
     (
+        "kept-duplicate",
+        "a_broken_files_last_good_version_gives_up_its_id_to_a_path_that_sorts_first: \
+         no id held by a broken file's last good version is claimed again (id change, copy, rename)",
+    ),
+    (
         "killed-rebuild",
         "a_rebuild_killed_half_way_keeps_the_last_good_versions_of_broken_files: \
          the watcher finishes each vocabulary rebuild before anything else happens",
@@ -511,11 +516,14 @@ impl Run {
             .flatten()
             .filter(|link| link.starts_with('c') && !taken.contains(&id_key(link)))
             .collect();
-        customer.id = if DUPLICATE_IDS && !taken.is_empty() && self.rng.chance(30) {
-            let other = self
-                .rng
-                .pick(&taken.iter().cloned().collect::<Vec<_>>())
-                .clone();
+        let kept = self.kept_ids();
+        let claimable: Vec<String> = taken
+            .iter()
+            .filter(|id| !(self.avoids("kept-duplicate") && kept.contains(*id)))
+            .cloned()
+            .collect();
+        customer.id = if DUPLICATE_IDS && !claimable.is_empty() && self.rng.chance(30) {
+            let other = self.rng.pick(&claimable).clone();
             if self.rng.chance(50) {
                 other.to_uppercase()
             } else {
@@ -626,7 +634,7 @@ impl Run {
         }
         let to = format!("{folder}/{stem}-{n}.json");
         let content = file.effective().cloned();
-        if content.as_ref().is_some_and(|c| !fits(c, &to)) {
+        if content.as_ref().is_some_and(|c| !fits(c, &to)) || self.claims_kept_id(&from) {
             return;
         }
         if self.avoids("lost-rename") && self.model.moved.contains(&from) {
@@ -647,6 +655,29 @@ impl Run {
         self.model.files.insert(to.clone(), moved);
         self.model.moved.insert(to.clone());
         self.model.dirty.extend([from, to]);
+    }
+
+    /// Ids (compared as dossier compares them) held by broken files' last
+    /// good versions.
+    fn kept_ids(&self) -> BTreeSet<String> {
+        self.model
+            .files
+            .values()
+            .filter_map(|file| match file {
+                File::Broken(Some(Content::Customer(c))) => Some(id_key(&c.id)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// With `kept-duplicate` avoided: true when the readable customer at
+    /// `path` has an id that a broken file's last good version holds.
+    fn claims_kept_id(&self, path: &str) -> bool {
+        self.avoids("kept-duplicate")
+            && matches!(
+                self.model.files.get(path),
+                Some(File::Good(Content::Customer(c))) if self.kept_ids().contains(&id_key(&c.id))
+            )
     }
 
     /// The folders that hold files, other than those that name a kind
@@ -673,6 +704,14 @@ impl Run {
             return self.rename_file(true);
         }
         let from = self.rng.pick(&folders).clone();
+        let inside = format!("{from}/");
+        if self
+            .paths(|_| true)
+            .iter()
+            .any(|path| path.starts_with(&inside) && self.claims_kept_id(path))
+        {
+            return;
+        }
         let n = self.fresh_id();
         let to = format!("{from}-{n}");
         let prefix = format!("{from}/");
@@ -756,6 +795,9 @@ impl Run {
         let Some(from) = self.any_path(|f| matches!(f, File::Good(_))) else {
             return;
         };
+        if self.claims_kept_id(&from) {
+            return;
+        }
         let n = self.fresh_id();
         let to = format!("{}/copy-{n}.json", parent(&from));
         let File::Good(content) = self.model.files[&from].clone() else {

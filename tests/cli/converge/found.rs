@@ -222,3 +222,49 @@ fn a_renamed_file_saved_at_once_through_a_temporary_file_leaves_no_old_record() 
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Found by the long run (seed 2026, 760 operations): the last good version
+/// of a broken file keeps its id even after a file whose path sorts first
+/// claims that id, so the index holds two customers with one id: `status`
+/// counts both, the old version's words still find the customer, and a
+/// watcher may show the old version as the customer.
+#[test]
+fn a_broken_files_last_good_version_gives_up_its_id_to_a_path_that_sorts_first() {
+    let dir = tempfile::Builder::new()
+        .prefix("dossier-converge-repro-")
+        .tempdir()
+        .expect("creating a temporary directory");
+    let root = dir.path();
+    crate::write_file(
+        root,
+        "customers/b.json",
+        r#"{"id": "c1", "name": "Old", "notes": "zqoldwords"}"#,
+    );
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    crate::write_file(
+        root,
+        "customers/b.json",
+        r#"{"id": "c1", "name": "Old", "notes": "zqoldwords""#,
+    );
+    crate::write_file(
+        root,
+        "customers/a.json",
+        r#"{"id": "c1", "name": "New", "notes": "zqnewwords"}"#,
+    );
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 2, "{}", describe(&output));
+    let status = crate::json(&dossier(root, &["status", "--json"]));
+    let mut failures = Vec::new();
+    if status["customers"] != 1 {
+        failures.push(format!(
+            "status counts {} customers, not 1",
+            status["customers"]
+        ));
+    }
+    let old_words = crate::search_ids(root, "zqoldwords");
+    if !old_words.is_empty() {
+        failures.push(format!("the old version's words still find {old_words:?}"));
+    }
+    crate::assert_no_failures("answers", 2, &failures);
+}
