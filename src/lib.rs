@@ -19,6 +19,7 @@ pub mod schema;
 pub mod search;
 pub mod show;
 pub mod status;
+pub mod typo;
 pub mod vocab;
 pub mod walk;
 pub mod watch;

@@ -10,7 +10,7 @@ use tantivy::tokenizer::TextAnalyzer;
 
 /// Bump when the analyzer or the document layout changes in a way the
 /// schema does not show; any change forces a rebuild of every index.
-pub const ANALYZER_VERSION: u32 = 9;
+pub const ANALYZER_VERSION: u32 = 10;
 
 /// The grams tokenizer (`analysis::GramsTokenizer`): folds, then Han
 /// bigrams with a trailing unigram, and stemmed Latin words, with positions.
@@ -61,6 +61,7 @@ pub struct Fields {
     pub field_grams: Field,
     /// A customer's name as it sorts (`--sort name`).
     pub name_sort: Field,
+    pub link_names: Field,
 }
 
 /// Fast-field names read by the collectors.
@@ -86,6 +87,9 @@ pub mod names {
     pub const NOTE_DAY: &str = "note_day";
     /// A customer's `updated`, in days since 1970-01-01.
     pub const UPDATED_DAY: &str = "updated_day";
+    /// Links by name: a customer's folded name and nickname hashes; a
+    /// note's link texts that did not name an existing id.
+    pub const LINK_NAMES: &str = "link_names";
 }
 
 fn text(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
@@ -149,6 +153,7 @@ pub fn build() -> (Schema, Fields) {
         ),
         field_grams: builder.add_text_field("field_grams", text(KEYED_GRAMS, positions)),
         name_sort: builder.add_text_field("name_sort", FAST),
+        link_names: builder.add_u64_field(names::LINK_NAMES, NumericOptions::default().set_fast()),
     };
     (builder.build(), fields)
 }

@@ -238,3 +238,113 @@ fn an_unmappable_question_falls_back_to_a_text_search() {
         );
     }
 }
+
+#[test]
+fn each_class_of_question_through_the_binary() {
+    let dir = indexed_kb("kb");
+    check_equivalent(
+        dir.path(),
+        &[
+            // An interest with its verb.
+            ("who likes playing golf?", "likes:golf"),
+            ("邊個鍾意打高爾夫", "likes:高爾夫"),
+            ("谁是高尔夫迷", "likes:高尔夫"),
+            // A trip with a purpose after the city.
+            ("谁下周要去北京见客户", "travel:北京 when:下周"),
+            (
+                "who travels to Beijing next week to meet clients",
+                "travel:Beijing when:next-week",
+            ),
+            // A month.
+            (
+                "who is in Beijing in December",
+                "travel:Beijing when:2026-12",
+            ),
+            ("谁12月去北京", "travel:北京 when:2026-12"),
+            // A home city.
+            ("谁住在济南", "city:济南"),
+            (
+                "which customers are based in Hong Kong",
+                "city:\"Hong Kong\"",
+            ),
+            // An owner behind the question.
+            ("喜欢话剧的客户里哪些是刘芳的", "owner:刘芳 likes:话剧"),
+            ("Emily Zhou's customers", "owner:\"Emily Zhou\""),
+            // A tier, a competitor, combined.
+            ("VIP客户里谁在用IBM", "tier:vip mentions:IBM"),
+        ],
+    );
+}
+
+/// Questions whose terms are version 2's (`region:`, `date:`,
+/// `birthday:`, OR …): read so, and answered with the hits of the
+/// equivalent search; never exit 2.
+#[test]
+fn questions_of_the_new_terms_give_the_results_of_the_equivalent_search() {
+    let dir = indexed_kb("kb");
+    let mut failures = Vec::new();
+    let cases = [
+        ("广东的客户", "region:广东"),
+        ("做物流的客户", "industry:物流"),
+        ("谁是局长", "title:局长"),
+        ("whose birthday is next week?", "birthday:next-week"),
+        ("这个月谁过生日", "birthday:本月"),
+        (
+            "who did we meet last month that mentioned 联想",
+            "date:last-month mentions:联想",
+        ),
+        ("who likes golf or theatre", "likes:golf OR likes:theatre"),
+        ("哪些客户是长沙人", "hometown:长沙"),
+        (
+            "谁下周去北京或者上海",
+            "travel:北京 when:下周 OR travel:上海 when:下周",
+        ),
+        (
+            "刘芳的客户里谁喜欢高尔夫或网球",
+            "owner:刘芳 (likes:高尔夫 OR likes:网球)",
+        ),
+    ];
+    for (question, understood) in cases {
+        let output = dossier(dir.path(), &["ask", "--json", "--limit", "100", question]);
+        if code(&output) == 2 {
+            failures.push(format!("ask {question:?} failed\n{}", describe(&output)));
+            continue;
+        }
+        let answer = json(&output);
+        let searched = search_ids(dir.path(), understood);
+        if answer["understood"] != understood
+            || answer["fallback"] == true
+            || hit_ids(&answer) != searched
+        {
+            failures.push(format!(
+                "ask {question:?}: {answer}\n  expected {understood} and the ids of its search: {searched:?}"
+            ));
+        }
+        let human = dossier(dir.path(), &["ask", question]);
+        if !stderr(&human).contains(understood) {
+            failures.push(format!(
+                "ask {question:?} does not say what it understood\n{}",
+                describe(&human)
+            ));
+        }
+    }
+    assert_no_failures("questions", cases.len(), &failures);
+}
+
+#[test]
+fn a_trip_to_an_unknown_place_is_text_with_a_notice() {
+    let dir = indexed_kb("kb");
+    for question in ["谁下周要去火星", "谁下周要去广州见客户"] {
+        let output = dossier(dir.path(), &["ask", "--json", question]);
+        assert_ne!(code(&output), 2, "{question}\n{}", describe(&output));
+    }
+    let output = dossier(dir.path(), &["ask", "--json", "谁下周要去火星"]);
+    let answer = json(&output);
+    assert_eq!(answer["understood"], "when:下周 火星", "{answer}");
+    assert!(
+        answer["notices"]
+            .to_string()
+            .contains("火星: not a known place"),
+        "{answer}"
+    );
+}

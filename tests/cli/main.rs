@@ -9,12 +9,14 @@ mod converge;
 mod ids_links;
 mod index;
 mod index_access;
+mod names;
 mod problems;
 mod properties;
 mod query_v2;
 mod search;
 mod show_status;
 mod watch;
+mod words;
 
 use std::collections::HashSet;
 use std::fmt;
