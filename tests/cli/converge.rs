@@ -43,7 +43,7 @@ const DUPLICATE_IDS: bool = true;
 /// Links by a customer's name or nickname (case and script folded) and by
 /// an id written in another case (the trust-index helper). Without it,
 /// links are ids as written.
-const LINKS_BY_NAME: bool = false;
+const LINKS_BY_NAME: bool = true;
 /// `watch` started while another process briefly writes the index waits for
 /// it instead of exiting, and `index` while a watcher runs asks the watcher
 /// (the trust-index helper).

@@ -510,22 +510,32 @@ impl Model {
             // A group's own word outside the vocabulary is an interest of
             // its own, found only as written.
             let literal = word == interest_name(group, extra) && !self.vocab.contains(&group);
-            let mut ids: Vec<String> = resolved
-                .customers
-                .values()
-                .filter(|(_, c)| {
-                    c.interests.iter().any(|&(g, name)| {
-                        g == group
-                            && if literal {
-                                name >= extra
-                            } else {
-                                name < extra || self.vocab.contains(&group)
-                            }
+            let members = |literal: bool| -> Vec<String> {
+                let mut ids: Vec<String> = resolved
+                    .customers
+                    .values()
+                    .filter(|(_, c)| {
+                        c.interests.iter().any(|&(g, name)| {
+                            g == group
+                                && if literal {
+                                    name >= extra
+                                } else {
+                                    name < extra || self.vocab.contains(&group)
+                                }
+                        })
                     })
-                })
-                .map(|(_, c)| c.id.clone())
-                .collect();
-            ids.sort();
+                    .map(|(_, c)| c.id.clone())
+                    .collect();
+                ids.sort();
+                ids
+            };
+            // A word no group has finds the customers who wrote it; when
+            // none did, the search takes it for a typo of the nearest group
+            // ("zztheatre: not found — searched for theatre").
+            let mut ids = members(literal);
+            if literal && ids.is_empty() {
+                ids = members(false);
+            }
             likes.insert(query.clone(), ids);
         }
         let mut shows = BTreeMap::new();
