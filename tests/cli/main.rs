@@ -5,6 +5,7 @@
 
 mod agenda;
 mod ask;
+mod converge;
 mod ids_links;
 mod index;
 mod index_access;
