@@ -120,3 +120,50 @@ pub fn answer_request(location: &Location, id: &str, reply: &SyncReply) -> Resul
 fn remove_quietly(path: &Path) {
     let _ = std::fs::remove_file(path);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_is_listed_answered_and_withdrawn_when_no_one_watches() {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let location = Location {
+            kb: scratch.path().to_path_buf(),
+            state_dir: scratch.path().join(".dossier"),
+        };
+        std::fs::create_dir_all(&location.state_dir).expect("state folder");
+        // Answered: the reply carries the report, the request is gone.
+        write_atomically(&request_file(&location, "7-1"), b"{}").expect("request");
+        assert_eq!(pending_requests(&location), ["7-1"]);
+        let reply = SyncReply {
+            report: SyncReport {
+                added: 3,
+                files_in_error: 1,
+                ..SyncReport::default()
+            },
+            vocabulary_problems: vec!["a problem".into()],
+        };
+        answer_request(&location, "7-1", &reply).expect("answer");
+        assert_eq!(pending_requests(&location), Vec::<String>::new());
+        let read: SyncReply = serde_json::from_slice(
+            &std::fs::read(reply_file(&location, "7-1")).expect("the reply"),
+        )
+        .expect("JSON");
+        assert_eq!((read.report.added, read.report.files_in_error), (3, 1));
+        assert_eq!(read.vocabulary_problems, ["a problem"]);
+        // Asked of a watcher that is gone (no lock held): no answer, and
+        // the request is withdrawn.
+        let gone = Holder {
+            pid: 1,
+            command: "watch".into(),
+            started: "then".into(),
+        };
+        assert!(
+            sync_through_watcher(&location, &gone)
+                .expect("no failure")
+                .is_none()
+        );
+        assert_eq!(pending_requests(&location), Vec::<String>::new());
+    }
+}
