@@ -6,6 +6,7 @@
 //! Also the policy a one-shot command follows to get an index to read:
 //! `open_or_build`.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -28,14 +29,14 @@ pub enum Command {
 
 /// Everything an answer depends on. (Who asks is next: the team's `Reader`
 /// joins these fields, and every face passes it through.)
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Request {
     /// Search or ask.
     pub command: Command,
     /// The query or the question, its words joined by spaces.
     pub text: String,
-    /// At most this many customers.
-    pub limit: usize,
+    /// At most this many customers, in this order.
+    pub options: SearchOptions,
     /// The day relative dates are computed from (the asker's today).
     pub today: NaiveDate,
 }
@@ -56,6 +57,12 @@ pub struct Prepared {
     pub query: Query,
     /// For `ask`, what the question was understood as.
     pub understood: Option<Understood>,
+    /// For `ask`: what it noticed about the question.
+    pub notices: Vec<String>,
+    /// For `ask`: the question's words as text, run instead when the
+    /// understood query cannot be searched (`ask` never fails on a
+    /// question).
+    pub as_text: Option<Query>,
 }
 
 /// The answer to a `Request`: the search result, and for `ask` the query
@@ -66,6 +73,9 @@ pub struct Answer {
     pub result: SearchResult,
     /// For `ask`, what the question was understood as.
     pub understood: Option<Understood>,
+    /// For `ask`: the question's words, searched as text because the
+    /// understood query could not be searched.
+    pub searched_instead: Option<String>,
 }
 
 impl Answer {
@@ -75,25 +85,30 @@ impl Answer {
     }
 }
 
-/// Parses the request's text: a query for `search`, a question for `ask`.
+/// Parses the request's text: a query for `search`, a question for `ask`
+/// (with the names of the knowledge base `kb` too).
 ///
 /// Fails with `Error::Query` when a search's query cannot be read (`ask`
 /// falls back to searching the question's words instead).
-pub fn prepare(command: Command, text: &str, today: NaiveDate) -> Result<Prepared> {
+pub fn prepare(command: Command, text: &str, today: NaiveDate, kb: &Path) -> Result<Prepared> {
     Ok(match command {
         Command::Search => Prepared {
             query: query::parse(text, today)?,
             understood: None,
+            notices: Vec::new(),
+            as_text: None,
         },
         Command::Ask => {
-            let understood = crate::ask::understand(text, today)?;
+            let understood = crate::ask::understand_in(text, today, kb)?;
             let query_text = understood.query.to_string();
             Prepared {
+                as_text: (!understood.fallback).then(|| crate::ask::as_text(text)),
                 query: understood.query,
                 understood: Some(Understood {
                     query: query_text,
                     fallback: understood.fallback,
                 }),
+                notices: understood.notices,
             }
         }
     })
@@ -109,17 +124,38 @@ pub fn run(
     prepared: &Prepared,
     read: &ReadIndex,
     location: &Location,
-    limit: usize,
+    options: SearchOptions,
     vocabulary: Option<Arc<Vocabulary>>,
 ) -> Result<Answer> {
-    let mut searcher = Searcher::new(read, location);
-    if let Some(vocabulary) = vocabulary {
-        searcher = searcher.with_vocabulary(vocabulary);
+    let searcher = || {
+        let searcher = Searcher::new(read, location);
+        match &vocabulary {
+            Some(vocabulary) => searcher.with_vocabulary(Arc::clone(vocabulary)),
+            None => searcher,
+        }
+    };
+    let mut searched_instead = None;
+    let mut result = match searcher().search(&prepared.query, options) {
+        Ok(result) => result,
+        Err(error @ Error::Query { .. }) if prepared.as_text.is_some() => {
+            let as_text = prepared.as_text.as_ref().expect("checked above");
+            let mut result = searcher().search(as_text, options)?;
+            result.notices.insert(
+                0,
+                format!("{error} — searched the question's words as text instead: {as_text}"),
+            );
+            searched_instead = Some(as_text.to_string());
+            result
+        }
+        Err(error) => return Err(error),
+    };
+    for (i, notice) in prepared.notices.iter().enumerate() {
+        result.notices.insert(i, notice.clone());
     }
-    let result = searcher.search(&prepared.query, SearchOptions { limit })?;
     Ok(Answer {
         result,
         understood: prepared.understood.clone(),
+        searched_instead,
     })
 }
 
@@ -132,8 +168,8 @@ pub fn answer(
     request: &Request,
     vocabulary: Option<Arc<Vocabulary>>,
 ) -> Result<Answer> {
-    let prepared = prepare(request.command, &request.text, request.today)?;
-    run(&prepared, read, location, request.limit, vocabulary)
+    let prepared = prepare(request.command, &request.text, request.today, &location.kb)?;
+    run(&prepared, read, location, request.options, vocabulary)
 }
 
 /// Whether an error is the query's own (the same wherever it runs), as
@@ -167,7 +203,7 @@ pub fn open_or_build(
         }
         return Ok((index::open_for_search(location)?, None));
     }
-    let mut writer = Writer::open(location, "index")?;
+    let mut writer = Writer::open(location, index::SEARCH_BUILD)?;
     let report = writer.reconcile(progress)?;
     writer.finish()?;
     Ok((index::open_for_search(location)?, Some(report)))
@@ -192,10 +228,16 @@ mod tests {
             ),
         ];
         for (command, text, understood) in cases {
-            let prepared = prepare(command, text, today).expect(text);
+            let prepared = prepare(command, text, today, Path::new("/nonexistent")).expect(text);
             assert_eq!(prepared.understood, understood, "{text}");
         }
-        let error = prepare(Command::Search, "when:nonsense", today).expect_err("no such range");
+        let error = prepare(
+            Command::Search,
+            "when:nonsense",
+            today,
+            Path::new("/nonexistent"),
+        )
+        .expect_err("no such range");
         assert!(is_query_error(&error), "{error}");
     }
 
@@ -209,6 +251,7 @@ mod tests {
                 notices: Vec::new(),
             },
             understood: None,
+            searched_instead: None,
         };
         assert_eq!(answer(0).exit_code(), 1);
         assert_eq!(answer(3).exit_code(), 0);

@@ -51,7 +51,9 @@ impl serde::Serialize for Without<'_> {
 /// The customer key of an id: the value of the `cust` field. Keys use 63
 /// bits; the top one is `MORE_CUSTOMERS` in `cust_first`.
 pub fn customer_key(id: &str) -> u64 {
-    stable_hash(id.as_bytes()) & !MORE_CUSTOMERS
+    // Ids compare case-insensitively and script-folded (`K001` = `k001`):
+    // a note's link and its customer meet whatever the case.
+    stable_hash(crate::fold::fold(id).as_bytes()) & !MORE_CUSTOMERS
 }
 
 /// Set in a document's `cust_first` when it belongs to more customers than
@@ -137,6 +139,63 @@ pub fn text_values(fields: &Map<String, Value>) -> Vec<(&str, &str)> {
         }
     }
     out
+}
+
+/// Every scalar value of a record with the path of keys it sits under,
+/// folded to lower case and joined with dots (`contacts.wechat`; a list's
+/// items under the list's key), for `KEY:VALUE`. Links and labels are left
+/// out; numbers and booleans are read as written (`employees:500`).
+pub fn keyed_values(fields: &Map<String, Value>) -> Vec<(String, std::borrow::Cow<'_, str>)> {
+    fn walk<'a>(path: &str, value: &'a Value, out: &mut Vec<(String, std::borrow::Cow<'a, str>)>) {
+        match value {
+            Value::String(text) if !text.trim().is_empty() => {
+                out.push((path.to_string(), std::borrow::Cow::Borrowed(text)))
+            }
+            Value::Number(n) => out.push((path.to_string(), n.to_string().into())),
+            Value::Bool(b) => out.push((path.to_string(), b.to_string().into())),
+            Value::Null | Value::String(_) => {}
+            Value::Array(items) => items.iter().for_each(|item| walk(path, item, out)),
+            Value::Object(map) => {
+                for (key, item) in map {
+                    walk(&format!("{path}.{}", key_path(key)), item, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (key, value) in fields {
+        if !NON_TEXT_KEYS.contains(&key.as_str()) {
+            walk(&key_path(key), value, &mut out);
+        }
+    }
+    out
+}
+
+/// A record key as `KEY:` matches it: folded (lower case, simplified), and
+/// without the separator the keyed grams use.
+pub fn key_path(key: &str) -> String {
+    fold(key.trim()).replace(LIST_SEPARATOR, "")
+}
+
+/// How a customer's name sorts: folded, each Han character read as its
+/// first pinyin reading, so 王建国 sorts as wangjianguo, among Latin names.
+pub fn name_sort_key(name: &str) -> String {
+    let folded = fold(name.trim());
+    if !folded.chars().any(crate::fold::is_cjk) {
+        return folded;
+    }
+    use pinyin::ToPinyin;
+    let mut key: String = folded
+        .chars()
+        .map(|c| {
+            c.to_pinyin()
+                .map_or(c.to_string(), |p| p.plain().to_string())
+        })
+        .collect();
+    // Names read alike (王建国, 汪建国) stay apart, in a stable order.
+    key.push(' ');
+    key.push_str(&folded);
+    key
 }
 
 /// The name an interest or competitor entry is known by: the string itself
@@ -232,10 +291,12 @@ pub fn build(
             let words = segmenter.words(&folded);
             segmenter.append_search_terms(&words, &mut word_terms);
         }
+        // Free text names a competitor only as a word of its sentence
+        // (张建华为我们 is no 华为), in its sense (甲骨文 near 书法 is no Oracle).
         competitor_terms.extend(
             vocabulary
                 .competitors()
-                .find_in(text)
+                .find_words_in(text, &|| analyzer.segmenter())
                 .into_iter()
                 .map(|(g, _)| g.id.clone()),
         );
@@ -244,6 +305,12 @@ pub fn build(
 
     let mut documents = Vec::new();
     if record.kind == Kind::Customer {
+        for (path, text) in keyed_values(&record.fields) {
+            doc.add_text(fields.field_grams, format!("{path}{LIST_SEPARATOR}{text}"));
+        }
+        if let Some(name) = record.text("name") {
+            doc.add_text(fields.name_sort, name_sort_key(name));
+        }
         for key in ["name", "nickname"] {
             if let Some(name) = record.text(key) {
                 add_grams(&mut doc, fields.name_grams, name);

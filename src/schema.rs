@@ -10,7 +10,7 @@ use tantivy::tokenizer::TextAnalyzer;
 
 /// Bump when the analyzer or the document layout changes in a way the
 /// schema does not show; any change forces a rebuild of every index.
-pub const ANALYZER_VERSION: u32 = 9;
+pub const ANALYZER_VERSION: u32 = 10;
 
 /// The grams tokenizer (`analysis::GramsTokenizer`): folds, then Han
 /// bigrams with a trailing unigram, and stemmed Latin words, with positions.
@@ -19,6 +19,8 @@ pub const GRAMS: &str = "dossier_grams";
 pub const WORDS: &str = "dossier_words";
 /// Pinyin readings of names.
 pub const PINYIN: &str = "dossier_pinyin";
+/// Grams with the key of the field they are in (`analysis::KeyedGramsTokenizer`).
+pub const KEYED_GRAMS: &str = "dossier_keyed_grams";
 
 /// The declared schema, as reviewed in `index_schema/fields.tsv`.
 pub const FIELDS_TSV: &str = include_str!("../index_schema/fields.tsv");
@@ -55,6 +57,11 @@ pub struct Fields {
     pub birthday_md: Field,
     pub note_day: Field,
     pub updated_day: Field,
+    /// Every text of a customer profile, keyed by its field (`KEY:VALUE`).
+    pub field_grams: Field,
+    /// A customer's name as it sorts (`--sort name`).
+    pub name_sort: Field,
+    pub link_names: Field,
 }
 
 /// Fast-field names read by the collectors.
@@ -80,6 +87,9 @@ pub mod names {
     pub const NOTE_DAY: &str = "note_day";
     /// A customer's `updated`, in days since 1970-01-01.
     pub const UPDATED_DAY: &str = "updated_day";
+    /// Links by name: a customer's folded name and nickname hashes; a
+    /// note's link texts that did not name an existing id.
+    pub const LINK_NAMES: &str = "link_names";
 }
 
 fn text(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
@@ -141,6 +151,9 @@ pub fn build() -> (Schema, Fields) {
             names::UPDATED_DAY,
             NumericOptions::default().set_indexed().set_fast(),
         ),
+        field_grams: builder.add_text_field("field_grams", text(KEYED_GRAMS, positions)),
+        name_sort: builder.add_text_field("name_sort", FAST),
+        link_names: builder.add_u64_field(names::LINK_NAMES, NumericOptions::default().set_fast()),
     };
     (builder.build(), fields)
 }
@@ -153,6 +166,10 @@ pub fn register_tokenizers(index: &tantivy::Index) {
     tokenizers.register(
         GRAMS,
         TextAnalyzer::from(crate::analysis::GramsTokenizer::default()),
+    );
+    tokenizers.register(
+        KEYED_GRAMS,
+        TextAnalyzer::from(crate::analysis::KeyedGramsTokenizer::default()),
     );
     for name in [WORDS, PINYIN] {
         tokenizers.register(

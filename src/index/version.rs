@@ -13,12 +13,18 @@ use crate::vocab::Vocabulary;
 /// The version an index must carry to be used: schema and analyzer,
 /// fold table, and vocabularies. Any difference means rebuild.
 pub fn current_version(location: &Location) -> Result<String> {
-    Ok(format!(
+    Ok(version_with(Vocabulary::fingerprint_for(&location.kb)?))
+}
+
+/// The version of an index built with a vocabulary of this fingerprint:
+/// a writer stamps the vocabulary it read, never the file read again.
+pub(super) fn version_with(vocabulary_fingerprint: u64) -> String {
+    format!(
         "{:016x}-{:016x}-{:016x}",
         schema::fingerprint(),
         crate::fold::table_fingerprint(),
-        Vocabulary::fingerprint_for(&location.kb)?
-    ))
+        vocabulary_fingerprint
+    )
 }
 
 /// The commit payload: what the index was built with.

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
 use super::directory::SharedDirectory;
-use super::lock::acquire_lock;
-use super::version::{Payload, current_version, read_version};
+use super::lock::{Holder, acquire_lock, try_acquire};
+use super::resolve::NAME_BIT;
+use super::version::{Payload, read_version, version_with};
 use super::{
     Access, Location, SyncReport, access_error, index_error, io_cause, is_damaged, write_atomically,
 };
@@ -31,14 +32,19 @@ use crate::vocab::Vocabulary;
 /// instead of four took 0.9–1.2 ms off `owner:`, `likes:` and `budget`
 /// searches, for the same indexing time and 1.6 GB instead of 1.2 GB peak
 /// memory (BENCHMARKS.md).
-const WRITER_HEAP_BYTES: usize = 1536 * 1024 * 1024;
+pub const WRITER_HEAP_BYTES: usize = 1536 * 1024 * 1024;
 
 /// A record id as the writer remembers it: (is a customer, id). Customers
 /// and notes have separate id spaces.
 pub(super) type IdKey = (bool, Box<str>);
 
 pub(super) fn id_key(record: &Record) -> IdKey {
-    (record.kind == Kind::Customer, record.id.as_str().into())
+    folded_key(record.kind == Kind::Customer, &record.id)
+}
+
+/// Ids compare case-insensitively and script-folded: `K001` is `k001`.
+pub(super) fn folded_key(is_customer: bool, id: &str) -> IdKey {
+    (is_customer, crate::fold::fold(id).into())
 }
 
 /// The state kept for every file (compact: a watcher keeps 300k of them).
@@ -46,6 +52,9 @@ pub(super) fn id_key(record: &Record) -> IdKey {
 pub(super) struct FileState {
     pub(super) stamp: FileStamp,
     pub(super) ids: Vec<IdKey>,
+    /// Its customers' name hashes (with `resolve::NAME_BIT`) and its
+    /// notes' watched links (see `resolve`); empty for most files.
+    pub(super) links: Box<[u64]>,
 }
 
 /// The status written after every commit, read by `dossier status`.
@@ -76,6 +85,17 @@ pub struct Leftovers {
     _ids: FxHashMap<IdKey, Arc<str>>,
 }
 
+/// How often a writer waiting for the lock looks again.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// What `Writer::open_waiting` got.
+pub enum Opened {
+    /// The lock, and the index open for writing.
+    Writer(Box<Writer>),
+    /// A watcher holds the lock: it keeps the index up to date.
+    Watched(Holder),
+}
+
 /// The writer side of an index: exclusive, holds the lock until dropped.
 pub struct Writer {
     pub(super) location: Location,
@@ -88,6 +108,20 @@ pub struct Writer {
     pub(super) known: FxHashMap<Arc<str>, FileState>,
     /// Which file holds each record id, for the duplicate-id check.
     pub(super) ids: FxHashMap<IdKey, Arc<str>>,
+    /// Files that lost an id to another file (duplicates): read again when
+    /// that file lets go of it. Only files in error are here.
+    pub(super) losers: FxHashMap<IdKey, std::collections::BTreeSet<String>>,
+    /// Files to read again before the batch ends (their id changed hands).
+    pub(super) requeue: std::collections::BTreeSet<String>,
+    /// Customer name and nickname hashes → the (folded) ids of the
+    /// customers that have them (see `resolve`).
+    pub(super) names: FxHashMap<u64, Vec<Box<str>>>,
+    /// Link hashes that named no existing id → the notes that wrote them.
+    pub(super) watching: FxHashMap<u64, Vec<Arc<str>>>,
+    /// Customer ids gone in this batch: their notes are read again.
+    pub(super) gone_customers: Vec<Box<str>>,
+    /// Files being read again: not skipped as unchanged.
+    pub(super) forced: rustc_hash::FxHashSet<String>,
     pub(super) problems: BTreeMap<String, Vec<Problem>>,
     pub(super) pending: bool,
     pub(super) status_dirty: bool,
@@ -97,6 +131,8 @@ pub struct Writer {
     pub(super) previous: Option<Searcher>,
     /// Problems in the knowledge base's vocabulary file.
     pub vocabulary_problems: Vec<Error>,
+    /// The tantivy heap it was opened with (kept by `reopen`).
+    pub(super) heap_bytes: usize,
     pub(super) _lock: File,
 }
 
@@ -120,8 +156,72 @@ impl Writer {
         std::fs::create_dir_all(&location.state_dir)
             .map_err(|e| access_error(&location.state_dir, &e, Access::Write))?;
         let lock = acquire_lock(location, command)?;
+        Self::open_locked(location, lock, heap_bytes)
+    }
+
+    /// Like `open_with_heap`, but waits while a short-lived process (an
+    /// `index`, a search building the index) holds the lock, polling it,
+    /// for as long as it takes; `on_wait` is told who, once per holder. A
+    /// watcher holding the lock is not waited for: `Opened::Watched` names
+    /// it, and the caller decides (a second watcher stops, `index` asks
+    /// that watcher to sync).
+    ///
+    /// Fails as `open` does, but never with `Error::Busy`.
+    pub fn open_waiting(
+        location: &Location,
+        command: &str,
+        heap_bytes: usize,
+        on_wait: &mut dyn FnMut(&Holder),
+    ) -> Result<Opened> {
+        std::fs::create_dir_all(&location.state_dir)
+            .map_err(|e| access_error(&location.state_dir, &e, Access::Write))?;
+        let mut told = None;
+        loop {
+            match try_acquire(location, command)? {
+                Ok(lock) => {
+                    return Ok(Opened::Writer(Box::new(Self::open_locked(
+                        location, lock, heap_bytes,
+                    )?)));
+                }
+                Err(Some(holder)) if holder.is_long_lived() => return Ok(Opened::Watched(holder)),
+                Err(holder) => {
+                    if let Some(holder) = holder
+                        && told != Some(holder.pid)
+                    {
+                        on_wait(&holder);
+                        told = Some(holder.pid);
+                    }
+                    std::thread::sleep(LOCK_POLL);
+                }
+            }
+        }
+    }
+
+    /// Opens the index again, keeping the writer lock throughout (no other
+    /// writer can slip in): after a vocabulary change, this rebuilds it.
+    /// The reopened writer's `vocabulary_problems` are those of the new
+    /// vocabulary.
+    pub fn reopen(self) -> Result<Writer> {
+        let Writer {
+            location,
+            writer,
+            heap_bytes,
+            _lock,
+            ..
+        } = self;
+        writer
+            .wait_merging_threads()
+            .map_err(|e| index_error(&location.index_dir(), e, Access::Write))?;
+        Self::open_locked(&location, _lock, heap_bytes)
+    }
+
+    /// Opens the index with the lock already held.
+    fn open_locked(location: &Location, lock: File, heap_bytes: usize) -> Result<Writer> {
+        // Read once: the analyzer and the version stamp come from the same
+        // bytes, so an edit meanwhile cannot stamp an index with a
+        // vocabulary it was not built with (the next open sees the edit).
         let (vocabulary, vocabulary_problems) = Vocabulary::for_knowledge_base(&location.kb)?;
-        let version = current_version(location)?;
+        let version = version_with(vocabulary.fingerprint);
         let index_dir = location.index_dir();
         let (schema, fields) = schema::build();
         let status = read_status(location);
@@ -170,12 +270,19 @@ impl Writer {
             version,
             known: FxHashMap::default(),
             ids: FxHashMap::default(),
+            losers: FxHashMap::default(),
+            names: FxHashMap::default(),
+            watching: FxHashMap::default(),
+            gone_customers: Vec::new(),
+            requeue: std::collections::BTreeSet::new(),
+            forced: rustc_hash::FxHashSet::default(),
             problems: BTreeMap::new(),
             pending: rebuilt.is_some(),
             status_dirty: false,
             rebuilt,
             previous,
             vocabulary_problems,
+            heap_bytes,
             _lock: lock,
         };
         this.load_known()?;
@@ -216,6 +323,7 @@ impl Writer {
             let hashes = fast.u64(names::FP_HASH).map_err(err)?;
             let sizes = fast.u64(names::FP_SIZE).map_err(err)?;
             let mtimes = fast.i64(names::FP_MTIME).map_err(err)?;
+            let links = fast.u64(names::LINK_NAMES).map_err(err)?;
             // Whole dictionaries in ord order: one pass each, instead of a
             // block decompression per document (12 s on 300k files).
             let (path_terms, id_terms, kind_terms) = (
@@ -240,12 +348,39 @@ impl Writer {
                     size: sizes.first(doc).unwrap_or(0),
                     mtime: mtimes.first(doc).unwrap_or(0),
                 };
-                let key: IdKey = (kind == Kind::Customer.as_str(), id.into());
+                let key = folded_key(kind == Kind::Customer.as_str(), id);
+                let mut hashes = links.values_for_doc(doc).peekable();
+                if hashes.peek().is_some() {
+                    let mut all = state.links.to_vec();
+                    for hash in hashes {
+                        all.push(hash);
+                        if hash & NAME_BIT != 0 {
+                            self.names.entry(hash).or_default().push(key.1.clone());
+                        } else {
+                            self.watching
+                                .entry(hash)
+                                .or_default()
+                                .push(Arc::clone(&path));
+                        }
+                    }
+                    state.links = all.into();
+                }
                 state.ids.push(key.clone());
                 self.ids.insert(key, path);
             }
         }
         Ok(())
+    }
+
+    /// True when a file has an error (read again on every reconcile until
+    /// it is fixed); a file with warnings only is read again when it
+    /// changes, or when the customers its links name do.
+    pub(super) fn in_error(&self, rel_path: &str) -> bool {
+        self.problems.get(rel_path).is_some_and(|problems| {
+            problems
+                .iter()
+                .any(|p| p.severity == crate::record::Severity::Error)
+        })
     }
 
     pub(super) fn reader(&self) -> Result<IndexReader> {

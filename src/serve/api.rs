@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::{App, Live, blocking, error_status};
 use crate::agenda::{self, AgendaOptions};
 use crate::answer::{Command, Request};
+use crate::search::{SearchOptions, Sort};
 use crate::{show, status, wire};
 
 /// How many customers an API search returns unless `limit` says.
@@ -42,7 +43,7 @@ fn internal_error() -> Response {
 }
 
 /// The request a search or ask API call makes: `q` (required), `limit`
-/// (default 20) and `sort` (`score`, the only order so far).
+/// (default 20) and `sort` (`score`, `name`, `date` or `updated`).
 pub(super) fn search_request(
     app: &App,
     command: Command,
@@ -64,17 +65,15 @@ pub(super) fn search_request(
             .parse()
             .map_err(|_| format!("limit={limit}: expected a number of customers, like limit=20"))?,
     };
-    match params.get("sort").map(String::as_str) {
-        None | Some("" | "score") => {}
-        Some(other) => return Err(format!("sort={other}: expected score")),
-    }
-    if command == Command::Ask && params.contains_key("sort") {
-        return Err("sort: ask orders by score; drop sort=".into());
-    }
+    let sort = match params.get("sort").map(|s| s.trim()) {
+        None | Some("") => Sort::default(),
+        Some(word) => Sort::parse(word)
+            .ok_or_else(|| format!("sort={word}: expected one of {}", Sort::NAMES.join(", ")))?,
+    };
     Ok(Request {
         command,
         text: text.to_string(),
-        limit,
+        options: SearchOptions { limit, sort },
         today: app.today(),
     })
 }

@@ -5,12 +5,17 @@
 
 mod agenda;
 mod ask;
+mod ids_links;
 mod index;
 mod index_access;
+mod names;
 mod problems;
+mod properties;
+mod query_v2;
 mod search;
 mod show_status;
 mod watch;
+mod words;
 
 use std::collections::HashSet;
 use std::fmt;

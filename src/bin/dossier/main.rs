@@ -21,8 +21,9 @@ use clap::{Parser, Subcommand};
 use dossier::answer::{self, Answer, Command as Asking};
 use dossier::index::{Location, Progress, ReadIndex, SyncReport, Writer};
 use dossier::record::Severity;
+use dossier::search::{SearchOptions, Sort};
 use dossier::serve::Live;
-use dossier::{Error, show, status, wire};
+use dossier::{Error, index, show, status, wire};
 
 use render::Style;
 
@@ -82,8 +83,13 @@ enum Command {
         /// At most N customers.
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
-        /// The query: free words, "phrases", likes: travel: when: mentions: owner: tier: stage: type: company: name: city:
-        #[arg(required = true, value_name = "QUERY")]
+        /// The order of the hits, over every customer found: score, name,
+        /// date (a trip's start or a birthday soonest first, a note's date
+        /// newest first), updated (newest first).
+        #[arg(long, default_value = "score", value_name = "ORDER", value_parser = Sort::NAMES)]
+        sort: String,
+        /// The query: free words, "phrases", KEY:VALUE (likes: travel: when: mentions: date: birthday: owner: name: city: region: …), *, OR, -term, ( )
+        #[arg(required = true, value_name = "QUERY", allow_hyphen_values = true)]
         query: Vec<String>,
     },
     /// Answer a plain-language question (English or Chinese).
@@ -94,6 +100,11 @@ enum Command {
         /// At most N customers.
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
+        /// The order of the hits, over every customer found: score, name,
+        /// date (a trip's start or a birthday soonest first, a note's date
+        /// newest first), updated (newest first).
+        #[arg(long, default_value = "score", value_name = "ORDER", value_parser = Sort::NAMES)]
+        sort: String,
         /// The question, e.g. "who likes theatre?" or 谁下周去北京.
         #[arg(required = true, value_name = "QUESTION")]
         question: Vec<String>,
@@ -236,14 +247,36 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             reconcile_every,
             Some(listen.as_str()),
         ),
-        Command::Search { json, limit, query } => {
-            searching(&config, Asking::Search, &query.join(" "), *json, *limit)
-        }
+        Command::Search {
+            json,
+            limit,
+            sort,
+            query,
+        } => searching(
+            &config,
+            Asking::Search,
+            &query.join(" "),
+            *json,
+            SearchOptions {
+                limit: *limit,
+                sort: Sort::parse(sort).unwrap_or_default(),
+            },
+        ),
         Command::Ask {
             json,
             limit,
+            sort,
             question,
-        } => searching(&config, Asking::Ask, &question.join(" "), *json, *limit),
+        } => searching(
+            &config,
+            Asking::Ask,
+            &question.join(" "),
+            *json,
+            SearchOptions {
+                limit: *limit,
+                sort: Sort::parse(sort).unwrap_or_default(),
+            },
+        ),
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
             let dossier = show::dossier(&read, &config.location, &id.join(" "))?;
@@ -334,7 +367,7 @@ fn searching(
     command: Asking,
     text: &str,
     json: bool,
-    limit: usize,
+    options: SearchOptions,
 ) -> Result<ExitCode> {
     let via = socket::Via::from_env()?;
     if via != socket::Via::Never {
@@ -344,7 +377,8 @@ fn searching(
             state_dir: config.location.state_dir.clone(),
             command,
             text: text.to_string(),
-            limit,
+            limit: options.limit,
+            sort: options.sort.name().to_string(),
             today: config.today.format("%Y-%m-%d").to_string(),
         };
         match socket::ask_watcher(&config.location, &request) {
@@ -364,12 +398,12 @@ fn searching(
             Err(_) => {}
         }
     }
-    let prepared = answer::prepare(command, text, config.today)?;
+    let prepared = answer::prepare(command, text, config.today, &config.location.kb)?;
     if let Some(line) = understood_line(&prepared.understood, json) {
         eprintln!("{line}");
     }
     let read = open_or_build(config)?;
-    let answer = answer::run(&prepared, &read, &config.location, limit, None)?;
+    let answer = answer::run(&prepared, &read, &config.location, options, None)?;
     skip_teardown(read);
     print_answer(config, json, &answer)
 }
@@ -457,7 +491,7 @@ fn socket_reply(live: &Live, build: &str, request: &socket::Request) -> socket::
         return NotServed(format!("unreadable date {}", request.today));
     };
     let query_error = |error: Error| Reply::QueryError(format!("{:#}", anyhow::Error::from(error)));
-    let prepared = match answer::prepare(request.command, &request.text, today) {
+    let prepared = match answer::prepare(request.command, &request.text, today, &location.kb) {
         Ok(prepared) => prepared,
         Err(error) if answer::is_query_error(&error) => return query_error(error),
         Err(error) => return NotServed(error.to_string()),
@@ -470,7 +504,11 @@ fn socket_reply(live: &Live, build: &str, request: &socket::Request) -> socket::
         Ok(vocabulary) => vocabulary,
         Err(error) => return NotServed(error.to_string()),
     };
-    match answer::run(&prepared, &read, location, request.limit, Some(vocabulary)) {
+    let options = SearchOptions {
+        limit: request.limit,
+        sort: Sort::parse(&request.sort).unwrap_or_default(),
+    };
+    match answer::run(&prepared, &read, location, options, Some(vocabulary)) {
         Ok(answer) => Reply::Answer(answer),
         Err(error) if answer::is_query_error(&error) => query_error(error),
         Err(error) => NotServed(error.to_string()),
@@ -530,13 +568,40 @@ fn progress_printer(style: Style) -> impl FnMut(Progress) {
 }
 
 fn index_command(config: &Config) -> Result<ExitCode> {
-    let mut writer = Writer::open(&config.location, "index")?;
-    for problem in &writer.vocabulary_problems {
-        eprintln!("dossier: {problem}");
-    }
-    let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
-    // The process exits next: its maps of every file need not be freed.
-    std::mem::forget(writer.finish()?);
+    let location = &config.location;
+    let mut on_wait = |holder: &index::Holder| {
+        eprintln!("dossier: waiting for {holder} to finish");
+    };
+    let report = loop {
+        match Writer::open_waiting(
+            location,
+            index::INDEX,
+            index::WRITER_HEAP_BYTES,
+            &mut on_wait,
+        )? {
+            index::Opened::Writer(mut writer) => {
+                for problem in &writer.vocabulary_problems {
+                    eprintln!("dossier: {problem}");
+                }
+                let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
+                // The process exits next: its maps of every file need not be freed.
+                std::mem::forget(writer.finish()?);
+                break report;
+            }
+            // A watcher keeps this index: it syncs, this reports (as a
+            // nightly `index` in cron would alone). If it goes away before
+            // it answers, the loop takes the lock and indexes here.
+            index::Opened::Watched(holder) => {
+                eprintln!("dossier: {holder} keeps this index; asking it to bring it up to date");
+                if let Some(reply) = index::handoff::sync_through_watcher(location, &holder)? {
+                    for problem in &reply.vocabulary_problems {
+                        eprintln!("dossier: {problem}");
+                    }
+                    break reply.report;
+                }
+            }
+        }
+    };
     report_sync(config, "indexed", &report);
     // Files in error are errors (exit 2, as ripgrep does), though every
     // other file was indexed: stderr says which and why. Warnings leave
@@ -660,7 +725,25 @@ fn watch_command(
         let server = dossier::serve::start(Arc::clone(&live), listen, options)?;
         eprintln!("listening on http://{}", server.addr);
     }
-    let mut writer = Writer::open_with_heap(&config.location, "watch", watch::WATCH_HEAP_BYTES)?;
+    // A short-lived writer (an `index`, a search building the index) is
+    // waited for; another watcher is an error that names it.
+    let mut on_wait = |holder: &index::Holder| {
+        eprintln!("dossier: waiting for {holder} to finish");
+    };
+    let mut writer = match Writer::open_waiting(
+        &config.location,
+        index::WATCH,
+        watch::WATCH_HEAP_BYTES,
+        &mut on_wait,
+    )? {
+        index::Opened::Writer(writer) => *writer,
+        index::Opened::Watched(holder) => {
+            anyhow::bail!(
+                "{}: already watched by {holder} — one watcher per knowledge base; stop that one first",
+                config.location.kb.display()
+            )
+        }
+    };
     for problem in &writer.vocabulary_problems {
         eprintln!("dossier: {problem}");
     }

@@ -47,6 +47,8 @@ pub struct Request {
     /// The query or the question, its words joined by spaces.
     pub text: String,
     pub limit: usize,
+    /// `--sort`: score, name, date or updated.
+    pub sort: String,
     /// `YYYY-MM-DD`: the client's today, never the watcher's.
     pub today: String,
 }
@@ -357,6 +359,7 @@ mod tests {
                     query: "likes:话剧".into(),
                     fallback: false,
                 }),
+                searched_instead: Some("话剧".into()),
             }),
             Reply::QueryError("when:next-99-weeks: expected a range".into()),
             Reply::NotServed("another knowledge base".into()),
@@ -391,6 +394,7 @@ mod tests {
             command: Command::Search,
             text: "boom".into(),
             limit: 1,
+            sort: "score".into(),
             today: "2026-12-04".into(),
         };
         let reply = answer_or_recover(&mut service, &request);
