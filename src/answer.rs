@@ -29,7 +29,7 @@ pub enum Command {
 
 /// Everything an answer depends on. (Who asks is next: the team's `Reader`
 /// joins these fields, and every face passes it through.)
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Request {
     /// Search or ask.
     pub command: Command,
@@ -57,11 +57,11 @@ pub struct Prepared {
     pub query: Query,
     /// For `ask`, what the question was understood as.
     pub understood: Option<Understood>,
-    /// For `ask`: what it noticed about the question (a place nobody knows
-    /// searched as text …), said before the search's own notices.
+    /// For `ask`: what it noticed about the question.
     pub notices: Vec<String>,
-    /// For `ask`: the question's words as text, searched instead when the
-    /// understood query cannot be searched (`ask` never fails on a question).
+    /// For `ask`: the question's words as text, run instead when the
+    /// understood query cannot be searched (`ask` never fails on a
+    /// question).
     pub as_text: Option<Query>,
 }
 
@@ -73,6 +73,9 @@ pub struct Answer {
     pub result: SearchResult,
     /// For `ask`, what the question was understood as.
     pub understood: Option<Understood>,
+    /// For `ask`: the question's words, searched as text because the
+    /// understood query could not be searched.
+    pub searched_instead: Option<String>,
 }
 
 impl Answer {
@@ -82,7 +85,8 @@ impl Answer {
     }
 }
 
-/// Parses the request's text: a query for `search`, a question for `ask`.
+/// Parses the request's text: a query for `search`, a question for `ask`
+/// (with the names of the knowledge base `kb` too).
 ///
 /// Fails with `Error::Query` when a search's query cannot be read (`ask`
 /// falls back to searching the question's words instead).
@@ -95,7 +99,6 @@ pub fn prepare(command: Command, text: &str, today: NaiveDate, kb: &Path) -> Res
             as_text: None,
         },
         Command::Ask => {
-            // The knowledge base's own names count too.
             let understood = crate::ask::understand_in(text, today, kb)?;
             let query_text = understood.query.to_string();
             Prepared {
@@ -125,16 +128,15 @@ pub fn run(
     vocabulary: Option<Arc<Vocabulary>>,
 ) -> Result<Answer> {
     let searcher = || {
-        let mut searcher = Searcher::new(read, location);
-        if let Some(vocabulary) = &vocabulary {
-            searcher = searcher.with_vocabulary(Arc::clone(vocabulary));
+        let searcher = Searcher::new(read, location);
+        match &vocabulary {
+            Some(vocabulary) => searcher.with_vocabulary(Arc::clone(vocabulary)),
+            None => searcher,
         }
-        searcher
     };
-    let mut understood = prepared.understood.clone();
+    let mut searched_instead = None;
     let mut result = match searcher().search(&prepared.query, options) {
         Ok(result) => result,
-        // A question is never an error: its words are searched instead.
         Err(error @ Error::Query { .. }) if prepared.as_text.is_some() => {
             let as_text = prepared.as_text.as_ref().expect("checked above");
             let mut result = searcher().search(as_text, options)?;
@@ -142,10 +144,7 @@ pub fn run(
                 0,
                 format!("{error} — searched the question's words as text instead: {as_text}"),
             );
-            understood = Some(Understood {
-                query: as_text.to_string(),
-                fallback: true,
-            });
+            searched_instead = Some(as_text.to_string());
             result
         }
         Err(error) => return Err(error),
@@ -153,7 +152,11 @@ pub fn run(
     for (i, notice) in prepared.notices.iter().enumerate() {
         result.notices.insert(i, notice.clone());
     }
-    Ok(Answer { result, understood })
+    Ok(Answer {
+        result,
+        understood: prepared.understood.clone(),
+        searched_instead,
+    })
 }
 
 /// `prepare`, then `run`: the answer to one request.
@@ -248,6 +251,7 @@ mod tests {
                 notices: Vec::new(),
             },
             understood: None,
+            searched_instead: None,
         };
         assert_eq!(answer(0).exit_code(), 1);
         assert_eq!(answer(3).exit_code(), 0);

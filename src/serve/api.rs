@@ -43,7 +43,7 @@ fn internal_error() -> Response {
 }
 
 /// The request a search or ask API call makes: `q` (required), `limit`
-/// (default 20) and `sort` (`score`, the only order so far).
+/// (default 20) and `sort` (`score`, `name`, `date` or `updated`).
 pub(super) fn search_request(
     app: &App,
     command: Command,
@@ -65,10 +65,10 @@ pub(super) fn search_request(
             .parse()
             .map_err(|_| format!("limit={limit}: expected a number of customers, like limit=20"))?,
     };
-    let sort = match params.get("sort").map(String::as_str) {
+    let sort = match params.get("sort").map(|s| s.trim()) {
         None | Some("") => Sort::default(),
-        Some(name) => Sort::parse(name)
-            .ok_or_else(|| format!("sort={name}: expected one of {}", Sort::NAMES.join(", ")))?,
+        Some(word) => Sort::parse(word)
+            .ok_or_else(|| format!("sort={word}: expected one of {}", Sort::NAMES.join(", ")))?,
     };
     Ok(Request {
         command,

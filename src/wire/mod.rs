@@ -17,12 +17,12 @@ use crate::status::{IndexState, Status};
 /// `search --json`, `ask --json` and `GET /api/search`, `GET /api/ask`: one
 /// line of JSON (no newline).
 pub fn search_json(answer: &Answer) -> String {
-    let understood = answer.understood.as_ref();
-    let output = search_output(
-        &answer.result,
-        understood.map(|u| u.query.as_str()),
-        understood.is_some_and(|u| u.fallback),
-    );
+    let (understood, fallback) = match (&answer.searched_instead, &answer.understood) {
+        (Some(text), _) => (Some(text.as_str()), true),
+        (None, Some(u)) => (Some(u.query.as_str()), u.fallback),
+        (None, None) => (None, false),
+    };
+    let output = search_output(&answer.result, understood, fallback);
     serde_json::to_string(&output).expect("a search result serializes: string keys only")
 }
 

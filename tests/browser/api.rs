@@ -132,7 +132,7 @@ fn bad_requests_are_400_unknown_things_404_never_a_file_outside() {
         ("/api/search?q=x&limit=abc", 400, "limit=abc"),
         ("/api/search?q=x&limit=-1", 400, "limit=-1"),
         ("/api/search?q=x&sort=sideways", 400, "sort=sideways"),
-        ("/api/ask?q=x&sort=name", 400, "sort"),
+        ("/api/ask?q=x&sort=sideways", 400, "sort=sideways"),
         ("/api/search?q=%FF%FE", 400, ""),
         ("/api/agenda?days=0", 400, "days=0"),
         ("/api/agenda?days=367", 400, "days=367"),

@@ -19,11 +19,11 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use dossier::answer::{self, Answer, Command as Asking};
-use dossier::index::{self, Location, Progress, ReadIndex, SyncReport, Writer};
+use dossier::index::{Location, Progress, ReadIndex, SyncReport, Writer};
 use dossier::record::Severity;
 use dossier::search::{SearchOptions, Sort};
 use dossier::serve::Live;
-use dossier::{Error, show, status, wire};
+use dossier::{Error, index, show, status, wire};
 
 use render::Style;
 
@@ -257,7 +257,10 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             Asking::Search,
             &query.join(" "),
             *json,
-            search_options(*limit, sort),
+            SearchOptions {
+                limit: *limit,
+                sort: Sort::parse(sort).unwrap_or_default(),
+            },
         ),
         Command::Ask {
             json,
@@ -269,7 +272,10 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             Asking::Ask,
             &question.join(" "),
             *json,
-            search_options(*limit, sort),
+            SearchOptions {
+                limit: *limit,
+                sort: Sort::parse(sort).unwrap_or_default(),
+            },
         ),
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
@@ -351,14 +357,6 @@ fn emit(json: bool, value: impl FnOnce() -> String, human: impl FnOnce() -> Stri
     }
     out.flush()?;
     Ok(())
-}
-
-/// `--limit` and `--sort` (clap has checked the sort's name).
-fn search_options(limit: usize, sort: &str) -> SearchOptions {
-    SearchOptions {
-        limit,
-        sort: Sort::parse(sort).unwrap_or_default(),
-    }
 }
 
 /// `search` or `ask`: answered by a running watcher when one can (see

@@ -359,6 +359,7 @@ mod tests {
                     query: "likes:话剧".into(),
                     fallback: false,
                 }),
+                searched_instead: Some("话剧".into()),
             }),
             Reply::QueryError("when:next-99-weeks: expected a range".into()),
             Reply::NotServed("another knowledge base".into()),
