@@ -10,7 +10,7 @@ use tantivy::tokenizer::TextAnalyzer;
 
 /// Bump when the analyzer or the document layout changes in a way the
 /// schema does not show; any change forces a rebuild of every index.
-pub const ANALYZER_VERSION: u32 = 9;
+pub const ANALYZER_VERSION: u32 = 10;
 
 /// The grams tokenizer (`analysis::GramsTokenizer`): folds, then Han
 /// bigrams with a trailing unigram, and stemmed Latin words, with positions.
@@ -55,6 +55,7 @@ pub struct Fields {
     pub birthday_md: Field,
     pub note_day: Field,
     pub updated_day: Field,
+    pub owner_key: Field,
 }
 
 /// Fast-field names read by the collectors.
@@ -80,6 +81,8 @@ pub mod names {
     pub const NOTE_DAY: &str = "note_day";
     /// A customer's `updated`, in days since 1970-01-01.
     pub const UPDATED_DAY: &str = "updated_day";
+    /// A customer's owner, folded (`team::owner_fold`), or `team::NO_OWNER`.
+    pub const OWNER_KEY: &str = "owner_key";
 }
 
 fn text(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
@@ -141,6 +144,7 @@ pub fn build() -> (Schema, Fields) {
             names::UPDATED_DAY,
             NumericOptions::default().set_indexed().set_fast(),
         ),
+        owner_key: builder.add_text_field(names::OWNER_KEY, STRING | FAST),
     };
     (builder.build(), fields)
 }

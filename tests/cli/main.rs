@@ -7,6 +7,7 @@ mod ask;
 mod index;
 mod search;
 mod show_status;
+mod team;
 mod watch;
 
 use std::collections::HashSet;
