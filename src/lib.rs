@@ -11,7 +11,7 @@ pub mod document;
 pub mod error;
 pub mod fold;
 pub mod index;
-pub mod links;
+pub use index::links;
 pub mod phrase;
 pub mod query;
 pub mod record;

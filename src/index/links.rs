@@ -15,9 +15,9 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use tantivy::Searcher;
 
+use super::{Location, Profiles, write_atomically};
 use crate::error::{Error, Result};
 use crate::fold::stable_hash;
-use crate::index::{Location, Profiles, write_atomically};
 use crate::schema::names;
 
 #[derive(Serialize, Deserialize)]

@@ -1,0 +1,404 @@
+//! Applying paths: files are read and analyzed on worker threads, then
+//! upserted or removed in path order; duplicate ids are refused, and a file
+//! that cannot be read keeps its last good version.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tantivy::schema::Term;
+use tantivy::{Searcher, TantivyDocument};
+
+use super::writer::{FileState, IdKey, Writer, id_key};
+use super::{Progress, SyncReport};
+use crate::document::{self, FileStamp};
+use crate::error::{Error, Result};
+use crate::record::{Kind, ParsedFile, Problem, Record, parse_file};
+use crate::schema::names;
+use crate::walk;
+
+/// Files read and analyzed together before their documents are added in
+/// path order (bounded memory, deterministic duplicate-id resolution).
+const CHUNK_FILES: usize = 512;
+
+/// The result of reading and analyzing one file off the main thread.
+enum Loaded {
+    Gone,
+    Unchanged(FileStamp),
+    Parsed {
+        stamp: FileStamp,
+        parsed: ParsedFile,
+        documents: Vec<Vec<TantivyDocument>>,
+    },
+    Unreadable(Problem),
+}
+
+impl Writer {
+    /// Applies changes to the given paths (absolute or relative to the
+    /// knowledge base): each is looked at again on disk and upserted or
+    /// removed; a folder stands for everything under it. Commits once if
+    /// anything changed. Used by the watcher.
+    pub fn apply(&mut self, changed: &[PathBuf]) -> Result<SyncReport> {
+        let started = Instant::now();
+        let mut report = SyncReport::default();
+        let mut upserts: Vec<String> = Vec::new();
+        for path in changed {
+            let absolute = if path.is_absolute() {
+                path.clone()
+            } else {
+                self.location.kb.join(path)
+            };
+            if absolute.starts_with(&self.location.state_dir) {
+                continue;
+            }
+            let Some(rel) = walk::relative(&self.location.kb, &absolute) else {
+                continue;
+            };
+            if rel.split('/').any(|part| part.starts_with('.')) {
+                continue;
+            }
+            if absolute.is_dir() {
+                let (files, _) = walk::walk(&absolute, &self.location.state_dir);
+                let inside: HashSet<String> = files
+                    .iter()
+                    .map(|f| format!("{rel}/{}", f.rel_path))
+                    .collect();
+                self.remove_under(&rel, |known| !inside.contains(known), &mut report);
+                upserts.extend(inside);
+            } else if walk::stat(&absolute).is_some() {
+                if walk::is_record_path(&rel) {
+                    upserts.push(rel);
+                }
+            } else {
+                // Gone: the file itself, or a folder with files inside.
+                self.remove_file(&rel, &mut report);
+                self.remove_under(&rel, |_| true, &mut report);
+                let prefix = format!("{rel}/");
+                let before = self.problems.len();
+                self.problems
+                    .retain(|p, _| *p != rel && !p.starts_with(&prefix));
+                self.status_dirty |= self.problems.len() != before;
+            }
+        }
+        // Files held back by a duplicate id may be free now.
+        if report.removed > 0 {
+            upserts.extend(self.problems.keys().cloned());
+        }
+        upserts.sort();
+        upserts.dedup();
+        self.upsert_paths(&upserts, &mut report, &mut |_| {})?;
+        self.finish_batch(&mut report, started)?;
+        Ok(report)
+    }
+
+    /// Removes the known files inside a folder for which `stale` holds.
+    fn remove_under(
+        &mut self,
+        folder: &str,
+        stale: impl Fn(&str) -> bool,
+        report: &mut SyncReport,
+    ) {
+        let prefix = format!("{folder}/");
+        let gone: Vec<Arc<str>> = self
+            .known
+            .keys()
+            .filter(|known| known.starts_with(&prefix) && stale(known))
+            .cloned()
+            .collect();
+        for known in gone {
+            self.remove_file(&known, report);
+        }
+    }
+
+    /// Forgets a file's state and frees the ids it owned.
+    pub(super) fn forget(&mut self, rel_path: &str) -> Option<FileState> {
+        let state = self.known.remove(rel_path)?;
+        for key in &state.ids {
+            if self.ids.get(key).is_some_and(|owner| &**owner == rel_path) {
+                self.ids.remove(key);
+            }
+        }
+        Some(state)
+    }
+
+    pub(super) fn remove_file(&mut self, rel_path: &str, report: &mut SyncReport) {
+        if self.forget(rel_path).is_some() {
+            self.writer
+                .delete_term(Term::from_field_text(self.fields.path, rel_path));
+            report.removed += 1;
+        }
+        if self.problems.remove(rel_path).is_some() {
+            self.status_dirty = true;
+        }
+    }
+
+    fn load(&self, rel_path: &str) -> Loaded {
+        let absolute = self.location.kb.join(rel_path);
+        let Some((size, mtime)) = walk::stat(&absolute) else {
+            return Loaded::Gone;
+        };
+        let bytes = match std::fs::read(&absolute) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Loaded::Gone,
+            Err(error) => {
+                return Loaded::Unreadable(Problem {
+                    severity: crate::record::Severity::Error,
+                    path: rel_path.into(),
+                    line: 1,
+                    column: 1,
+                    message: format!("cannot read: {error} — check the file's permissions"),
+                });
+            }
+        };
+        let mut stamp = FileStamp {
+            hash: crate::fold::stable_hash(&bytes).max(1),
+            size,
+            mtime,
+        };
+        if let Some(state) = self.known.get(rel_path)
+            && state.stamp.hash == stamp.hash
+            && !self.problems.contains_key(rel_path)
+        {
+            return Loaded::Unchanged(stamp);
+        }
+        let parsed = parse_file(rel_path, &bytes);
+        if !parsed.problems.is_empty() {
+            stamp.hash = 0;
+        }
+        let documents = parsed
+            .records
+            .iter()
+            .map(|record| document::build(&self.analyzer, &self.fields, record, stamp))
+            .collect();
+        Loaded::Parsed {
+            stamp,
+            parsed,
+            documents,
+        }
+    }
+
+    pub(super) fn upsert_paths(
+        &mut self,
+        paths: &[String],
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<()> {
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8);
+        let mut done = 0;
+        for chunk in paths.chunks(CHUNK_FILES) {
+            let per_worker = chunk.len().div_ceil(workers).max(1);
+            let this = &*self;
+            let loaded: Vec<Loaded> = std::thread::scope(|scope| {
+                let handles: Vec<_> = chunk
+                    .chunks(per_worker)
+                    .map(|part| {
+                        scope.spawn(move || part.iter().map(|p| this.load(p)).collect::<Vec<_>>())
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().expect("a loader thread never panics on input"))
+                    .collect()
+            });
+            for (path, loaded) in chunk.iter().zip(loaded) {
+                self.apply_loaded(path, loaded, report)?;
+            }
+            done += chunk.len();
+            progress(Progress {
+                done,
+                total: paths.len(),
+            });
+        }
+        Ok(())
+    }
+
+    fn apply_loaded(
+        &mut self,
+        rel_path: &str,
+        loaded: Loaded,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        match loaded {
+            Loaded::Gone => self.remove_file(rel_path, report),
+            Loaded::Unchanged(stamp) => {
+                report.unchanged += 1;
+                if let Some(state) = self.known.get_mut(rel_path) {
+                    state.stamp.size = stamp.size;
+                    state.stamp.mtime = stamp.mtime;
+                }
+            }
+            Loaded::Unreadable(problem) => {
+                report.problems.push(problem.clone());
+                self.problems.insert(rel_path.to_string(), vec![problem]);
+                self.carry_over(rel_path)?;
+            }
+            Loaded::Parsed {
+                mut stamp,
+                parsed,
+                mut documents,
+            } => {
+                let mut problems = parsed.problems;
+                if parsed.unreadable {
+                    // Keep the last good version searchable.
+                    report.problems.extend(problems.iter().cloned());
+                    self.problems.insert(rel_path.to_string(), problems);
+                    return self.carry_over(rel_path);
+                }
+                let previous = self.forget(rel_path);
+                let shared_path: Arc<str> = rel_path.into();
+                let mut kept_ids: Vec<IdKey> = Vec::new();
+                let mut keep = vec![true; parsed.records.len()];
+                for (i, record) in parsed.records.iter().enumerate() {
+                    let key = id_key(record);
+                    let owner = self.ids.get(&key).cloned();
+                    if let Some(owner) =
+                        owner.filter(|owner| &**owner != rel_path || kept_ids.contains(&key))
+                    {
+                        problems.push(duplicate_problem(record, &owner));
+                        keep[i] = false;
+                    } else if kept_ids.contains(&key) {
+                        problems.push(duplicate_problem(record, rel_path));
+                        keep[i] = false;
+                    } else {
+                        self.ids.insert(key.clone(), Arc::clone(&shared_path));
+                        kept_ids.push(key);
+                    }
+                }
+                if keep.iter().any(|k| !k) && stamp.hash != 0 {
+                    // The fingerprint must say "re-read me" so the record
+                    // is picked up once the other file goes away.
+                    stamp.hash = 0;
+                    documents = parsed
+                        .records
+                        .iter()
+                        .map(|record| document::build(&self.analyzer, &self.fields, record, stamp))
+                        .collect();
+                }
+                self.writer
+                    .delete_term(Term::from_field_text(self.fields.path, rel_path));
+                for (docs, keep) in documents.into_iter().zip(keep) {
+                    if keep {
+                        for doc in docs {
+                            self.writer
+                                .add_document(doc)
+                                .map_err(|e| Error::index(self.location.index_dir(), e))?;
+                        }
+                    }
+                }
+                if previous.is_some() {
+                    report.updated += 1;
+                } else {
+                    report.added += 1;
+                }
+                problems.sort_by_key(|p| (p.line, p.column));
+                if problems.is_empty() {
+                    if self.problems.remove(rel_path).is_some() {
+                        self.status_dirty = true;
+                    }
+                } else {
+                    report.problems.extend(problems.iter().cloned());
+                    self.problems.insert(rel_path.to_string(), problems);
+                }
+                self.known.insert(
+                    shared_path,
+                    FileState {
+                        stamp,
+                        ids: kept_ids,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// During a rebuild, re-adds an unreadable file's last good version
+    /// from the index being replaced, marked to be re-read next time.
+    fn carry_over(&mut self, rel_path: &str) -> Result<()> {
+        if self.known.contains_key(rel_path) {
+            return Ok(());
+        }
+        let Some(previous) = &self.previous else {
+            return Ok(());
+        };
+        let records = stored_records(previous, &[rel_path])
+            .map_err(|e| Error::index(self.location.index_dir(), e))?;
+        let stamp = FileStamp::default();
+        let mut state = FileState::default();
+        for record in records {
+            for doc in document::build(&self.analyzer, &self.fields, &record, stamp) {
+                self.writer
+                    .add_document(doc)
+                    .map_err(|e| Error::index(self.location.index_dir(), e))?;
+            }
+            let key = id_key(&record);
+            self.ids.insert(key.clone(), record.path.as_str().into());
+            state.ids.push(key);
+        }
+        if !state.ids.is_empty() {
+            self.known.insert(rel_path.into(), state);
+        }
+        Ok(())
+    }
+}
+
+/// The records an index holds for some files (not their trips).
+fn stored_records(searcher: &Searcher, paths: &[&str]) -> tantivy::Result<Vec<Record>> {
+    use tantivy::collector::DocSetCollector;
+    use tantivy::query::TermQuery;
+    use tantivy::schema::{IndexRecordOption, Value as _};
+    // The old index may have another schema: find its fields by name.
+    let schema = searcher.schema();
+    let field = |name: &str| schema.get_field(name);
+    let (Ok(path_field), Ok(kind_field), Ok(id_field), Ok(record_field)) = (
+        field(names::PATH),
+        field(names::KIND),
+        field(names::ID),
+        field("record"),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let mut records = Vec::new();
+    for path in paths {
+        let query = TermQuery::new(
+            Term::from_field_text(path_field, path),
+            IndexRecordOption::Basic,
+        );
+        for address in searcher.search(&query, &DocSetCollector)? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let Some(kind) = Kind::parse(&text(kind_field)) else {
+                continue;
+            };
+            records.extend(Record::from_stored(
+                kind,
+                text(id_field),
+                text(path_field),
+                text(record_field),
+            ));
+        }
+    }
+    records.sort_by(|a, b| a.path.cmp(&b.path).then(a.id.cmp(&b.id)));
+    Ok(records)
+}
+
+fn duplicate_problem(record: &Record, owner: &str) -> Problem {
+    Problem {
+        severity: crate::record::Severity::Error,
+        path: record.path.clone(),
+        line: record.location.0,
+        column: record.location.1,
+        message: format!(
+            "duplicate id {:?}: already used by {owner} — give this {} another id",
+            record.id,
+            record.kind.as_str()
+        ),
+    }
+}

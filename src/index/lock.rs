@@ -1,0 +1,84 @@
+//! The writer lock (`writer.lock` in the state folder): one writer per
+//! index, and the file names which process holds it.
+
+use std::fs::File;
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use super::Location;
+use crate::error::{Error, Result};
+
+/// Who holds the writer lock.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Holder {
+    /// Process id.
+    pub pid: u32,
+    /// `index` or `watch`.
+    pub command: String,
+    /// When it started (RFC 3339).
+    pub started: String,
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "dossier {} (pid {}) since {}",
+            self.command, self.pid, self.started
+        )
+    }
+}
+
+/// The process holding the writer lock, if any. Asks the OS, so a lock
+/// left by a killed process never counts.
+pub fn lock_holder(location: &Location) -> Option<Holder> {
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .open(location.lock_file())
+        .ok()?;
+    match file.try_lock_shared() {
+        Ok(()) => None,
+        Err(_) => {
+            let text = std::fs::read_to_string(location.lock_file()).ok()?;
+            Some(serde_json::from_str(&text).unwrap_or(Holder {
+                pid: 0,
+                command: "unknown".into(),
+                started: "unknown".into(),
+            }))
+        }
+    }
+}
+
+pub(super) fn acquire_lock(location: &Location, command: &str) -> Result<File> {
+    let path = location.lock_file();
+    let mut file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    if file.try_lock().is_err() {
+        let holder =
+            lock_holder(location).map_or_else(|| "unknown process".to_string(), |h| h.to_string());
+        return Err(Error::Busy {
+            path: location.kb.clone(),
+            holder,
+        });
+    }
+    let holder = Holder {
+        pid: std::process::id(),
+        command: command.into(),
+        started: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    file.set_len(0).map_err(|e| Error::io(&path, e))?;
+    file.write_all(
+        serde_json::to_string(&holder)
+            .expect("holder serializes")
+            .as_bytes(),
+    )
+    .map_err(|e| Error::io(&path, e))?;
+    Ok(file)
+}

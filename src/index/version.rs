@@ -1,0 +1,35 @@
+//! What an index was built with (schema, analyzer, fold table,
+//! vocabulary), stamped in every commit's payload: an index whose stamp
+//! differs from the current one is stale and rebuilt.
+
+use serde::{Deserialize, Serialize};
+use tantivy::Index;
+
+use super::Location;
+use crate::error::Result;
+use crate::schema;
+use crate::vocab::Vocabulary;
+
+/// The version an index must carry to be used: schema and analyzer,
+/// fold table, and vocabularies. Any difference means rebuild.
+pub fn current_version(location: &Location) -> Result<String> {
+    Ok(format!(
+        "{:016x}-{:016x}-{:016x}",
+        schema::fingerprint(),
+        crate::fold::table_fingerprint(),
+        Vocabulary::fingerprint_for(&location.kb)?
+    ))
+}
+
+/// The commit payload: what the index was built with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Payload {
+    pub(super) version: String,
+}
+
+pub(super) fn read_version(index: &Index) -> Option<String> {
+    let payload = index.load_metas().ok()?.payload?;
+    serde_json::from_str::<Payload>(&payload)
+        .ok()
+        .map(|p| p.version)
+}

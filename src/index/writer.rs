@@ -1,0 +1,385 @@
+//! The `Writer`: takes the lock, opens or rebuilds the index, remembers
+//! every file's fingerprint and record ids, commits, and writes the status
+//! file. What it does to files is in `reconcile` and `apply`.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
+
+use super::lock::acquire_lock;
+use super::version::{Payload, current_version, read_version};
+use super::{Location, SyncReport, write_atomically};
+use crate::document::{Analyzer, FileStamp, TRIP_KIND};
+use crate::error::{Error, Result};
+use crate::record::{Kind, Problem, Record};
+use crate::schema::{self, Fields, names};
+use crate::vocab::Vocabulary;
+
+/// Heap given to tantivy's writer for `index` (split between its indexing
+/// threads; the arena grows only as documents come). Large enough that a
+/// 300k-file knowledge base is written in one segment per thread: every
+/// segment costs each one-shot search its opening, and two segments
+/// instead of four took 0.9–1.2 ms off `owner:`, `likes:` and `budget`
+/// searches, for the same indexing time and 1.6 GB instead of 1.2 GB peak
+/// memory (BENCHMARKS.md).
+const WRITER_HEAP_BYTES: usize = 1536 * 1024 * 1024;
+
+/// A record id as the writer remembers it: (is a customer, id). Customers
+/// and notes have separate id spaces.
+pub(super) type IdKey = (bool, Box<str>);
+
+pub(super) fn id_key(record: &Record) -> IdKey {
+    (record.kind == Kind::Customer, record.id.as_str().into())
+}
+
+/// The state kept for every file (compact: a watcher keeps 300k of them).
+#[derive(Debug, Clone, Default)]
+pub(super) struct FileState {
+    pub(super) stamp: FileStamp,
+    pub(super) ids: Vec<IdKey>,
+}
+
+/// The status written after every commit, read by `dossier status`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StatusFile {
+    /// When the index last matched the directory (RFC 3339).
+    pub last_sync: Option<String>,
+    /// Record files known to the index.
+    pub files: usize,
+    /// Files currently in error, with their problems.
+    pub problems: Vec<Problem>,
+}
+
+/// Reads the status file; a missing or unreadable one is an empty status.
+pub fn read_status(location: &Location) -> StatusFile {
+    std::fs::read_to_string(location.status_file())
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// What a finished writer still holds: its maps of every file and record
+/// id. Dropping them frees 300k paths one by one (about 0.15 s on the
+/// benchmark corpus); a process about to exit may `std::mem::forget` them
+/// instead, as `dossier index` does.
+pub struct Leftovers {
+    _known: FxHashMap<Arc<str>, FileState>,
+    _ids: FxHashMap<IdKey, Arc<str>>,
+}
+
+/// The writer side of an index: exclusive, holds the lock until dropped.
+pub struct Writer {
+    pub(super) location: Location,
+    pub(super) index: Index,
+    pub(super) writer: IndexWriter<TantivyDocument>,
+    pub(super) fields: Fields,
+    pub(super) analyzer: Analyzer,
+    pub(super) version: String,
+    /// Every file in the index; the path is shared with `ids`.
+    pub(super) known: FxHashMap<Arc<str>, FileState>,
+    /// Which file holds each record id, for the duplicate-id check.
+    pub(super) ids: FxHashMap<IdKey, Arc<str>>,
+    pub(super) problems: BTreeMap<String, Vec<Problem>>,
+    pub(super) pending: bool,
+    pub(super) status_dirty: bool,
+    pub(super) rebuilt: Option<String>,
+    /// The index this one replaces, while rebuilding: the source of the
+    /// last good version of files that are unreadable now.
+    pub(super) previous: Option<Searcher>,
+    /// Problems in the knowledge base's vocabulary file.
+    pub vocabulary_problems: Vec<Error>,
+    pub(super) _lock: File,
+}
+
+impl Writer {
+    /// Takes the writer lock and opens the index, building it from scratch
+    /// when it is missing or was built with another schema, analyzer or
+    /// vocabulary.
+    ///
+    /// Fails with `Error::Busy` naming the other process when one holds the
+    /// lock; with `Error::Io`/`Error::Index` when the index folder cannot be
+    /// written.
+    pub fn open(location: &Location, command: &str) -> Result<Writer> {
+        Self::open_with_heap(location, command, WRITER_HEAP_BYTES)
+    }
+
+    /// Like `open`, with the tantivy writer's heap in bytes: a long-running
+    /// watcher uses a small one to keep its memory low.
+    pub fn open_with_heap(location: &Location, command: &str, heap_bytes: usize) -> Result<Writer> {
+        std::fs::create_dir_all(&location.state_dir)
+            .map_err(|e| Error::io(&location.state_dir, e))?;
+        let lock = acquire_lock(location, command)?;
+        let (vocabulary, vocabulary_problems) = Vocabulary::for_knowledge_base(&location.kb)?;
+        let version = current_version(location)?;
+        let index_dir = location.index_dir();
+        let (schema, fields) = schema::build();
+        let existing = Index::open_in_dir(&index_dir).ok();
+        let status = read_status(location);
+        let mut previous = None;
+        let (index, rebuilt) = match existing {
+            Some(index) if read_version(&index).as_deref() == Some(version.as_str()) => {
+                (index, None)
+            }
+            Some(old) => {
+                // Files that turn out unreadable during the rebuild keep
+                // their last good version, which lives only in the old
+                // index: keep a searcher on it (its segments stay mapped
+                // after the folder is replaced).
+                schema::register_tokenizers(&old);
+                previous = old
+                    .reader_builder()
+                    .reload_policy(ReloadPolicy::Manual)
+                    .try_into()
+                    .ok()
+                    .map(|reader: IndexReader| reader.searcher());
+                (
+                    create_index(&index_dir, schema)?,
+                    Some("the schema, analyzer or vocabulary changed".to_string()),
+                )
+            }
+            None => {
+                let reason = if index_dir.exists() {
+                    "the index was unreadable"
+                } else {
+                    "there was no index yet"
+                };
+                (create_index(&index_dir, schema)?, Some(reason.to_string()))
+            }
+        };
+        schema::register_tokenizers(&index);
+        let writer = index
+            .writer_with_num_threads(indexing_threads(heap_bytes), heap_bytes)
+            .map_err(|e| Error::index(&index_dir, e))?;
+        let mut this = Writer {
+            location: location.clone(),
+            index,
+            writer,
+            fields,
+            analyzer: Analyzer::new(vocabulary),
+            version,
+            known: FxHashMap::default(),
+            ids: FxHashMap::default(),
+            problems: BTreeMap::new(),
+            pending: rebuilt.is_some(),
+            status_dirty: false,
+            rebuilt,
+            previous,
+            vocabulary_problems,
+            _lock: lock,
+        };
+        this.load_known()?;
+        for problem in status.problems {
+            this.problems
+                .entry(problem.path.clone())
+                .or_default()
+                .push(problem);
+        }
+        Ok(this)
+    }
+
+    /// The location this writer serves.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Reads every file's fingerprint and record ids from the index.
+    pub(super) fn load_known(&mut self) -> Result<()> {
+        let reader = self.reader()?;
+        let searcher = reader.searcher();
+        let index_dir = self.location.index_dir();
+        let err = |e: tantivy::TantivyError| Error::index(&index_dir, e);
+        // Room for every document (trips included: an upper bound), so the
+        // maps are not rebuilt as they grow.
+        let documents = searcher.num_docs() as usize;
+        self.known.reserve(documents);
+        self.ids.reserve(documents);
+        for segment in searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            let (Some(paths), Some(ids), Some(kinds)) = (
+                fast.str(names::PATH).map_err(err)?,
+                fast.str(names::ID).map_err(err)?,
+                fast.str(names::KIND).map_err(err)?,
+            ) else {
+                continue;
+            };
+            let hashes = fast.u64(names::FP_HASH).map_err(err)?;
+            let sizes = fast.u64(names::FP_SIZE).map_err(err)?;
+            let mtimes = fast.i64(names::FP_MTIME).map_err(err)?;
+            // Whole dictionaries in ord order: one pass each, instead of a
+            // block decompression per document (12 s on 300k files).
+            let (path_terms, id_terms, kind_terms) = (
+                Terms::of(&paths).map_err(|e| Error::io(&index_dir, e))?,
+                Terms::of(&ids).map_err(|e| Error::io(&index_dir, e))?,
+                Terms::of(&kinds).map_err(|e| Error::io(&index_dir, e))?,
+            );
+            for doc in segment.doc_ids_alive() {
+                let kind = kind_terms.of_doc(&kinds, doc).unwrap_or_default();
+                if kind == TRIP_KIND {
+                    continue;
+                }
+                let path = path_terms.of_doc(&paths, doc).unwrap_or_default();
+                let id = id_terms.of_doc(&ids, doc).unwrap_or_default();
+                let path: Arc<str> = match self.known.get_key_value(path) {
+                    Some((shared, _)) => Arc::clone(shared),
+                    None => path.into(),
+                };
+                let state = self.known.entry(Arc::clone(&path)).or_default();
+                state.stamp = FileStamp {
+                    hash: hashes.first(doc).unwrap_or(0),
+                    size: sizes.first(doc).unwrap_or(0),
+                    mtime: mtimes.first(doc).unwrap_or(0),
+                };
+                let key: IdKey = (kind == Kind::Customer.as_str(), id.into());
+                state.ids.push(key.clone());
+                self.ids.insert(key, path);
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn reader(&self) -> Result<IndexReader> {
+        self.index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| Error::index(self.location.index_dir(), e))
+    }
+
+    pub(super) fn finish_batch(&mut self, report: &mut SyncReport, started: Instant) -> Result<()> {
+        report.files_in_error = self.problems.len();
+        // The index being replaced is needed only by the rebuild itself.
+        self.previous = None;
+        if report.changed() || self.pending {
+            self.commit()?;
+            report.committed = true;
+        } else if self.status_dirty || !report.problems.is_empty() {
+            self.write_status()?;
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(())
+    }
+
+    pub(super) fn commit(&mut self) -> Result<()> {
+        let index_dir = self.location.index_dir();
+        let payload = serde_json::to_string(&Payload {
+            version: self.version.clone(),
+        })
+        .expect("payload serializes");
+        let mut prepared = self
+            .writer
+            .prepare_commit()
+            .map_err(|e| Error::index(&index_dir, e))?;
+        prepared.set_payload(&payload);
+        prepared.commit().map_err(|e| Error::index(&index_dir, e))?;
+        self.pending = false;
+        crate::links::refresh(&self.location, &self.reader()?.searcher())?;
+        self.write_status()
+    }
+
+    pub(super) fn write_status(&mut self) -> Result<()> {
+        self.status_dirty = false;
+        let status = StatusFile {
+            last_sync: Some(
+                chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            ),
+            files: self.known.len(),
+            problems: self.problems.values().flatten().cloned().collect(),
+        };
+        write_atomically(
+            &self.location.status_file(),
+            serde_json::to_string_pretty(&status)
+                .expect("status serializes")
+                .as_bytes(),
+        )
+    }
+
+    /// Waits for tantivy's background merges, then releases the lock.
+    /// Returns the writer's maps of every file (see `Leftovers`).
+    pub fn finish(self) -> Result<Leftovers> {
+        let Writer {
+            location,
+            writer,
+            known,
+            ids,
+            _lock,
+            ..
+        } = self;
+        writer
+            .wait_merging_threads()
+            .map_err(|e| Error::index(location.index_dir(), e))?;
+        drop(_lock);
+        Ok(Leftovers {
+            _known: known,
+            _ids: ids,
+        })
+    }
+}
+
+/// Tantivy indexing threads: one per core for a large heap (a full
+/// index), one for a watcher's small heap.
+fn indexing_threads(heap_bytes: usize) -> usize {
+    if heap_bytes < WRITER_HEAP_BYTES {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+}
+
+fn create_index(index_dir: &Path, schema: tantivy::schema::Schema) -> Result<Index> {
+    if index_dir.exists() {
+        std::fs::remove_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+    }
+    std::fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+    let settings = tantivy::IndexSettings {
+        // A search reads back a few dozen stored documents (the profiles
+        // and notes shown), each from its own block: 4 KB blocks cost a
+        // quarter of the decompression and memory of tantivy's 16 KB
+        // default, for a store 20 % larger (2 % of the index).
+        docstore_blocksize: 4096,
+        ..tantivy::IndexSettings::default()
+    };
+    Index::builder()
+        .schema(schema)
+        .settings(settings)
+        .create_in_dir(index_dir)
+        .map_err(|e| Error::index(index_dir, e))
+}
+
+/// A string column's whole dictionary, indexed by term ordinal, in one
+/// buffer (300k paths as one allocation, returned to the operating system
+/// when freed, rather than 300k small ones left in a watcher's heap).
+struct Terms {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Terms {
+    /// Reads every term of a column's dictionary, in ordinal order.
+    fn of(column: &tantivy::columnar::StrColumn) -> std::io::Result<Terms> {
+        let mut terms = Terms {
+            text: String::new(),
+            ends: Vec::with_capacity(column.dictionary().num_terms()),
+        };
+        let mut stream = column.dictionary().stream()?;
+        while stream.advance() {
+            terms.text.push_str(&String::from_utf8_lossy(stream.key()));
+            terms.ends.push(terms.text.len());
+        }
+        Ok(terms)
+    }
+
+    /// The term of a document.
+    fn of_doc(&self, column: &tantivy::columnar::StrColumn, doc: tantivy::DocId) -> Option<&str> {
+        let ord = usize::try_from(column.term_ords(doc).next()?).ok()?;
+        let end = *self.ends.get(ord)?;
+        let start = ord.checked_sub(1).map_or(0, |previous| self.ends[previous]);
+        Some(&self.text[start..end])
+    }
+}
