@@ -414,7 +414,9 @@ mod tests {
 
     #[test]
     fn reads_birthdays_with_and_without_a_year() {
-        let cases: &[(&str, Option<(Option<i32>, u32, u32)>)] = &[
+        // Text → (year, month, day) read, or None.
+        type Read = Option<(Option<i32>, u32, u32)>;
+        let cases: &[(&str, Read)] = &[
             ("1966-03-12", Some((Some(1966), 3, 12))),
             ("1975/12/15", Some((Some(1975), 12, 15))),
             ("12-15", Some((None, 12, 15))),

@@ -12,13 +12,11 @@ pub mod error;
 pub mod fold;
 pub mod index;
 pub use index::links;
-pub mod phrase;
 pub mod query;
 pub mod record;
 pub mod schema;
 pub mod search;
 pub mod show;
-pub mod snippet;
 pub mod status;
 pub mod team;
 pub mod vocab;
@@ -26,3 +24,5 @@ pub mod walk;
 pub mod watch;
 
 pub use error::{Error, Result};
+// Phrases and snippets live in the search stage; their old paths still work.
+pub use search::{phrase, snippet};

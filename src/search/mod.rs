@@ -1,0 +1,291 @@
+//! Typed query → tantivy queries → hits grouped by customer. Each clause is
+//! run on its own and yields, per customer, its best score; the clauses are
+//! then intersected by customer (AND), so a customer whose
+//! profile says 话剧 and whose meeting note says IBM is found by
+//! `话剧 IBM`. One hit per customer, never two.
+//!
+//! The steps, one file each: `plan` (a clause → a tantivy query and how to
+//! explain it), `run` (the query over every document, on one or several
+//! threads, into a `table` of best scores per customer), then the tables
+//! are combined here and the best customers kept (`table::Best`),
+//! `explain` (which documents and text made each shown customer match)
+//! and `hits` (the customers as returned).
+
+mod explain;
+mod hits;
+pub mod phrase;
+mod plan;
+mod run;
+pub mod snippet;
+mod table;
+
+use serde_json::{Map, Value};
+use tantivy::query::EnableScoring;
+use tantivy::query::Query as TantivyQuery;
+use tantivy::schema::Term;
+use tantivy::{DocAddress, Score};
+
+use crate::error::{Error, Result};
+use crate::index::{Location, ReadIndex, StoredRecord};
+use crate::query::{Clause, Query};
+use crate::vocab::Vocabulary;
+
+pub use explain::describe_trip;
+use explain::explain;
+use hits::hit_of;
+pub use plan::grams_query;
+pub use run::Ordinals;
+use run::Threads;
+use table::{Best, Ranked, Table};
+
+/// How many documents per clause and customer are kept to explain a hit.
+const MATCHES_PER_CLAUSE: usize = 3;
+
+/// Options of one search.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchOptions {
+    /// At most this many hits.
+    pub limit: usize,
+}
+
+/// Why a customer was found: one document and the text that matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    /// The file, relative to the knowledge base.
+    pub path: String,
+    /// customer, meeting or visit.
+    pub kind: String,
+    /// The record field that matched (`text`, `interests`, `itinerary` …).
+    pub field: String,
+    /// Original text around the match.
+    pub snippet: String,
+    /// Char range of the match inside the snippet.
+    pub highlight: Option<(usize, usize)>,
+    /// The query term this match answers.
+    pub term: String,
+    /// The date of the note, for ordering.
+    pub date: Option<String>,
+}
+
+/// A trip that matched a `travel:`/`when:` term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trip {
+    /// The city as written.
+    pub city: String,
+    /// First day, as written.
+    pub from: Option<String>,
+    /// Last day, as written.
+    pub to: Option<String>,
+    /// Why they travel.
+    pub purpose: Option<String>,
+}
+
+/// One customer found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Customer id.
+    pub id: String,
+    /// Customer name.
+    pub name: String,
+    /// Sum of the clauses' best scores.
+    pub score: f32,
+    /// The customer's profile file.
+    pub path: String,
+    /// The profile as written.
+    pub profile: Map<String, Value>,
+    /// Why it was found.
+    pub matches: Vec<Match>,
+    /// Trips that matched, by date.
+    pub trips: Vec<Trip>,
+}
+
+/// The answer to a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    /// The query as understood, printed back.
+    pub query: String,
+    /// Customers found in all (hits may be fewer, cut at the limit).
+    pub total: usize,
+    /// The best customers, best first.
+    pub hits: Vec<Hit>,
+    /// Things the user should know about how the query was read.
+    pub notices: Vec<String>,
+}
+
+/// Everything a search needs besides the index.
+pub struct Searcher<'a> {
+    read: &'a ReadIndex,
+    location: &'a Location,
+    vocabulary: Option<Vocabulary>,
+    threads: Threads,
+}
+
+impl<'a> Searcher<'a> {
+    /// A searcher over an opened index.
+    pub fn new(read: &'a ReadIndex, location: &'a Location) -> Self {
+        Searcher {
+            read,
+            location,
+            vocabulary: None,
+            threads: Threads::default(),
+        }
+    }
+
+    fn vocabulary(&mut self) -> Result<&Vocabulary> {
+        if self.vocabulary.is_none() {
+            // Problems in the file were reported when indexing.
+            self.vocabulary = Some(Vocabulary::for_knowledge_base(&self.location.kb)?.0);
+        }
+        Ok(self.vocabulary.as_ref().expect("just loaded"))
+    }
+
+    fn doc_freq(&self, term: &Term) -> u64 {
+        self.read.searcher.doc_freq(term).unwrap_or(0)
+    }
+
+    /// Runs a query.
+    ///
+    /// Fails when a term cannot be searched (an unknown place) or the index
+    /// cannot be read.
+    pub fn search(&mut self, query: &Query, options: SearchOptions) -> Result<SearchResult> {
+        let mut notices = Vec::new();
+        let when = query.when();
+        let has_travel = query.clauses.iter().any(|c| matches!(c, Clause::Travel(_)));
+        let mut plans = Vec::new();
+        for clause in &query.clauses {
+            if matches!(clause, Clause::When(..)) && has_travel {
+                continue;
+            }
+            if let Some(plan) = self.plan(clause, when, &mut notices)? {
+                plans.push(plan);
+            }
+        }
+        // One weight per clause (its BM25 statistics), for the run over
+        // every match and again for the documents that explain a hit.
+        let weights = plans
+            .iter()
+            .map(|plan| {
+                plan.query
+                    .weight(EnableScoring::enabled_from_searcher(&self.read.searcher))
+                    .map_err(|e| Error::index(self.location.index_dir(), e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut per_clause: Vec<Table> = Vec::new();
+        for weight in &weights {
+            per_clause.push(self.run(weight.as_ref())?);
+        }
+        // AND: customers found by every clause, smallest set first; a
+        // customer's score is the sum of its best score in each clause.
+        let mut order: Vec<usize> = (0..per_clause.len()).collect();
+        order.sort_by_key(|&i| per_clause[i].len());
+        // Notes may link to customers that do not exist (yet).
+        let missing =
+            if !plans.iter().any(|p| p.customer_only) && per_clause.iter().all(|c| c.len() > 0) {
+                Some(crate::links::missing_customers(
+                    self.location,
+                    &self.read.searcher,
+                )?)
+            } else {
+                None
+            };
+        // Every customer found is counted; only the best `limit` are kept.
+        let mut best = Best::new(options.limit);
+        // A table's ids are customer keys, or ordinals of `Ordinals`.
+        let ordinals = self.read.ordinals.as_deref();
+        let missing = missing.filter(|m| !m.is_empty());
+        let is_missing = |key: u64| missing.as_ref().is_some_and(|m| m.contains(&key));
+        let consider = |best: &mut Best, id: u64, score: Score| {
+            let key = ordinals.map_or(id, |ordinals| ordinals.keys[id as usize]);
+            if !is_missing(key) {
+                best.total += 1;
+                best.enter(Ranked(key, score));
+            }
+        };
+        match (order.split_first(), ordinals) {
+            // One clause by ordinal: the count is the table's, less the
+            // missing customers in it, and only the slots that can beat the
+            // worst score kept are looked at (most are not, after the first
+            // few thousand).
+            (Some((&only, [])), Some(ordinals))
+                if let Table::Ordinals(dense) = &per_clause[only] =>
+            {
+                let missing_found = missing.as_ref().map_or(0, |m| {
+                    m.iter()
+                        .filter_map(|key| ordinals.ordinal_of.get(key))
+                        .filter(|&&ordinal| dense.get(u64::from(ordinal)).is_some())
+                        .count()
+                });
+                best.total = dense.len - missing_found;
+                let mut floor = best.floor_bits();
+                for (ordinal, &bits) in dense.scores.iter().enumerate() {
+                    if bits < floor {
+                        continue;
+                    }
+                    let key = ordinals.keys[ordinal];
+                    if !is_missing(key) {
+                        best.enter(Ranked(key, Score::from_bits(bits - 1)));
+                        floor = best.floor_bits();
+                    }
+                }
+            }
+            (Some((&only, [])), _) => {
+                per_clause[only].for_each(|id, score| consider(&mut best, id, score));
+            }
+            (Some((&first, rest)), _) => per_clause[first].for_each(|id, _| {
+                if rest.iter().all(|&i| per_clause[i].get(id).is_some()) {
+                    let score = per_clause.iter().filter_map(|c| c.get(id)).sum();
+                    consider(&mut best, id, score);
+                }
+            }),
+            (None, _) => {}
+        }
+        let total = best.total;
+        let scored: Vec<(u64, Score)> = best
+            .heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Ranked(key, score)| (key, score))
+            .collect();
+        let keys: Vec<u64> = scored.iter().map(|&(key, _)| key).collect();
+        let shown = self.shown(&keys)?;
+        let mut explaining = Vec::new();
+        for weight in &weights {
+            explaining.push(self.explaining(weight.as_ref(), &shown)?);
+        }
+        let mut hits = Vec::new();
+        for (key, score) in scored {
+            let Some(&address) = shown.profiles.get(&key) else {
+                continue;
+            };
+            // Each document is read once per hit: a customer-only clause
+            // matches the profile itself, and one note can answer two words.
+            let customer = self.stored(address)?;
+            let mut hit = hit_of(&customer, score);
+            let mut records = rustc_hash::FxHashMap::default();
+            records.insert(address, customer);
+            for (plan, documents) in plans.iter().zip(&explaining) {
+                for &address in documents.get(&key).into_iter().flatten() {
+                    if let std::collections::hash_map::Entry::Vacant(slot) = records.entry(address)
+                    {
+                        slot.insert(self.stored(address)?);
+                    }
+                    explain(plan, &records[&address], &mut hit);
+                }
+            }
+            hit.trips
+                .sort_by(|a, b| a.from.cmp(&b.from).then(a.to.cmp(&b.to)));
+            hit.trips.dedup();
+            hits.push(hit);
+        }
+        Ok(SearchResult {
+            query: query.to_string(),
+            total,
+            hits,
+            notices,
+        })
+    }
+
+    fn stored(&self, address: DocAddress) -> Result<StoredRecord> {
+        self.read.record(self.location, address)
+    }
+}
