@@ -6,7 +6,9 @@
 //! `DOSSIER_BENCH_KB` and `DOSSIER_BENCH_INDEX` (an index already built).
 //! Each line is the median and the fastest of the runs (std only, like
 //! `benches/analyzer.rs`). Words after `--` pick the queries that contain
-//! them.
+//! them. `DOSSIER_BENCH_AS=NAME` searches as that person of the knowledge
+//! base's team file sees it (the visibility clause of a rep's view; the
+//! figures are then comparable with a run without it).
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
 use std::path::{Path, PathBuf};
@@ -74,6 +76,14 @@ fn main() {
             .expect("index the knowledge base");
         writer.finish().expect("finish indexing");
     }
+    let reader = match std::env::var("DOSSIER_BENCH_AS") {
+        Ok(name) => dossier::team::Team::load(&kb)
+            .expect("read the team file")
+            .expect("DOSSIER_BENCH_AS needs a dossier-team.toml")
+            .reader(&name)
+            .expect("a user of the team file"),
+        Err(_) => dossier::team::Reader::everyone(),
+    };
     let started = Instant::now();
     let alone = index::open_for_search(&location).expect("open the index");
     println!(
@@ -111,7 +121,7 @@ fn main() {
                 || (budget.elapsed() < Duration::from_secs(1) && times.len() < 200)
             {
                 let started = Instant::now();
-                let result = Searcher::new(read, &location)
+                let result = Searcher::new(read, &location, &reader)
                     .search(&query, SearchOptions { limit: LIMIT })
                     .expect("search runs");
                 times.push(started.elapsed());

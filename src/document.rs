@@ -76,7 +76,14 @@ fn add_customers(doc: &mut TantivyDocument, fields: &Fields, keys: &[u64]) {
         doc.add_u64(fields.cust, *key);
     }
     if let Some(first) = keys.first() {
-        let more = if keys.len() > 1 { MORE_CUSTOMERS } else { 0 };
+        // A private document is marked as one of several customers, so a
+        // search looks at its key (`PRIVATE_KEY`) and the usual path of
+        // one plain key per document stays as it was.
+        let more = if keys.len() > 1 || first & PRIVATE_KEY != 0 {
+            MORE_CUSTOMERS
+        } else {
+            0
+        };
         doc.add_u64(fields.cust_first, first | more);
     }
 }
@@ -112,6 +119,12 @@ impl Analyzer {
             segmenter: std::sync::OnceLock::new(),
             private_fields: Vec::new(),
         }
+    }
+
+    /// The same, with the team file's private fields kept apart.
+    pub fn with_private_fields(mut self, private_fields: Vec<String>) -> Self {
+        self.private_fields = private_fields;
+        self
     }
 
     /// The segmenter, loading jieba the first time.

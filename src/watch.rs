@@ -170,7 +170,11 @@ fn collect_batch(events: &[DebouncedEvent], location: &Location, vocabulary_file
         .filter(|e| !matches!(e.kind, EventKind::Access(_)))
     {
         for path in &event.paths {
-            if path.as_path() == vocabulary_file {
+            // The team file's private fields are part of the index version
+            // too: a change reopens the writer as the vocabulary does.
+            if path.as_path() == vocabulary_file
+                || path.as_path() == location.kb.join(crate::team::TEAM_FILE)
+            {
                 batch.vocabulary_changed = true;
             } else if is_interesting(location, path) {
                 batch.paths.push(path.clone());
@@ -280,7 +284,7 @@ pub fn watch(
                     let report = writer.reconcile(&mut |_| {})?;
                     on_event(WatchEvent::Reconciled {
                         report,
-                        reason: format!("{KB_VOCAB_FILE} changed"),
+                        reason: format!("{KB_VOCAB_FILE} or {} changed", crate::team::TEAM_FILE),
                     });
                     last_reconcile = Instant::now();
                 } else if rescan {

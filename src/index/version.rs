@@ -11,14 +11,26 @@ use crate::schema;
 use crate::vocab::Vocabulary;
 
 /// The version an index must carry to be used: schema and analyzer,
-/// fold table, and vocabularies. Any difference means rebuild.
+/// fold table, vocabularies, and the team file's private fields (which
+/// decide what a customer's profile document holds). Any difference means
+/// rebuild.
 pub fn current_version(location: &Location) -> Result<String> {
-    Ok(format!(
+    let mut version = format!(
         "{:016x}-{:016x}-{:016x}",
         schema::fingerprint(),
         crate::fold::table_fingerprint(),
         Vocabulary::fingerprint_for(&location.kb)?
-    ))
+    );
+    let private = crate::team::private_fields_for(&location.kb);
+    if !private.is_empty() {
+        // Without a team file the version is what it always was.
+        let joined = private.join("\n");
+        version.push_str(&format!(
+            "-{:016x}",
+            crate::fold::stable_hash(joined.as_bytes())
+        ));
+    }
+    Ok(version)
 }
 
 /// The commit payload: what the index was built with.

@@ -15,7 +15,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDo
 use super::lock::acquire_lock;
 use super::version::{Payload, current_version, read_version};
 use super::{Location, SyncReport, write_atomically};
-use crate::document::{Analyzer, FileStamp, TRIP_KIND};
+use crate::document::{Analyzer, FileStamp, PRIVATE_KIND, TRIP_KIND};
 use crate::error::{Error, Result};
 use crate::record::{Kind, Problem, Record};
 use crate::schema::{self, Fields, names};
@@ -161,7 +161,8 @@ impl Writer {
             index,
             writer,
             fields,
-            analyzer: Analyzer::new(vocabulary),
+            analyzer: Analyzer::new(vocabulary)
+                .with_private_fields(crate::team::private_fields_for(&location.kb)),
             version,
             known: FxHashMap::default(),
             ids: FxHashMap::default(),
@@ -220,7 +221,7 @@ impl Writer {
             );
             for doc in segment.doc_ids_alive() {
                 let kind = kind_terms.of_doc(&kinds, doc).unwrap_or_default();
-                if kind == TRIP_KIND {
+                if kind == TRIP_KIND || kind == PRIVATE_KIND {
                     continue;
                 }
                 let path = path_terms.of_doc(&paths, doc).unwrap_or_default();

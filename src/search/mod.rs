@@ -18,6 +18,7 @@ mod plan;
 mod run;
 pub mod snippet;
 mod table;
+mod visibility;
 
 use serde_json::{Map, Value};
 use tantivy::query::EnableScoring;
@@ -28,6 +29,7 @@ use tantivy::{DocAddress, Score};
 use crate::error::{Error, Result};
 use crate::index::{Location, ReadIndex, StoredRecord};
 use crate::query::{Clause, Query};
+use crate::team::Reader;
 use crate::vocab::Vocabulary;
 
 pub use explain::describe_trip;
@@ -37,6 +39,8 @@ pub use plan::grams_query;
 pub use run::Ordinals;
 use run::Threads;
 use table::{Best, Ranked, Table};
+use visibility::PrivateSeen;
+pub use visibility::VisibleCounts;
 
 /// How many documents per clause and customer are kept to explain a hit.
 const MATCHES_PER_CLAUSE: usize = 3;
@@ -118,16 +122,23 @@ pub struct Searcher<'a> {
     location: &'a Location,
     vocabulary: Option<Vocabulary>,
     threads: Threads,
+    /// Whose view every search answers with (see `visibility`).
+    reader: &'a Reader,
+    /// Whose private documents count, set by `search` for its clauses.
+    private_seen: PrivateSeen,
 }
 
 impl<'a> Searcher<'a> {
-    /// A searcher over an opened index.
-    pub fn new(read: &'a ReadIndex, location: &'a Location) -> Self {
+    /// A searcher over an opened index, answering as `reader` sees it
+    /// (`Reader::everyone()` without a team file).
+    pub fn new(read: &'a ReadIndex, location: &'a Location, reader: &'a Reader) -> Self {
         Searcher {
             read,
             location,
             vocabulary: None,
             threads: Threads::default(),
+            reader,
+            private_seen: PrivateSeen::All,
         }
     }
 
@@ -170,24 +181,37 @@ impl<'a> Searcher<'a> {
                     .map_err(|e| Error::index(self.location.index_dir(), e))
             })
             .collect::<Result<Vec<_>>>()?;
+        self.private_seen = self.private_customers()?;
         let mut per_clause: Vec<Table> = Vec::new();
         for weight in &weights {
             per_clause.push(self.run(weight.as_ref())?);
         }
+        // The reader's visibility clause, intersected with every clause
+        // like one of them (score 0): customers they may not see are not
+        // counted, ranked, kept or explained. No query runs without it.
+        let visibility = match per_clause.is_empty() {
+            true => None,
+            false => self.visible_customers()?,
+        };
+        let restricted = visibility.is_some();
+        per_clause.extend(visibility);
         // AND: customers found by every clause, smallest set first; a
         // customer's score is the sum of its best score in each clause.
         let mut order: Vec<usize> = (0..per_clause.len()).collect();
         order.sort_by_key(|&i| per_clause[i].len());
         // Notes may link to customers that do not exist (yet).
-        let missing =
-            if !plans.iter().any(|p| p.customer_only) && per_clause.iter().all(|c| c.len() > 0) {
-                Some(crate::links::missing_customers(
-                    self.location,
-                    &self.read.searcher,
-                )?)
-            } else {
-                None
-            };
+        // (The visibility clause holds only customers with a profile.)
+        let missing = if !restricted
+            && !plans.iter().any(|p| p.customer_only)
+            && per_clause.iter().all(|c| c.len() > 0)
+        {
+            Some(crate::links::missing_customers(
+                self.location,
+                &self.read.searcher,
+            )?)
+        } else {
+            None
+        };
         // Every customer found is counted; only the best `limit` are kept.
         let mut best = Best::new(options.limit);
         // A table's ids are customer keys, or ordinals of `Ordinals`.
@@ -259,7 +283,11 @@ impl<'a> Searcher<'a> {
             };
             // Each document is read once per hit: a customer-only clause
             // matches the profile itself, and one note can answer two words.
-            let customer = self.stored(address)?;
+            // Private fields are neither shown nor quoted to others.
+            let mut customer = self.stored(address)?;
+            if let Some(fields) = self.reader.strip_private(&customer.fields) {
+                customer.fields = fields;
+            }
             let mut hit = hit_of(&customer, score);
             let mut records = rustc_hash::FxHashMap::default();
             records.insert(address, customer);

@@ -217,6 +217,16 @@ impl Reader {
         }
     }
 
+    /// Whether they may see a customer record: one of its owners is theirs,
+    /// or it has none (the shared pool).
+    pub fn may_see_record(&self, record: &serde_json::Map<String, serde_json::Value>) -> bool {
+        if self.admin {
+            return true;
+        }
+        let owners = record_owners(record);
+        owners.is_empty() || owners.iter().any(|o| self.may_see_owner(Some(o)))
+    }
+
     /// Whether they may see the private fields of a customer whose `owner`
     /// is this: its owner and admins only (a customer with no owner: admins).
     pub fn may_see_private(&self, owner: Option<&str>) -> bool {
@@ -311,6 +321,32 @@ pub fn is_private(private_fields: &[String], key: &str) -> bool {
 /// of blanks made one space.
 pub fn owner_fold(name: &str) -> String {
     fold(name).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The `private_fields` of `DIR/dossier-team.toml`, read leniently (only
+/// that key; the rest of the file may be broken): they decide what the
+/// index puts in a customer's profile, so they are part of its version.
+/// Empty without a team file or when it cannot be parsed at all (then no
+/// `--as` and no token works either, so nobody but the operator reads).
+pub fn private_fields_for(kb: &Path) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct OnlyPrivate {
+        #[serde(default)]
+        private_fields: Vec<String>,
+    }
+    let Ok(text) = std::fs::read_to_string(kb.join(TEAM_FILE)) else {
+        return Vec::new();
+    };
+    let mut fields: Vec<String> = toml::from_str::<OnlyPrivate>(&text)
+        .map(|only| only.private_fields)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|field| field.trim().to_string())
+        .filter(|field| !field.is_empty())
+        .collect();
+    fields.sort();
+    fields.dedup();
+    fields
 }
 
 /// The folded owners of a customer record: its `owner` (a string, or a

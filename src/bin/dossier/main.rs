@@ -132,8 +132,9 @@ enum TeamAction {
 struct Config {
     location: Location,
     /// Whose view the reading commands answer with (`--as`).
-    #[expect(dead_code, reason = "the search engine applies it next")]
     reader: Reader,
+    /// `--as` as given, for a watcher answering in our place.
+    as_user: Option<String>,
     today: NaiveDate,
     style: Style,
     stderr_style: Style,
@@ -150,6 +151,7 @@ fn config(cli: &Cli) -> Result<Config> {
     let location = Location::new(&cli.dir, cli.index.as_deref())?;
     Ok(Config {
         reader: reader_of(&location, cli.as_user.as_deref())?,
+        as_user: cli.as_user.clone(),
         location,
         today,
         style: Style {
@@ -228,14 +230,14 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         ),
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
-            let dossier = show::dossier(&read, &config.location, &id.join(" "))?;
+            let dossier = show::dossier(&read, &config.location, &id.join(" "), &config.reader)?;
             emit(*json, &wire::show_output(&dossier), || {
                 render::show(config.style, &dossier)
             })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { json } => {
-            let status = status::status(&config.location)?;
+            let status = status::status(&config.location, &config.reader)?;
             emit(*json, &wire::status_output(&status), || {
                 render::status(config.style, &status)
             })?;
@@ -350,6 +352,7 @@ fn searching(
             limit,
             today: config.today.format("%Y-%m-%d").to_string(),
             color: config.style.color,
+            reader: config.as_user.clone(),
         };
         match serve::ask_watcher(&config.location, &request) {
             Ok(answer) => return print_answer(&answer),
@@ -368,6 +371,7 @@ fn searching(
         &prepared,
         &read,
         &config.location,
+        &config.reader,
         json,
         limit,
         config.style,
@@ -421,11 +425,13 @@ fn answer(
     prepared: &Prepared,
     read: &ReadIndex,
     location: &Location,
+    reader: &Reader,
     json: bool,
     limit: usize,
     style: Style,
 ) -> Result<serve::Answer> {
-    let result = Searcher::new(read, location).search(&prepared.query, SearchOptions { limit })?;
+    let result =
+        Searcher::new(read, location, reader).search(&prepared.query, SearchOptions { limit })?;
     let mut stderr = String::new();
     for notice in &result.notices {
         stderr.push_str(&format!("dossier: {notice}\n"));
@@ -521,10 +527,20 @@ fn serve_answer(
     let style = Style {
         color: request.color,
     };
+    // `--as NAME` is resolved against the team file as it is now, so a
+    // changed team file applies without a restart.
+    let reader = match request.reader.as_deref() {
+        None => Reader::everyone(),
+        Some(name) => match reader_of(location, Some(name)) {
+            Ok(reader) => reader,
+            Err(error) => return NotServed(format!("{error:#}")),
+        },
+    };
     match answer(
         &prepared,
         &read,
         location,
+        &reader,
         request.json,
         request.limit,
         style,

@@ -58,6 +58,9 @@ pub struct Request {
     pub today: String,
     /// Colors on stdout (the client's stdout is a terminal).
     pub color: bool,
+    /// `--as NAME`: whose view to answer with (`None`: everything).
+    #[serde(default)]
+    pub reader: Option<String>,
 }
 
 /// What the command prints and its exit code.

@@ -1,0 +1,194 @@
+//! The reader's visibility clause: no query runs without it.
+//!
+//! A reader (`team::Reader`) who may not see everything gets one more
+//! customer-level clause in every search: the customers whose `owner_key`
+//! is one of theirs or the shared pool's (`team::NO_OWNER`). It is run
+//! like any clause, into a table of the same kind (by key or by ordinal),
+//! with a score of 0, and intersected with the query's clauses before
+//! anything is counted, ranked, limited or explained (`Searcher::search`).
+//! A note belongs to each of its customers separately in a clause's table,
+//! so a note shared with a customer the reader may not see counts for the
+//! visible one only.
+//!
+//! Private fields live in a private document per customer whose customer
+//! key has `document::PRIVATE_KEY` set (and `MORE_CUSTOMERS` in
+//! `cust_first`, so the common path of one plain key per document is
+//! untouched). When a clause matches one, `run` asks `may_see_private`:
+//! for a reader who is not an admin, only the customers they own.
+//!
+//! Why customer sets, and not owner keys on every note: a note's owners
+//! would change with its customers' `owner`, so the writer would re-index
+//! every note of a customer whose owner changes, and a note read before
+//! its customer would carry a stale owner. The customer set is computed
+//! from the profiles at query time, always current, and costs one term
+//! query over the reader's own customers.
+
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query as TantivyQuery, TermQuery,
+};
+use tantivy::schema::{IndexRecordOption, Term};
+
+use super::Searcher;
+use super::table::Table;
+use crate::error::{Error, Result};
+use crate::team::NO_OWNER;
+
+/// Whose private documents a search counts.
+pub(super) enum PrivateSeen {
+    /// Every customer's (no team file, an admin, the operator).
+    All,
+    /// Only these customers' (by key or ordinal, like the clause tables).
+    Only(Table),
+}
+
+impl PrivateSeen {
+    /// Whether the private document of this customer (a key, or an
+    /// ordinal by `Ordinals`) counts.
+    #[inline]
+    pub(super) fn allows(&self, id: u64) -> bool {
+        match self {
+            PrivateSeen::All => true,
+            PrivateSeen::Only(table) => table.get(id).is_some(),
+        }
+    }
+}
+
+impl Searcher<'_> {
+    /// The reader's visibility clause: every customer they may see, with
+    /// score 0; `None` for a reader who sees all (nothing to intersect).
+    pub(super) fn visible_customers(&self) -> Result<Option<Table>> {
+        if self.reader.sees_all() {
+            return Ok(None);
+        }
+        let owners = self
+            .reader
+            .owner_keys()
+            .iter()
+            .map(String::as_str)
+            .chain([NO_OWNER]);
+        self.customers_owned_by(owners).map(Some)
+    }
+
+    /// Whether the private document of the customer with this key counts
+    /// (by key, or through its ordinal when the index numbers customers).
+    pub(super) fn may_see_private_key(&self, key: u64) -> bool {
+        match (&self.private_seen, self.read.ordinals.as_deref()) {
+            (PrivateSeen::All, _) => true,
+            (seen, None) => seen.allows(key),
+            (seen, Some(ordinals)) => ordinals
+                .ordinal_of
+                .get(&key)
+                .is_some_and(|&ordinal| seen.allows(u64::from(ordinal))),
+        }
+    }
+
+    /// The customers whose private documents count for the reader.
+    pub(super) fn private_customers(&self) -> Result<PrivateSeen> {
+        if self.reader.sees_all() {
+            return Ok(PrivateSeen::All);
+        }
+        let own = self.reader.own_key();
+        Ok(PrivateSeen::Only(
+            self.customers_owned_by([own].into_iter())?,
+        ))
+    }
+
+    /// The profiles whose `owner_key` is one of `owners`, as a clause's
+    /// table with score 0.
+    fn customers_owned_by<'o>(&self, owners: impl Iterator<Item = &'o str>) -> Result<Table> {
+        let field = self.read.fields.owner_key;
+        let terms: Vec<(Occur, Box<dyn TantivyQuery>)> = owners
+            .filter(|owner| !owner.is_empty())
+            .map(|owner| {
+                let term = TermQuery::new(
+                    Term::from_field_text(field, owner),
+                    IndexRecordOption::Basic,
+                );
+                (Occur::Should, Box::new(term) as Box<dyn TantivyQuery>)
+            })
+            .collect();
+        let query = ConstScoreQuery::new(Box::new(BooleanQuery::new(terms)), 0.0);
+        // Scoring enabled, or tantivy drops the constant and scores 1; the
+        // terms inside are not scored either way.
+        let weight = query
+            .weight(EnableScoring::enabled_from_searcher(&self.read.searcher))
+            .map_err(|e| Error::index(self.location.index_dir(), e))?;
+        self.run(weight.as_ref())
+    }
+}
+
+/// How many records of each kind a reader may see (`status`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VisibleCounts {
+    /// Customers they may see.
+    pub customers: u64,
+    /// Meeting notes linked to one of them.
+    pub meetings: u64,
+    /// Visit reports linked to one of them.
+    pub visits: u64,
+}
+
+impl Searcher<'_> {
+    /// How many customers, meetings and visits the reader may see, through
+    /// the same visibility clause as every search.
+    ///
+    /// Fails with `Error::Index` when the index cannot be read.
+    pub fn visible_counts(&mut self) -> Result<VisibleCounts> {
+        use tantivy::DocSet as _;
+        let index_error = |e| Error::index(self.location.index_dir(), e);
+        let kind_docs = |kind: &str| {
+            self.read
+                .searcher
+                .doc_freq(&Term::from_field_text(self.read.fields.kind, kind))
+        };
+        let Some(visible) = self.visible_customers()? else {
+            // Deleted documents are counted until a merge, as before.
+            return Ok(VisibleCounts {
+                customers: kind_docs("customer").map_err(index_error)?,
+                meetings: kind_docs("meeting").map_err(index_error)?,
+                visits: kind_docs("visit").map_err(index_error)?,
+            });
+        };
+        let ordinals = self.read.ordinals.as_deref();
+        let sees = |key: u64| match ordinals {
+            None => visible.get(key).is_some(),
+            Some(ordinals) => ordinals
+                .ordinal_of
+                .get(&key)
+                .is_some_and(|&ordinal| visible.get(u64::from(ordinal)).is_some()),
+        };
+        let mut counts = VisibleCounts {
+            customers: visible.len() as u64,
+            ..VisibleCounts::default()
+        };
+        for (kind, count) in [
+            ("meeting", &mut counts.meetings),
+            ("visit", &mut counts.visits),
+        ] {
+            let term = Term::from_field_text(self.read.fields.kind, kind);
+            for segment in self.read.searcher.segment_readers() {
+                let keys = segment
+                    .fast_fields()
+                    .u64(crate::schema::names::CUST)
+                    .map_err(index_error)?;
+                let postings = segment
+                    .inverted_index(self.read.fields.kind)
+                    .map_err(index_error)?;
+                let Some(mut docs) = postings
+                    .read_postings(&term, IndexRecordOption::Basic)
+                    .map_err(|e| Error::io(self.location.index_dir(), e))?
+                else {
+                    continue;
+                };
+                while docs.doc() != tantivy::TERMINATED {
+                    let doc = docs.doc();
+                    if !segment.is_deleted(doc) && keys.values_for_doc(doc).any(sees) {
+                        *count += 1;
+                    }
+                    docs.advance();
+                }
+            }
+        }
+        Ok(counts)
+    }
+}
