@@ -192,3 +192,99 @@ impl Searcher<'_> {
         Ok(counts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::Location;
+    use crate::search::SearchOptions;
+    use crate::team::{Reader, Team};
+
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("create a folder");
+        for entry in std::fs::read_dir(from).expect("read the fixture") {
+            let entry = entry.expect("an entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("a type").is_dir() {
+                copy(&entry.path(), &target);
+            } else if entry.file_name() != ".dossier" {
+                std::fs::copy(entry.path(), target).expect("copy a file");
+            }
+        }
+    }
+
+    /// By key (a one-shot search) and by ordinal (a watcher), every reader
+    /// of `fixtures/team` gets the same answer, which holds only the
+    /// customers they may see and private matches of their own only.
+    #[test]
+    fn every_reader_gets_the_same_answer_by_key_and_by_ordinal() -> Result<()> {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let kb = scratch.path().join("kb");
+        copy(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/team"),
+            &kb,
+        );
+        let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
+        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
+        writer.reconcile(&mut |_| {})?;
+        writer.finish()?;
+        let by_key = crate::index::open_for_search(&location)?;
+        let by_ordinal = crate::index::LiveIndex::new().current(&location)?;
+        assert!(by_ordinal.ordinals.is_some());
+        let team = Team::load(&kb)?.expect("the fixture has a team file");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
+        let readers: Vec<(Reader, &[&str])> = vec![
+            (team.reader("刘芳")?, &["t01", "t02", "t06"]),
+            (team.reader("Mark Liu")?, &["t03", "t04", "t06"]),
+            (team.reader("陈杰")?, &["t01", "t02", "t05", "t06"]),
+            (
+                team.reader("Boss")?,
+                &["t01", "t02", "t03", "t04", "t05", "t06", "t07"],
+            ),
+            (
+                Reader::everyone(),
+                &["t01", "t02", "t03", "t04", "t05", "t06", "t07"],
+            ),
+        ];
+        let queries = [
+            "蓝海项目",
+            "IBM",
+            "likes:话剧",
+            "潜水",
+            "13800001111",
+            "蓝海项目 IBM",
+        ];
+        for (reader, visible) in &readers {
+            for text in queries {
+                let query = crate::query::parse(text, today)?;
+                for limit in [1, 20] {
+                    let options = SearchOptions { limit };
+                    let one = Searcher::new(&by_key, &location, reader).search(&query, options)?;
+                    let other =
+                        Searcher::new(&by_ordinal, &location, reader).search(&query, options)?;
+                    assert_eq!(other, one, "{} {text} --limit {limit}", reader.name);
+                    for hit in &one.hits {
+                        assert!(
+                            visible.contains(&hit.id.as_str()),
+                            "{} {text}: {}",
+                            reader.name,
+                            hit.id
+                        );
+                    }
+                }
+            }
+            let private = Searcher::new(&by_ordinal, &location, reader).search(
+                &crate::query::parse("潜水", today)?,
+                SearchOptions { limit: 20 },
+            )?;
+            let owner_or_admin = reader.may_see_private(Some("刘芳"));
+            assert_eq!(
+                private.total,
+                usize::from(owner_or_admin),
+                "{}",
+                reader.name
+            );
+        }
+        Ok(())
+    }
+}

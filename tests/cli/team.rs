@@ -391,3 +391,61 @@ fn show_hides_what_the_reader_may_not_see() {
         serde_json::json!(["t01", "t03"])
     );
 }
+
+/// A running watcher answers `--as` searches as that person sees the
+/// knowledge base, and a changed team file applies without a restart.
+#[test]
+fn a_watcher_answers_as_the_reader_and_follows_the_team_file() {
+    use std::time::{Duration, Instant};
+    let dir = indexed_kb("team");
+    let mut watcher = std::process::Command::new(env!("CARGO_BIN_EXE_dossier"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(["watch", "--dir"])
+        .arg(dir.path())
+        .args(["--today", crate::TODAY])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start dossier watch");
+    let via_watcher = |args: &[&str]| {
+        crate::dossier_command(dir.path(), args)
+            .env("DOSSIER_VIA_WATCHER", "only")
+            .output()
+            .expect("run dossier")
+    };
+    let ids_as = |reader: &str| -> Option<Vec<String>> {
+        let output = via_watcher(&["--as", reader, "search", "--json", "蓝海项目"]);
+        (code(&output) < 2).then(|| {
+            let mut ids = crate::hit_ids(&crate::json(&output));
+            ids.sort();
+            ids
+        })
+    };
+    let eventually = |reader: &str, expected: &[&str]| {
+        let started = Instant::now();
+        loop {
+            let got = ids_as(reader);
+            if got.as_deref() == Some(&crate::ids(expected)[..]) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{reader}: {got:?}, expected {expected:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    eventually("刘芳", &["t01", "t06"]);
+    eventually("Mark Liu", &["t03", "t06"]);
+    // 刘芳 becomes a manager of Mark Liu: the next answer says so.
+    let text = read_file(dir.path(), "dossier-team.toml").replacen(
+        "role = \"rep\"",
+        "role = \"manager\"\nteam = [\"Mark Liu\"]",
+        1,
+    );
+    write_file(dir.path(), "dossier-team.toml", &text);
+    eventually("刘芳", &["t01", "t03", "t06"]);
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+}
