@@ -6,9 +6,11 @@
 //! `DOSSIER_BENCH_KB` and `DOSSIER_BENCH_INDEX` (an index already built).
 //! Each line is the median and the fastest of the runs (std only, like
 //! `benches/analyzer.rs`). Words after `--` pick the queries that contain
-//! them. `DOSSIER_BENCH_AS=NAME` searches as that person of the knowledge
-//! base's team file sees it (the visibility clause of a rep's view; the
-//! figures are then comparable with a run without it).
+//! them. The agenda shapes (`agenda`, the whole knowledge base and one
+//! owner's customers over 14 days) run on the index as a watcher holds it,
+//! as `serve` answers `/api/agenda`. `DOSSIER_BENCH_AS=NAME` searches as
+//! that person of the knowledge base's team file sees it (a rep's view: the
+//! visibility clause); compare with a run without it.
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
 use std::path::{Path, PathBuf};
@@ -135,6 +137,77 @@ fn main() {
                 times[0].as_secs_f64() * 1e3,
                 times.len(),
                 total
+            );
+        }
+    }
+    if only.is_empty() || only.iter().any(|word| word == "agenda") {
+        agenda_shapes(
+            &[("search", &alone), ("watcher", &watched)],
+            &location,
+            today,
+        );
+    }
+}
+
+/// `agenda` over 14 days: the whole knowledge base, then the owner of its
+/// first item alone (a rep's morning agenda). Printed as the query shapes
+/// are (`bench.py` tables them), with the customers listed (items and
+/// attention) as the count.
+fn agenda_shapes(
+    reads: &[(&str, &index::ReadIndex)],
+    location: &Location,
+    today: chrono::NaiveDate,
+) {
+    use dossier::agenda::{Agenda, AgendaOptions, agenda};
+    let mut shapes = vec![("agenda".to_string(), AgendaOptions::default())];
+    let first =
+        agenda(reads[0].1, location, today, &AgendaOptions::default()).expect("agenda runs");
+    if let Some(owner) = first
+        .items
+        .iter()
+        .find_map(|item| item.owner.clone())
+        .or_else(|| first.attention.iter().find_map(|a| a.owner.clone()))
+    {
+        shapes.push((
+            format!("agenda --owner {owner}"),
+            AgendaOptions {
+                owner: Some(owner),
+                ..AgendaOptions::default()
+            },
+        ));
+    }
+    let customers = |found: &Agenda| {
+        let mut ids: Vec<&str> = found
+            .items
+            .iter()
+            .map(|item| item.id.as_str())
+            .chain(found.attention.iter().map(|a| a.id.as_str()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    };
+    for (shape, options) in &shapes {
+        for (how, read) in reads {
+            let mut times = Vec::new();
+            let mut listed = 0;
+            let budget = Instant::now();
+            while times.len() < 5
+                || (budget.elapsed() < Duration::from_secs(1) && times.len() < 200)
+            {
+                let started = Instant::now();
+                let found = agenda(read, location, today, options).expect("agenda runs");
+                times.push(started.elapsed());
+                listed = customers(&found);
+            }
+            times.sort();
+            println!(
+                "{how:<7} {:<28} {:>10.3} ms median, {:>8.3} ms fastest, {} runs, {} customers",
+                shape,
+                times[times.len() / 2].as_secs_f64() * 1e3,
+                times[0].as_secs_f64() * 1e3,
+                times.len(),
+                listed
             );
         }
     }

@@ -33,26 +33,144 @@ impl std::fmt::Display for DateRange {
 /// The words `when:` accepts, for error messages and the README.
 pub const ACCEPTED_RANGES: &str = "today, tomorrow, this-week, next-week, this-weekend, next-7-days, this-month, next-month, YYYY-MM-DD, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD, 今天, 明天, 后天, 本周, 下周, 下下周, 周末, 本月, 下个月";
 
+/// The longest range a relative word may name (`next-36600-days`, about a
+/// century): chrono's date arithmetic panics past its calendar's end.
+pub const MAX_RANGE_DAYS: u64 = 36_600;
+
 /// Days since 1970-01-01, the unit stored in the index.
 pub fn to_days(date: NaiveDate) -> i64 {
     i64::from(date.num_days_from_ce()) - 719_163
 }
 
-/// Reads a date as people write it: 2026-12-01, 2026/12/1, 2026.12.01,
-/// 2026年12月1日, 20261201. None when it is no date.
+/// Reads a date as people write it, year first: `2026-12-01`, `2026/12/1`,
+/// `2026.12.01`, `2026年12月1日` (one- or two-digit month and day, the same
+/// separator twice), the compact `20261201`, and any of these followed by a
+/// time (`2026-11-10 14:00`, `2026-11-10T14:00:00+08:00`). Full-width digits
+/// and separators read as their ASCII forms.
+///
+/// None for anything else: a day-first or two-digit-year date (`12/08/2026`
+/// is 12 August to some and December 8 to others; `26-12-04`), a day that
+/// does not exist (`2026-02-30`), words.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    let text = text.trim();
-    let digits: Vec<&str> = text
+    let text = half_width(text.trim());
+    let (date, rest) = split_date(&text)?;
+    is_time_or_nothing(rest).then_some(date)
+}
+
+/// Full-width digits and date punctuation as ASCII (`２０２６－１２－０１`
+/// is typed with a Chinese input method on); borrowed when there are none.
+fn half_width(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_full_width = |c: char| ('\u{ff01}'..='\u{ff5e}').contains(&c) || c == '\u{3000}';
+    if !text.chars().any(is_full_width) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            c if is_full_width(c) => {
+                char::from_u32(u32::from(c) - 0xfee0).expect("the ASCII range maps to ASCII")
+            }
+            c => c,
+        })
+        .collect()
+}
+
+/// The leading ASCII digits of `text`, and what follows them.
+fn leading_digits(text: &str) -> (&str, &str) {
+    let end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    text.split_at(end)
+}
+
+/// A year-first date at the start of `text`, and the text after it.
+fn split_date(text: &str) -> Option<(NaiveDate, &str)> {
+    let (year, rest) = leading_digits(text);
+    if year.len() == 8 {
+        let (year, month_day) = year.split_at(4);
+        let (month, day) = month_day.split_at(2);
+        return Some((ymd(year, month, day)?, rest));
+    }
+    if year.len() != 4 {
+        return None;
+    }
+    let mut chars = rest.chars();
+    let separator = chars.next()?;
+    let (month_end, day_end): (&[char], &[char]) = match separator {
+        '-' | '/' | '.' => (&[], &[]),
+        '年' => (&['月'], &['日', '号', '號']),
+        _ => return None,
+    };
+    let (month, rest) = leading_digits(chars.as_str());
+    let rest = if month_end.is_empty() {
+        rest.strip_prefix(separator)?
+    } else {
+        rest.strip_prefix(month_end)?
+    };
+    let (day, mut rest) = leading_digits(rest);
+    if let Some(after) = rest.strip_prefix(day_end) {
+        rest = after;
+    }
+    Some((ymd(year, month, day)?, rest))
+}
+
+/// The day of a four-digit year and a one- or two-digit month and day.
+fn ymd(year: &str, month: &str, day: &str) -> Option<NaiveDate> {
+    let short = |part: &str| (1..=2).contains(&part.len());
+    if year.len() != 4 || !short(month) || !short(day) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+}
+
+/// True for nothing, or a time after a date: a space or `T`, then `H:MM`.
+fn is_time_or_nothing(rest: &str) -> bool {
+    if rest.is_empty() {
+        return true;
+    }
+    let Some(time) = rest
+        .strip_prefix('T')
+        .or_else(|| rest.strip_prefix(char::is_whitespace))
+    else {
+        return false;
+    };
+    let (hour, time) = leading_digits(time.trim_start());
+    let Some(minutes) = time.strip_prefix(':') else {
+        return false;
+    };
+    let (minutes, _) = leading_digits(minutes);
+    (1..=2).contains(&hour.len()) && minutes.len() == 2
+}
+
+/// Why a written date was not read, for a warning: `": there is no such
+/// day"`, `": the year must come first (2026-08-12 or 2026-12-08?)"`, or
+/// empty when there is nothing more useful to say than the forms to use.
+pub fn why_not_a_date(text: &str) -> String {
+    let text = half_width(text.trim());
+    let numbers: Vec<&str> = text
         .split(|c: char| !c.is_ascii_digit())
         .filter(|part| !part.is_empty())
         .collect();
-    match digits.as_slice() {
-        // A date with a time after it: 2026-11-10 14:00.
-        [year, month, day, ..] if year.len() == 4 => {
-            NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+    match numbers.as_slice() {
+        [year, month, day] if year.len() == 4 && month.len() <= 2 && day.len() <= 2 => {
+            ": there is no such day".into()
         }
-        [compact] if compact.len() == 8 => NaiveDate::parse_from_str(compact, "%Y%m%d").ok(),
-        _ => None,
+        [first, second, year] if year.len() == 4 && first.len() <= 2 && second.len() <= 2 => {
+            // Day first or month first: say which days it could be.
+            let mut readings: Vec<String> = [(second, first), (first, second)]
+                .iter()
+                .filter_map(|(month, day)| ymd(year, month, day))
+                .map(|day| day.to_string())
+                .collect();
+            readings.dedup();
+            match readings.as_slice() {
+                [] => ": the year must come first".into(),
+                [one] => format!(": the year must come first ({one}?)"),
+                [one, other, ..] => format!(": the year must come first ({one} or {other}?)"),
+            }
+        }
+        [year, _, _] if year.len() == 2 => ": the year needs all four digits".into(),
+        _ => String::new(),
     }
 }
 
@@ -77,23 +195,27 @@ impl Birthday {
 
     /// The first day on or after `from` when this birthday falls. A 29
     /// February birthday falls on 28 February in other years.
+    ///
+    /// A month and day no calendar has (the fields are public), or a year
+    /// past the last that chrono knows, never falls: the answer is then
+    /// chrono's last day, rather than a panic.
     pub fn next_on_or_after(self, from: NaiveDate) -> NaiveDate {
         let on = |year: i32| {
             NaiveDate::from_ymd_opt(year, self.month, self.day)
-                .or_else(|| NaiveDate::from_ymd_opt(year, self.month, self.day - 1))
-                .expect("a birthday's day exists in its month, or is 29 February")
+                .or_else(|| NaiveDate::from_ymd_opt(year, self.month, self.day.saturating_sub(1)))
         };
-        let this_year = on(from.year());
-        if this_year >= from {
-            this_year
-        } else {
-            on(from.year() + 1)
+        match on(from.year()) {
+            Some(this_year) if this_year >= from => this_year,
+            _ => on(from.year() + 1).unwrap_or(NaiveDate::MAX),
         }
     }
 }
 
 /// Reads a birthday: a date as `parse_date` reads it, or a month and day
-/// without a year (`MM-DD`, `MM/DD`, `M月D日`). None when it is neither.
+/// without a year, month first: `12-15`, `--12-15` (ISO 8601), `3-8`,
+/// `12月15日`, `3月8号`. None when it is neither: `12/15` and `15.12`
+/// are not read, since a slash or a dot without a year is written day
+/// first as often as month first.
 pub fn parse_birthday(text: &str) -> Option<Birthday> {
     if let Some(date) = parse_date(text) {
         return Some(Birthday {
@@ -102,15 +224,17 @@ pub fn parse_birthday(text: &str) -> Option<Birthday> {
             day: date.day(),
         });
     }
-    let text = text.trim();
-    let parts: Vec<&str> = text
-        .split(['-', '/', '.', '月', '日'])
-        .filter(|part| !part.is_empty())
-        .collect();
-    let [month, day] = parts.as_slice() else {
-        return None;
+    let text = half_width(text.trim());
+    let text = text.strip_prefix("--").unwrap_or(&text);
+    let (month, rest) = leading_digits(text);
+    let (day, rest) = if let Some(rest) = rest.strip_prefix('-') {
+        leading_digits(rest)
+    } else {
+        let (day, rest) = leading_digits(rest.strip_prefix('月')?);
+        (day, rest.strip_prefix(['日', '号', '號']).unwrap_or(rest))
     };
-    if month.len() > 2 || day.len() > 2 {
+    let short = |part: &str| (1..=2).contains(&part.len());
+    if !rest.is_empty() || !short(month) || !short(day) {
         return None;
     }
     let (month, day): (u32, u32) = (month.parse().ok()?, day.parse().ok()?);
@@ -153,6 +277,13 @@ fn single(day: NaiveDate) -> DateRange {
 /// Fails with the list of accepted forms when the word is unknown or a
 /// range runs backwards.
 pub fn parse_range(word: &str, today: NaiveDate) -> Result<DateRange, String> {
+    // Every relative range below is at most MAX_RANGE_DAYS from today, so
+    // a today within four-digit years keeps chrono's arithmetic in range.
+    if !(0..=9999).contains(&today.year()) {
+        return Err(format!(
+            "today {today} is outside the years 0000 to 9999 — pass --today YYYY-MM-DD"
+        ));
+    }
     let folded = crate::fold::fold(word.trim());
     let normalized = folded.replace(['_', ' '], "-");
     let this_monday = monday_of(today);
@@ -202,6 +333,15 @@ fn parse_explicit(word: &str, today: NaiveDate) -> Result<DateRange, String> {
                 .and_then(|rest| rest.strip_suffix('天'))
         })
     {
+        if !days.is_empty() && days.bytes().all(|b| b.is_ascii_digit()) {
+            // A number too large for u64 is as much too long as any.
+            let days = days.parse::<u64>().unwrap_or(u64::MAX);
+            if days > MAX_RANGE_DAYS {
+                return Err(format!(
+                    "date range {word:?} is too long — name at most {MAX_RANGE_DAYS} days"
+                ));
+            }
+        }
         let days: u64 = days.parse().map_err(|_| unknown(word))?;
         if days == 0 {
             return Err(unknown(word));
@@ -398,18 +538,98 @@ mod tests {
     fn reads_written_dates() {
         for (text, expected) in [
             ("2026-12-01", Some("2026-12-01")),
+            (" 2026-12-01 ", Some("2026-12-01")),
             ("2026/12/1", Some("2026-12-01")),
+            ("2026/1/09", Some("2026-01-09")),
+            ("2026.12.01", Some("2026-12-01")),
+            ("2026-1-1", Some("2026-01-01")),
             ("2026年12月1日", Some("2026-12-01")),
+            ("2026年3月8号", Some("2026-03-08")),
+            ("2026年03月08", Some("2026-03-08")),
+            ("２０２６－１２－０１", Some("2026-12-01")),
+            ("２０２６年１２月１日", Some("2026-12-01")),
             ("20261201", Some("2026-12-01")),
             ("2026-11-10 14:00", Some("2026-11-10")),
             ("2026-11-10T14:00:00+08:00", Some("2026-11-10")),
+            ("2026年11月10日 9:30", Some("2026-11-10")),
+            ("2028-02-29", Some("2028-02-29")),
+            // Day first, two-digit years, days that do not exist: never read.
             ("12/01/2026", None),
-            ("next tuesday", None),
+            ("12/08/2026", None),
+            ("01.12.2026", None),
+            ("26-12-04", None),
+            ("26/12/4", None),
+            ("2026-02-30", None),
+            ("2027-02-29", None),
             ("2026-13-01", None),
+            ("2026-00-10", None),
+            ("2026-12-001", None),
+            ("2026-12/01", None),
+            ("2026-12", None),
+            ("2026", None),
+            ("202612011", None),
+            ("02026-12-01", None),
+            ("2026-12-01 next week", None),
+            ("2026-12-01x", None),
+            ("next tuesday", None),
+            ("", None),
         ] {
             assert_eq!(parse_date(text), expected.map(d), "{text}");
         }
         assert_eq!(to_days(d("1970-01-02")), 1);
+    }
+
+    #[test]
+    fn says_why_a_date_was_not_read() {
+        for (text, why) in [
+            ("2026-02-30", ": there is no such day"),
+            (
+                "12/08/2026",
+                ": the year must come first (2026-08-12 or 2026-12-08?)",
+            ),
+            ("25.12.2026", ": the year must come first (2026-12-25?)"),
+            ("12/12/2026", ": the year must come first (2026-12-12?)"),
+            ("40/40/2026", ": the year must come first"),
+            ("26-12-04", ": the year needs all four digits"),
+            ("soon", ""),
+        ] {
+            assert_eq!(why_not_a_date(text), why, "{text}");
+        }
+    }
+
+    #[test]
+    fn ranges_are_bounded() {
+        let today = d("2026-11-23");
+        for (word, error) in [
+            (
+                "next-99999999-days",
+                "is too long — name at most 36600 days",
+            ),
+            (
+                "next-99999999999999999999999-days",
+                "is too long — name at most 36600 days",
+            ),
+            ("未来99999999天", "is too long"),
+            ("next-0-days", "unknown date range"),
+        ] {
+            let got = parse_range(word, today).expect_err(word);
+            assert!(got.contains(error), "{word}: {got}");
+        }
+        assert_eq!(
+            parse_range("next-36600-days", today).map(|r| r.end),
+            Ok(d("2127-02-06"))
+        );
+        // A today far outside four-digit years is refused, never a panic.
+        for today in [NaiveDate::MAX, NaiveDate::MIN] {
+            for word in ["tomorrow", "next-month", "last-week", "next-36600-days"] {
+                assert!(parse_range(word, today).is_err(), "{word} from {today}");
+            }
+        }
+        for today in ["9999-12-31", "0000-01-01"] {
+            for word in ["tomorrow", "next-month", "last-month", "next-36600-days"] {
+                assert!(parse_range(word, d(today)).is_ok(), "{word} from {today}");
+            }
+        }
     }
 
     #[test]
@@ -419,11 +639,24 @@ mod tests {
         let cases: &[(&str, Read)] = &[
             ("1966-03-12", Some((Some(1966), 3, 12))),
             ("1975/12/15", Some((Some(1975), 12, 15))),
+            ("1975年12月15日", Some((Some(1975), 12, 15))),
             ("12-15", Some((None, 12, 15))),
+            ("--12-15", Some((None, 12, 15))),
+            ("3-8", Some((None, 3, 8))),
             ("3月8日", Some((None, 3, 8))),
+            ("12月15号", Some((None, 12, 15))),
+            ("12月15", Some((None, 12, 15))),
+            ("１２月１５日", Some((None, 12, 15))),
             ("02-29", Some((None, 2, 29))),
             ("02-30", None),
             ("13-01", None),
+            // A slash or a dot without a year is written day first as
+            // often as month first.
+            ("12/15", None),
+            ("15.12", None),
+            ("12/08/1975", None),
+            ("012-15", None),
+            ("12-15-", None),
             ("spring", None),
             ("", None),
         ];
@@ -441,6 +674,7 @@ mod tests {
             ("01-03", "2026-12-20", "2027-01-03"),
             ("02-29", "2026-01-10", "2026-02-28"),
             ("02-29", "2027-12-01", "2028-02-29"),
+            ("12-31", "9999-12-31", "9999-12-31"),
         ];
         for (birthday, from, expected) in cases {
             let next = parse_birthday(birthday)
@@ -448,5 +682,18 @@ mod tests {
                 .next_on_or_after(d(from));
             assert_eq!(next, d(expected), "{birthday} from {from}");
         }
+        // A birthday no calendar has, or past chrono's last year: no panic.
+        let never = Birthday {
+            year: None,
+            month: 13,
+            day: 40,
+        };
+        assert_eq!(never.next_on_or_after(d("2026-12-04")), NaiveDate::MAX);
+        let new_year = parse_birthday("01-01").expect("01-01");
+        assert_eq!(
+            new_year.next_on_or_after(d("9999-12-31")),
+            NaiveDate::from_ymd_opt(10_000, 1, 1).expect("in chrono's range")
+        );
+        assert_eq!(new_year.next_on_or_after(NaiveDate::MAX), NaiveDate::MAX);
     }
 }

@@ -7,9 +7,9 @@ use serde_json::{Map, Value};
 use tantivy::TantivyDocument;
 
 use crate::analysis::{LIST_SEPARATOR, Segmenter, name_pinyin};
-use crate::dates::{parse_birthday, parse_date, to_days};
+use crate::dates::to_days;
 use crate::fold::{fold, stable_hash};
-use crate::record::{Kind, Record};
+use crate::record::{Kind, Record, TRIP_CITY_KEYS, TRIP_FROM_KEYS, TRIP_TO_KEYS};
 use crate::schema::Fields;
 use crate::vocab::{Vocabulary, alias_key};
 
@@ -360,7 +360,7 @@ pub fn build(
         doc.add_text(fields.competitor, term);
     }
     if is_private("birthday")
-        && let Some(birthday) = record.text("birthday").and_then(parse_birthday)
+        && let Some(birthday) = record.dates.birthday
     {
         let private = private.get_or_insert_with(|| {
             private_document(fields, record, stamp, &analyzer.private_fields)
@@ -402,19 +402,20 @@ fn private_document(
 
 /// The dates a search or the agenda reads without the record: a
 /// customer's birthday (month and day) and `updated`, a note's `date`.
-/// A value that is no date is left out (`record` reports it); a private
-/// birthday goes to the private document instead.
+/// Only the dates `record` read are used: a value that is no date is
+/// left out, and `record` reported it. A private birthday goes to the
+/// private document instead.
 fn add_dates(doc: &mut TantivyDocument, fields: &Fields, record: &Record, private_birthday: bool) {
-    if record.kind == Kind::Customer {
-        if let Some(birthday) = record.text("birthday").and_then(parse_birthday)
-            && !private_birthday
-        {
-            doc.add_u64(fields.birthday_md, birthday.month_day());
-        }
-        if let Some(updated) = record.text("updated").and_then(parse_date) {
-            doc.add_i64(fields.updated_day, to_days(updated));
-        }
-    } else if let Some(date) = record.text("date").and_then(parse_date) {
+    let dates = &record.dates;
+    if let Some(birthday) = dates.birthday
+        && !private_birthday
+    {
+        doc.add_u64(fields.birthday_md, birthday.month_day());
+    }
+    if let Some(updated) = dates.updated {
+        doc.add_i64(fields.updated_day, to_days(updated));
+    }
+    if let Some(date) = dates.date {
         doc.add_i64(fields.note_day, to_days(date));
     }
 }
@@ -447,22 +448,20 @@ fn place_terms(analyzer: &Analyzer, written: &str) -> Vec<String> {
     terms
 }
 
-/// The first and last day of a trip as written: `from`/`to`, or their
-/// usual synonyms, or one `date` for a single-day trip.
+/// The first and last day of a trip as written, for showing it: `from`/`to`,
+/// or their usual synonyms, or one `date` for a single-day trip. The days
+/// a search matches are `Record::dates`, read from the same keys.
 pub fn trip_dates(trip: &Map<String, Value>) -> (Option<&str>, Option<&str>) {
     let first = |keys: &[&str]| {
         keys.iter()
             .find_map(|key| trip.get(*key).and_then(Value::as_str))
     };
-    (
-        first(&["from", "start", "begin", "date", "on"]),
-        first(&["to", "end", "until", "date", "on"]),
-    )
+    (first(TRIP_FROM_KEYS), first(TRIP_TO_KEYS))
 }
 
 /// The city of a trip as written.
 pub fn trip_city(trip: &Map<String, Value>) -> Option<&str> {
-    ["city", "place", "destination", "to_city"]
+    TRIP_CITY_KEYS
         .iter()
         .find_map(|key| trip.get(*key).and_then(Value::as_str))
 }
@@ -482,11 +481,11 @@ fn trip_document(
     for term in place_terms(analyzer, city) {
         doc.add_text(fields.trip_place, term);
     }
-    let (from, to) = trip_dates(trip);
-    let (from, to) = (from.and_then(parse_date), to.and_then(parse_date));
-    if let (Some(from), Some(to)) = (from.or(to), to.or(from)) {
-        doc.add_i64(fields.trip_from, to_days(from.min(to)));
-        doc.add_i64(fields.trip_to, to_days(from.max(to)));
+    // A trip whose days were not read, or that ends before it starts,
+    // matches no `when:` (`record` reported why).
+    if let Some(Some((from, to))) = record.dates.trips.get(index) {
+        doc.add_i64(fields.trip_from, to_days(*from));
+        doc.add_i64(fields.trip_to, to_days(*to));
     }
     let mut stored = trip.clone();
     stored.insert("index".into(), Value::from(index));

@@ -29,6 +29,16 @@ pub enum Error {
         source: tantivy::TantivyError,
     },
 
+    /// The index (or dossier's folder) cannot be read or written for a
+    /// reason that rebuilding would not fix (permissions, too many open
+    /// files, a file where a folder belongs): nothing was deleted.
+    #[error("{}: {problem} — {advice}", path.display())]
+    IndexAccess {
+        path: PathBuf,
+        problem: String,
+        advice: String,
+    },
+
     /// Another process holds the writer lock.
     #[error("{}: another dossier process is writing this index ({holder}) — stop it or wait for it to finish", path.display())]
     Busy { path: PathBuf, holder: String },

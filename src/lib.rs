@@ -4,6 +4,7 @@
 //! in Chinese and English. The library never prints and never exits; the
 //! `dossier` binary does that.
 
+pub mod agenda;
 pub mod analysis;
 pub mod ask;
 pub mod dates;

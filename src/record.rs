@@ -2,9 +2,14 @@
 //! records, and reports every problem as `path:line:col: what is wrong`
 //! without giving up on the rest of the file.
 
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use crate::dates::{self, Birthday};
 
 /// Files larger than this are reported and skipped: a dossier is a few
 /// kilobytes, a larger file is almost always an export put in the wrong place.
@@ -71,6 +76,34 @@ pub struct Record {
     pub location: (usize, usize),
     /// The record's JSON as written in the file (stored in the index).
     pub source: String,
+    /// The record's dates that were read; a value that is no date is
+    /// missing here, and a warning of the file.
+    pub dates: RecordDates,
+}
+
+/// The keys a trip's first day is read from; the first one present wins
+/// (`date` or `on` alone make a one-day trip).
+pub const TRIP_FROM_KEYS: &[&str] = &["from", "start", "begin", "date", "on"];
+/// The keys a trip's last day is read from; the first one present wins.
+pub const TRIP_TO_KEYS: &[&str] = &["to", "end", "until", "date", "on"];
+/// The keys a trip's city is read from; the first one present wins.
+pub const TRIP_CITY_KEYS: &[&str] = &["city", "place", "destination", "to_city"];
+
+/// The days of a record that were read as dates (see `dates::parse_date`
+/// and `dates::parse_birthday`). Only these are indexed as dates: a value
+/// written some other way is kept as text, and is a warning of its file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordDates {
+    /// A customer's `birthday`.
+    pub birthday: Option<Birthday>,
+    /// A customer's `updated`.
+    pub updated: Option<NaiveDate>,
+    /// A note's `date`.
+    pub date: Option<NaiveDate>,
+    /// A customer's trips, one per `itinerary` entry, in order: the first
+    /// and last day. None for a trip without days, with a day that is no
+    /// date, or that ends before it starts: it matches no `when:`.
+    pub trips: Vec<Option<(NaiveDate, NaiveDate)>>,
 }
 
 impl Record {
@@ -105,6 +138,7 @@ impl Record {
             }
         }
         customer_ids.retain(|id| !id.is_empty());
+        let (dates, _) = read_dates(kind, &fields, &source);
         Some(Record {
             kind,
             id,
@@ -113,6 +147,7 @@ impl Record {
             customer_ids,
             location: (1, 1),
             source,
+            dates,
         })
     }
 }
@@ -168,11 +203,18 @@ impl Severity {
     }
 }
 
+/// `path:line:col: message`, as compilers print it; a warning's message
+/// starts with `warning: `, so a reader of `dossier index`'s stderr sees
+/// which problems left their record in the index.
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "",
+            Severity::Warning => "warning: ",
+        };
         write!(
             f,
-            "{}:{}:{}: {}",
+            "{}:{}:{}: {label}{}",
             self.path, self.line, self.column, self.message
         )
     }
@@ -210,6 +252,13 @@ fn problem_at(path: &str, text: &str, byte_offset: usize, message: impl Into<Str
         line,
         column,
         message: message.into(),
+    }
+}
+
+fn warning_at(path: &str, text: &str, byte_offset: usize, message: impl Into<String>) -> Problem {
+    Problem {
+        severity: Severity::Warning,
+        ..problem_at(path, text, byte_offset, message)
     }
 }
 
@@ -297,6 +346,13 @@ pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
         match check_record(rel_path, raw, fallback_id) {
             Ok(mut record) => {
                 record.location = line_column(text, start);
+                let (dates, warnings) = read_dates(record.kind, &record.fields, raw.get());
+                record.dates = dates;
+                for (message, offset) in warnings {
+                    parsed
+                        .problems
+                        .push(warning_at(rel_path, text, start + offset, message));
+                }
                 parsed.records.push(record);
             }
             Err(message_and_key) => {
@@ -495,7 +551,163 @@ fn check_record(
         customer_ids,
         location: (1, 1),
         source: record_text.to_string(),
+        dates: RecordDates::default(),
     })
+}
+
+/// A value as a date reader sees it: text trimmed, a number as written
+/// (`20261201`), anything else as its JSON; None when there is nothing
+/// (missing, null, empty).
+fn written(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Null => None,
+        Value::String(text) => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The raw JSON of `key` in an object's text: the last one when the key is
+/// repeated, as `serde_json` reads the record. Only called for a warning.
+fn field_raw<'a>(object_text: &'a str, key: &str) -> Option<&'a RawValue> {
+    let map: HashMap<String, &'a RawValue> = serde_json::from_str(object_text).ok()?;
+    map.get(key).copied()
+}
+
+/// The raw JSON of a record's `index`-th trip.
+fn trip_raw(record_text: &str, index: usize) -> Option<&RawValue> {
+    let itinerary = field_raw(record_text, "itinerary")?;
+    let trips: Vec<&RawValue> = serde_json::from_str(itinerary.get()).ok()?;
+    trips.get(index).copied()
+}
+
+/// Where a value starts in a record's text (its start when not found).
+fn value_offset(record_text: &str, raw: Option<&RawValue>) -> usize {
+    raw.map_or(0, |raw| offset_of(record_text, raw.get()))
+}
+
+/// Reads a record's dates, and says where each value that is no date sits:
+/// `(message, byte offset in the record's text)`, a warning each.
+fn read_dates(
+    kind: Kind,
+    fields: &Map<String, Value>,
+    record_text: &str,
+) -> (RecordDates, Vec<(String, usize)>) {
+    let mut dates = RecordDates::default();
+    let mut warnings = Vec::new();
+    let mut unread = |key: &str, text: &str, how: &str, until: &str| {
+        let message = format!(
+            "{key:?} {text:?} is not a date{} — write it as {how}; until then {until}",
+            dates::why_not_a_date(text)
+        );
+        warnings.push((
+            message,
+            value_offset(record_text, field_raw(record_text, key)),
+        ));
+    };
+    if kind == Kind::Customer {
+        if let Some(text) = written(fields.get("birthday")) {
+            dates.birthday = dates::parse_birthday(&text);
+            if dates.birthday.is_none() {
+                unread(
+                    "birthday",
+                    &text,
+                    "YYYY-MM-DD, or MM-DD without the year",
+                    "birthday: does not find it",
+                );
+            }
+        }
+        if let Some(text) = written(fields.get("updated")) {
+            dates.updated = dates::parse_date(&text);
+            if dates.updated.is_none() {
+                unread("updated", &text, "YYYY-MM-DD", "it is kept as text only");
+            }
+        }
+        if let Some(Value::Array(trips)) = fields.get("itinerary") {
+            for (index, trip) in trips.iter().enumerate() {
+                let Value::Object(trip) = trip else {
+                    dates.trips.push(None);
+                    continue;
+                };
+                let (days, trip_warnings) = read_trip(trip, index + 1);
+                dates.trips.push(days);
+                for (message, key) in trip_warnings {
+                    let trip_raw = trip_raw(record_text, index);
+                    let raw = match key {
+                        Some(key) => trip_raw.and_then(|trip| field_raw(trip.get(), key)),
+                        None => trip_raw,
+                    };
+                    warnings.push((message, value_offset(record_text, raw)));
+                }
+            }
+        }
+    } else if let Some(text) = written(fields.get("date")) {
+        dates.date = dates::parse_date(&text);
+        if dates.date.is_none() {
+            unread("date", &text, "YYYY-MM-DD", "the note has no date");
+        }
+    }
+    (dates, warnings)
+}
+
+/// A warning about a trip: its message, and the key whose value it is
+/// about (None for the trip as a whole).
+type TripWarning = (String, Option<&'static str>);
+
+/// Reads one trip's first and last day (the `number`-th trip, from 1),
+/// with its warnings: `(message, the key whose value it is about, or None
+/// for the trip as a whole)`.
+fn read_trip(
+    trip: &Map<String, Value>,
+    number: usize,
+) -> (Option<(NaiveDate, NaiveDate)>, Vec<TripWarning>) {
+    let mut warnings = Vec::new();
+    if !TRIP_CITY_KEYS
+        .iter()
+        .any(|key| trip.get(*key).and_then(Value::as_str).is_some())
+    {
+        warnings.push((
+            format!("trip {number} has no \"city\" — add one; until then travel: does not find it"),
+            None,
+        ));
+    }
+    let first_written = |keys: &'static [&'static str]| {
+        keys.iter()
+            .find_map(|key| written(trip.get(*key)).map(|text| (*key, text)))
+    };
+    let from = first_written(TRIP_FROM_KEYS);
+    let to = first_written(TRIP_TO_KEYS);
+    let mut read = |written: &Option<(&'static str, String)>| {
+        let (key, text) = written.as_ref()?;
+        let day = dates::parse_date(text);
+        if day.is_none() && !warnings.iter().any(|(_, k)| *k == Some(*key)) {
+            warnings.push((
+                format!(
+                    "{key:?} of trip {number} ({text:?}) is not a date{} — write it as YYYY-MM-DD; until then the trip matches no when:",
+                    dates::why_not_a_date(text)
+                ),
+                Some(*key),
+            ));
+        }
+        Some(day)
+    };
+    let days = match (read(&from), read(&to)) {
+        (Some(Some(first)), Some(Some(last))) if last < first => {
+            let (from_key, from_text) = from.as_ref().expect("a day was read from it");
+            let (to_key, to_text) = to.as_ref().expect("a day was read from it");
+            warnings.push((
+                format!(
+                    "trip {number} ends ({to_key:?}: {to_text:?}) before it starts ({from_key:?}: {from_text:?}) — correct the dates; until then the trip matches no when:"
+                ),
+                Some(*to_key),
+            ));
+            None
+        }
+        (Some(Some(first)), Some(Some(last))) => Some((first, last)),
+        // One day written: a one-day trip.
+        (Some(Some(day)), None) | (None, Some(Some(day))) => Some((day, day)),
+        _ => None,
+    };
+    (days, warnings)
 }
 
 /// Kind of a record that says nothing and lives in no named folder: a
@@ -641,6 +853,101 @@ mod tests {
             &["customers/b.json:4:3: \"tier\" must be text"],
             false,
         );
+    }
+
+    /// The dates a file's one record was read with, and its problems.
+    fn dates_of(path: &str, text: &str) -> (RecordDates, Vec<String>) {
+        let parsed = parse_file(path, text.as_bytes());
+        let problems = parsed.problems.iter().map(ToString::to_string).collect();
+        let record = parsed.records.first().expect("the record is kept");
+        (record.dates.clone(), problems)
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        dates::parse_date(text).expect("test date")
+    }
+
+    #[test]
+    fn dates_are_read_or_warned_about_where_they_are_written() {
+        type Row<'a> = (&'a str, &'a str, &'a [&'a str]);
+        let rows: &[Row] = &[
+            (
+                "customers/a.json",
+                r#"{"name":"x","birthday":"1966/3/12","updated":"2026年11月20日"}"#,
+                &[],
+            ),
+            (
+                "customers/a.json",
+                "{\"name\":\"x\",\n \"birthday\": \"12/08/1966\",\n \"updated\": \"2026-02-30\"}",
+                &[
+                    "customers/a.json:2:14: warning: \"birthday\" \"12/08/1966\" is not a date: the year must come first",
+                    "customers/a.json:3:13: warning: \"updated\" \"2026-02-30\" is not a date: there is no such day",
+                ],
+            ),
+            (
+                "meetings/m.json",
+                r#"{"customer":"c1","date":"26-12-04"}"#,
+                &[
+                    "meetings/m.json:1:25: warning: \"date\" \"26-12-04\" is not a date: the year needs all four digits — write it as YYYY-MM-DD; until then the note has no date",
+                ],
+            ),
+            (
+                "customers/t.json",
+                "{\"name\":\"x\",\"itinerary\":[\n {\"city\":\"北京\",\"from\":\"2026-12-08\",\"to\":\"2026-12-10\"},\n {\"city\":\"上海\",\"from\":\"12/08/2026\",\"to\":\"2026-12-10\"},\n {\"city\":\"广州\",\"from\":\"2026-12-10\",\"to\":\"2026-12-08\"},\n {\"date\":\"2026-12-20\"}]}",
+                &[
+                    "customers/t.json:3:22: warning: \"from\" of trip 2 (\"12/08/2026\") is not a date",
+                    "customers/t.json:4:40: warning: trip 3 ends (\"to\": \"2026-12-08\") before it starts (\"from\": \"2026-12-10\")",
+                    "customers/t.json:5:2: warning: trip 4 has no \"city\"",
+                ],
+            ),
+        ];
+        for (path, text, expected) in rows {
+            let (_, problems) = dates_of(path, text);
+            assert_eq!(problems.len(), expected.len(), "{text}: {problems:#?}");
+            for (got, want) in problems.iter().zip(*expected) {
+                assert!(got.starts_with(want), "{got:?} should start with {want:?}");
+            }
+        }
+        let (read, _) = dates_of(rows[0].0, rows[0].1);
+        assert_eq!(read.birthday.map(Birthday::month_day), Some(312));
+        assert_eq!(read.updated, Some(day("2026-11-20")));
+        let (read, _) = dates_of(rows[1].0, rows[1].1);
+        assert_eq!((read.birthday, read.updated), (None, None));
+        let (read, _) = dates_of(rows[2].0, rows[2].1);
+        assert_eq!(read.date, None);
+        let (read, _) = dates_of(rows[3].0, rows[3].1);
+        assert_eq!(
+            read.trips,
+            vec![
+                Some((day("2026-12-08"), day("2026-12-10"))),
+                None,
+                None,
+                Some((day("2026-12-20"), day("2026-12-20"))),
+            ]
+        );
+        // A year-less birthday, a date as a number, a note's date with a
+        // time; a record read back from the index has the same dates.
+        let text = r#"{"name":"x","birthday":"12月15日","updated":20261120}"#;
+        let (read, problems) = dates_of("customers/b.json", text);
+        assert_eq!(problems, Vec::<String>::new());
+        assert_eq!(
+            read.birthday.map(|b| (b.year, b.month_day())),
+            Some((None, 1215))
+        );
+        assert_eq!(read.updated, Some(day("2026-11-20")));
+        let stored = Record::from_stored(
+            Kind::Customer,
+            "b".into(),
+            "customers/b.json".into(),
+            text.into(),
+        )
+        .expect("stored record");
+        assert_eq!(stored.dates, read);
+        let (read, _) = dates_of(
+            "notes/n.json",
+            r#"{"customer":"c1","date":"2026-11-10 14:00"}"#,
+        );
+        assert_eq!(read.date, Some(day("2026-11-10")));
     }
 
     #[test]

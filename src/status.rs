@@ -1,5 +1,6 @@
 //! What `dossier status` reports: what is indexed, when it last matched the
-//! directory, which files are in error, and whether a writer runs.
+//! directory, the problems found in files (errors and warnings), and
+//! whether a writer runs.
 
 use tantivy::collector::Count;
 use tantivy::query::TermQuery;
@@ -7,7 +8,7 @@ use tantivy::schema::{IndexRecordOption, Term};
 
 use crate::error::{Error, Result};
 use crate::index::{self, Holder, Location};
-use crate::record::Problem;
+use crate::record::{Problem, Severity};
 use crate::team::Reader;
 
 /// The state of one knowledge base's index.
@@ -29,12 +30,33 @@ pub struct Status {
     pub files: usize,
     /// Last time the index matched the directory.
     pub last_sync: Option<String>,
-    /// Files currently in error.
+    /// Every problem of the last sync still standing: errors and warnings.
     pub problems: Vec<Problem>,
     /// Bytes used by the index folder.
     pub index_bytes: u64,
     /// The process writing the index (a watcher, or an index run), if any.
     pub writer: Option<Holder>,
+}
+
+impl Status {
+    /// The files with at least one error (a warning leaves its record usable).
+    pub fn files_in_error(&self) -> usize {
+        let files: std::collections::BTreeSet<&str> = self
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| p.path.as_str())
+            .collect();
+        files.len()
+    }
+
+    /// The number of warnings.
+    pub fn warnings(&self) -> usize {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+            .count()
+    }
 }
 
 /// Whether the index can be searched.

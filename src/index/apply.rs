@@ -11,9 +11,9 @@ use tantivy::schema::Term;
 use tantivy::{Searcher, TantivyDocument};
 
 use super::writer::{FileState, IdKey, Writer, id_key};
-use super::{Progress, SyncReport};
+use super::{Access, Progress, SyncReport, index_error};
 use crate::document::{self, FileStamp};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::record::{Kind, ParsedFile, Problem, Record, parse_file};
 use crate::schema::names;
 use crate::walk;
@@ -282,9 +282,9 @@ impl Writer {
                 for (docs, keep) in documents.into_iter().zip(keep) {
                     if keep {
                         for doc in docs {
-                            self.writer
-                                .add_document(doc)
-                                .map_err(|e| Error::index(self.location.index_dir(), e))?;
+                            self.writer.add_document(doc).map_err(|e| {
+                                index_error(&self.location.index_dir(), e, Access::Write)
+                            })?;
                         }
                     }
                 }
@@ -324,14 +324,14 @@ impl Writer {
             return Ok(());
         };
         let records = stored_records(previous, &[rel_path])
-            .map_err(|e| Error::index(self.location.index_dir(), e))?;
+            .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))?;
         let stamp = FileStamp::default();
         let mut state = FileState::default();
         for record in records {
             for doc in document::build(&self.analyzer, &self.fields, &record, stamp) {
                 self.writer
                     .add_document(doc)
-                    .map_err(|e| Error::index(self.location.index_dir(), e))?;
+                    .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))?;
             }
             let key = id_key(&record);
             self.ids.insert(key.clone(), record.path.as_str().into());

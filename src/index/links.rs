@@ -15,8 +15,8 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use tantivy::Searcher;
 
-use super::{Location, Profiles, write_atomically};
-use crate::error::{Error, Result};
+use super::{Access, Location, Profiles, index_error, write_atomically};
+use crate::error::Result;
 use crate::fold::stable_hash;
 use crate::schema::names;
 
@@ -75,7 +75,8 @@ fn compute(searcher: &Searcher) -> tantivy::Result<FxHashSet<u64>> {
 /// Works out the missing customers of the commit a searcher reads and
 /// stores them for later searches. Called by the writer after each commit.
 pub fn refresh(location: &Location, searcher: &Searcher) -> Result<()> {
-    let missing = compute(searcher).map_err(|e| Error::index(location.index_dir(), e))?;
+    let missing =
+        compute(searcher).map_err(|e| index_error(&location.index_dir(), e, Access::Read))?;
     let mut missing: Vec<u64> = missing.into_iter().collect();
     missing.sort_unstable();
     let file = CacheFile {
@@ -113,6 +114,6 @@ fn cached(location: &Location, searcher: &Searcher) -> Option<CacheFile> {
 pub fn missing_customers(location: &Location, searcher: &Searcher) -> Result<FxHashSet<u64>> {
     match cached(location, searcher) {
         Some(file) => Ok(file.missing.into_iter().collect()),
-        None => compute(searcher).map_err(|e| Error::index(location.index_dir(), e)),
+        None => compute(searcher).map_err(|e| index_error(&location.index_dir(), e, Access::Read)),
     }
 }

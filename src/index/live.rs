@@ -5,9 +5,9 @@ use std::path::Path;
 
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
-use super::Location;
 use super::read::{ReadIndex, open_for_search};
 use super::version::{current_version, read_version};
+use super::{Access, Location, index_error};
 use crate::error::{Error, Result};
 use crate::schema::Fields;
 
@@ -101,7 +101,7 @@ impl LiveIndex {
                 .reader_builder()
                 .reload_policy(ReloadPolicy::Manual)
                 .try_into()
-                .map_err(|e| Error::index(location.index_dir(), e))?;
+                .map_err(|e| index_error(&location.index_dir(), e, Access::Read))?;
             self.open = Some(OpenIndex {
                 index: read.index,
                 reader,
@@ -117,7 +117,7 @@ impl LiveIndex {
             open.checked = None;
             open.reader
                 .reload()
-                .map_err(|e| Error::index(location.index_dir(), e))?;
+                .map_err(|e| index_error(&location.index_dir(), e, Access::Read))?;
             if read_version(&open.index).as_deref() != Some(current_version(location)?.as_str()) {
                 return Err(Error::Stale {
                     path: location.kb.clone(),

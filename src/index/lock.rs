@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
-use super::Location;
+use super::{Access, Location, access_error};
 use crate::error::{Error, Result};
 
 /// Who holds the writer lock.
@@ -33,11 +33,9 @@ impl std::fmt::Display for Holder {
 /// The process holding the writer lock, if any. Asks the OS, so a lock
 /// left by a killed process never counts.
 pub fn lock_holder(location: &Location) -> Option<Holder> {
-    let file = File::options()
-        .read(true)
-        .write(true)
-        .open(location.lock_file())
-        .ok()?;
+    // Read-only: an account that may only read the index still learns
+    // who writes it.
+    let file = File::open(location.lock_file()).ok()?;
     match file.try_lock_shared() {
         Ok(()) => None,
         Err(_) => {
@@ -59,7 +57,7 @@ pub(super) fn acquire_lock(location: &Location, command: &str) -> Result<File> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
+        .map_err(|e| access_error(&path, &e, Access::Write))?;
     if file.try_lock().is_err() {
         let holder =
             lock_holder(location).map_or_else(|| "unknown process".to_string(), |h| h.to_string());
@@ -73,12 +71,13 @@ pub(super) fn acquire_lock(location: &Location, command: &str) -> Result<File> {
         command: command.into(),
         started: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
-    file.set_len(0).map_err(|e| Error::io(&path, e))?;
+    file.set_len(0)
+        .map_err(|e| access_error(&path, &e, Access::Write))?;
     file.write_all(
         serde_json::to_string(&holder)
             .expect("holder serializes")
             .as_bytes(),
     )
-    .map_err(|e| Error::io(&path, e))?;
+    .map_err(|e| access_error(&path, &e, Access::Write))?;
     Ok(file)
 }

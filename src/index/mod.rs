@@ -10,9 +10,11 @@
 //! open, commit, status file), `reconcile` (the full walk), `apply`
 //! (reading changed files into the index, duplicate ids, last good
 //! versions), `read` (`ReadIndex` and `open_for_search`), `live` (the
-//! watcher's `LiveIndex`) and `links` (customers without a profile).
+//! watcher's `LiveIndex`), `directory` (index files that follow the umask)
+//! and `links` (customers without a profile).
 
 mod apply;
+mod directory;
 mod live;
 mod lock;
 mod read;
@@ -91,8 +93,10 @@ pub struct SyncReport {
     pub unchanged: usize,
     /// Problems found in this sync, in path order.
     pub problems: Vec<Problem>,
-    /// Files with at least one problem.
+    /// Files with at least one error (a warning leaves its record usable).
     pub files_in_error: usize,
+    /// Warnings in all files, this sync's and earlier ones still standing.
+    pub warnings: usize,
     /// Whether a commit was made.
     pub committed: bool,
     /// Why the index was rebuilt from scratch, if it was.
@@ -117,10 +121,129 @@ pub struct Progress {
     pub total: usize,
 }
 
+/// Whether dossier was reading or writing the index when it failed: the
+/// advice differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    Read,
+    Write,
+}
+
+/// An I/O failure on the index or dossier's folder, as one line that names
+/// the path and says what to do (never "rebuild": a rebuild would fail the
+/// same way, and nothing was deleted).
+pub(crate) fn access_error(path: &Path, error: &std::io::Error, access: Access) -> Error {
+    access_error_of(path, error.kind(), &io_text(error), access)
+}
+
+fn access_error_of(path: &Path, kind: std::io::ErrorKind, text: &str, access: Access) -> Error {
+    use std::io::ErrorKind;
+    let advice = match (kind, access) {
+        (ErrorKind::PermissionDenied, Access::Read) => {
+            "dossier cannot read the index; ask its owner to make it readable (chmod -R a+rX) or use --index PATH"
+        }
+        (ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem, Access::Write) => {
+            "dossier cannot write the index; run it as the index's owner, or use --index PATH for an index of your own"
+        }
+        (ErrorKind::NotADirectory | ErrorKind::IsADirectory | ErrorKind::AlreadyExists, _) => {
+            "dossier keeps its index in a folder of its own there; move that away or use --index PATH"
+        }
+        _ => "nothing was deleted; fix that and run dossier again",
+    };
+    Error::IndexAccess {
+        path: path.to_path_buf(),
+        problem: text.to_string(),
+        advice: advice.to_string(),
+    }
+}
+
+/// An I/O error's message without the `(os error N)` tail, lowercased
+/// like our own messages.
+fn io_text(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    let text = match text.find(" (os error") {
+        Some(end) => &text[..end],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The I/O failure inside a tantivy error, if it is one: the file it names
+/// (if it does), its kind and its message.
+pub(crate) fn io_cause(
+    error: &tantivy::TantivyError,
+) -> Option<(Option<PathBuf>, std::io::ErrorKind, String)> {
+    use std::io::ErrorKind;
+    use tantivy::TantivyError as T;
+    use tantivy::directory::error::{LockError, OpenDirectoryError, OpenReadError, OpenWriteError};
+    let of = |path: Option<&Path>, io: &std::io::Error| {
+        Some((path.map(Path::to_path_buf), io.kind(), io_text(io)))
+    };
+    match error {
+        T::IoError(io) | T::LockFailure(LockError::IoError(io), _) => of(None, io),
+        T::OpenDirectoryError(OpenDirectoryError::IoError {
+            io_error,
+            directory_path,
+        }) => of(Some(directory_path), io_error),
+        T::OpenDirectoryError(OpenDirectoryError::NotADirectory(path)) => Some((
+            Some(path.clone()),
+            ErrorKind::NotADirectory,
+            "not a directory".into(),
+        )),
+        T::OpenDirectoryError(OpenDirectoryError::DoesNotExist(path))
+        | T::OpenReadError(OpenReadError::FileDoesNotExist(path)) => Some((
+            Some(path.clone()),
+            ErrorKind::NotFound,
+            "no such file or directory".into(),
+        )),
+        T::OpenReadError(OpenReadError::IoError { io_error, filepath })
+        | T::OpenWriteError(OpenWriteError::IoError { io_error, filepath }) => {
+            of(Some(filepath), io_error)
+        }
+        _ => None,
+    }
+}
+
+/// True when tantivy says the index itself is damaged or of a format it
+/// cannot read: the one failure that rebuilding fixes.
+pub(crate) fn is_damaged(error: &tantivy::TantivyError) -> bool {
+    use tantivy::TantivyError as T;
+    matches!(
+        error,
+        T::DataCorruption(_)
+            | T::IncompatibleIndex(_)
+            | T::DeserializeError(_)
+            | T::SchemaError(_)
+            | T::OpenReadError(tantivy::directory::error::OpenReadError::IncompatibleIndex(
+                _
+            ))
+    )
+}
+
+/// A tantivy failure on the index: an I/O failure inside becomes one line
+/// naming the file (see `access_error`), anything else `Error::Index`.
+pub(crate) fn index_error(index_dir: &Path, error: tantivy::TantivyError, access: Access) -> Error {
+    match io_cause(&error) {
+        Some((path, kind, text)) => {
+            let path = match path {
+                Some(path) if path.is_absolute() => path,
+                Some(path) => index_dir.join(path),
+                None => index_dir.to_path_buf(),
+            };
+            access_error_of(&path, kind, &text, access)
+        }
+        None => Error::index(index_dir, error),
+    }
+}
+
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, bytes).map_err(|e| Error::io(&temporary, e))?;
-    std::fs::rename(&temporary, path).map_err(|e| Error::io(path, e))
+    std::fs::write(&temporary, bytes).map_err(|e| access_error(&temporary, &e, Access::Write))?;
+    std::fs::rename(&temporary, path).map_err(|e| access_error(path, &e, Access::Write))
 }
 
 #[cfg(test)]
@@ -248,5 +371,60 @@ mod tests {
             ));
         }
         Ok(())
+    }
+
+    #[test]
+    fn an_io_failure_is_one_line_with_what_to_do() {
+        use std::io::{Error as IoError, ErrorKind};
+        let path = Path::new("/kb/.dossier/index/meta.json");
+        let cases = [
+            (
+                IoError::from_raw_os_error(13),
+                Access::Read,
+                "/kb/.dossier/index/meta.json: permission denied — dossier cannot read the index; ask its owner to make it readable (chmod -R a+rX) or use --index PATH",
+            ),
+            (
+                IoError::from_raw_os_error(13),
+                Access::Write,
+                "/kb/.dossier/index/meta.json: permission denied — dossier cannot write the index; run it as the index's owner, or use --index PATH for an index of your own",
+            ),
+            (
+                IoError::from_raw_os_error(24),
+                Access::Read,
+                "/kb/.dossier/index/meta.json: too many open files — nothing was deleted; fix that and run dossier again",
+            ),
+            (
+                IoError::new(ErrorKind::NotADirectory, "Not a directory"),
+                Access::Read,
+                "/kb/.dossier/index/meta.json: not a directory — dossier keeps its index in a folder of its own there; move that away or use --index PATH",
+            ),
+        ];
+        for (error, access, expected) in cases {
+            assert_eq!(access_error(path, &error, access).to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn only_damage_is_a_reason_to_rebuild() {
+        use tantivy::TantivyError as T;
+        use tantivy::directory::error::OpenReadError;
+        let io = |code| std::sync::Arc::new(std::io::Error::from_raw_os_error(code));
+        let cases = [
+            (T::IoError(io(13)), false),
+            (
+                T::OpenReadError(OpenReadError::IoError {
+                    io_error: io(24),
+                    filepath: "meta.json".into(),
+                }),
+                false,
+            ),
+            (T::SchemaError("bad".into()), true),
+            (T::InvalidArgument("x".into()), false),
+        ];
+        for (error, damaged) in cases {
+            assert_eq!(is_damaged(&error), damaged, "{error}");
+            let message = index_error(Path::new("/i"), error, Access::Read).to_string();
+            assert!(!message.contains("IoError"), "{message}");
+        }
     }
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument};
 
-use super::Location;
 use super::version::{current_version, read_version};
+use super::{Access, Location, access_error, index_error, io_cause};
 use crate::error::{Error, Result};
 use crate::record::{Kind, parse_file};
 use crate::schema::{self, Fields, names};
@@ -92,7 +92,7 @@ impl ReadIndex {
         let doc: TantivyDocument = self
             .searcher
             .doc(address)
-            .map_err(|e| Error::index(location.index_dir(), e))?;
+            .map_err(|e| index_error(&location.index_dir(), e, Access::Read))?;
         let text = |field| {
             doc.get_first(field)
                 .and_then(|v| v.as_str())
@@ -141,13 +141,21 @@ fn read_record_from_file(
 /// Opens the index for searching.
 ///
 /// Fails with `Error::NoIndex` when there is none, `Error::Stale` when it
-/// was built with another schema, analyzer or vocabulary.
+/// was built with another schema, analyzer or vocabulary, and
+/// `Error::IndexAccess` when it cannot be read (permissions).
 pub fn open_for_search(location: &Location) -> Result<ReadIndex> {
     let index_dir = location.index_dir();
-    if !index_dir.join("meta.json").exists() {
-        return Err(Error::NoIndex {
-            path: location.kb.clone(),
-        });
+    let meta = index_dir.join("meta.json");
+    match std::fs::metadata(&meta) {
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::NoIndex {
+                path: location.kb.clone(),
+            });
+        }
+        // Not "no index": building one would fail the same way, or
+        // replace an index this account merely cannot read.
+        Err(error) => return Err(access_error(&meta, &error, Access::Read)),
     }
     // A writer may be deleting old segment files at this very moment;
     // opening again sees its new commit.
@@ -169,7 +177,14 @@ pub fn open_for_search(location: &Location) -> Result<ReadIndex> {
                     ordinals: None,
                 });
             }
-            Err(error) if attempt >= 5 => return Err(Error::index(&index_dir, error)),
+            // Only a file gone under our feet (a writer's commit) is worth
+            // another try.
+            Err(error)
+                if attempt >= 5
+                    || !matches!(io_cause(&error), Some((_, std::io::ErrorKind::NotFound, _))) =>
+            {
+                return Err(index_error(&index_dir, error, Access::Read));
+            }
             Err(_) => std::thread::sleep(std::time::Duration::from_millis(20 * attempt)),
         }
     }

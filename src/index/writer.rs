@@ -12,9 +12,12 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
+use super::directory::SharedDirectory;
 use super::lock::acquire_lock;
 use super::version::{Payload, current_version, read_version};
-use super::{Location, SyncReport, write_atomically};
+use super::{
+    Access, Location, SyncReport, access_error, index_error, io_cause, is_damaged, write_atomically,
+};
 use crate::document::{Analyzer, FileStamp, PRIVATE_KIND, TRIP_KIND};
 use crate::error::{Error, Result};
 use crate::record::{Kind, Problem, Record};
@@ -103,8 +106,10 @@ impl Writer {
     /// vocabulary.
     ///
     /// Fails with `Error::Busy` naming the other process when one holds the
-    /// lock; with `Error::Io`/`Error::Index` when the index folder cannot be
-    /// written.
+    /// lock; with `Error::IndexAccess` (one line that says what to do, and
+    /// nothing deleted) when the index cannot be read or written for a reason
+    /// a rebuild would not fix. Only a missing index, one built with another
+    /// version, or one tantivy finds damaged is rebuilt.
     pub fn open(location: &Location, command: &str) -> Result<Writer> {
         Self::open_with_heap(location, command, WRITER_HEAP_BYTES)
     }
@@ -113,49 +118,49 @@ impl Writer {
     /// watcher uses a small one to keep its memory low.
     pub fn open_with_heap(location: &Location, command: &str, heap_bytes: usize) -> Result<Writer> {
         std::fs::create_dir_all(&location.state_dir)
-            .map_err(|e| Error::io(&location.state_dir, e))?;
+            .map_err(|e| access_error(&location.state_dir, &e, Access::Write))?;
         let lock = acquire_lock(location, command)?;
         let (vocabulary, vocabulary_problems) = Vocabulary::for_knowledge_base(&location.kb)?;
         let version = current_version(location)?;
         let index_dir = location.index_dir();
         let (schema, fields) = schema::build();
-        let existing = Index::open_in_dir(&index_dir).ok();
         let status = read_status(location);
         let mut previous = None;
-        let (index, rebuilt) = match existing {
-            Some(index) if read_version(&index).as_deref() == Some(version.as_str()) => {
+        let (index, rebuilt) = match find_index(&index_dir)? {
+            Found::Index(index) if read_version(&index).as_deref() == Some(version.as_str()) => {
                 (index, None)
             }
-            Some(old) => {
+            Found::Index(old) => {
                 // Files that turn out unreadable during the rebuild keep
                 // their last good version, which lives only in the old
                 // index: keep a searcher on it (its segments stay mapped
-                // after the folder is replaced).
+                // after the folder is replaced). An old index that cannot
+                // be read now is an error, not a reason to lose them.
                 schema::register_tokenizers(&old);
-                previous = old
+                let reader: IndexReader = old
                     .reader_builder()
                     .reload_policy(ReloadPolicy::Manual)
                     .try_into()
-                    .ok()
-                    .map(|reader: IndexReader| reader.searcher());
+                    .map_err(|e| index_error(&index_dir, e, Access::Read))?;
+                previous = Some(reader.searcher());
                 (
                     create_index(&index_dir, schema)?,
                     Some("the schema, analyzer or vocabulary changed".to_string()),
                 )
             }
-            None => {
-                let reason = if index_dir.exists() {
-                    "the index was unreadable"
-                } else {
-                    "there was no index yet"
-                };
-                (create_index(&index_dir, schema)?, Some(reason.to_string()))
-            }
+            Found::Corrupt(why) => (
+                create_index(&index_dir, schema)?,
+                Some(format!("the index was damaged ({why})")),
+            ),
+            Found::Nothing => (
+                create_index(&index_dir, schema)?,
+                Some("there was no index yet".to_string()),
+            ),
         };
         schema::register_tokenizers(&index);
         let writer = index
             .writer_with_num_threads(indexing_threads(heap_bytes), heap_bytes)
-            .map_err(|e| Error::index(&index_dir, e))?;
+            .map_err(|e| index_error(&index_dir, e, Access::Write))?;
         let mut this = Writer {
             location: location.clone(),
             index,
@@ -194,7 +199,7 @@ impl Writer {
         let reader = self.reader()?;
         let searcher = reader.searcher();
         let index_dir = self.location.index_dir();
-        let err = |e: tantivy::TantivyError| Error::index(&index_dir, e);
+        let err = |e: tantivy::TantivyError| index_error(&index_dir, e, Access::Write);
         // Room for every document (trips included: an upper bound), so the
         // maps are not rebuilt as they grow.
         let documents = searcher.num_docs() as usize;
@@ -215,9 +220,9 @@ impl Writer {
             // Whole dictionaries in ord order: one pass each, instead of a
             // block decompression per document (12 s on 300k files).
             let (path_terms, id_terms, kind_terms) = (
-                Terms::of(&paths).map_err(|e| Error::io(&index_dir, e))?,
-                Terms::of(&ids).map_err(|e| Error::io(&index_dir, e))?,
-                Terms::of(&kinds).map_err(|e| Error::io(&index_dir, e))?,
+                Terms::of(&paths).map_err(|e| access_error(&index_dir, &e, Access::Read))?,
+                Terms::of(&ids).map_err(|e| access_error(&index_dir, &e, Access::Read))?,
+                Terms::of(&kinds).map_err(|e| access_error(&index_dir, &e, Access::Read))?,
             );
             for doc in segment.doc_ids_alive() {
                 let kind = kind_terms.of_doc(&kinds, doc).unwrap_or_default();
@@ -249,11 +254,22 @@ impl Writer {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .map_err(|e| Error::index(self.location.index_dir(), e))
+            .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))
     }
 
     pub(super) fn finish_batch(&mut self, report: &mut SyncReport, started: Instant) -> Result<()> {
-        report.files_in_error = self.problems.len();
+        let is_error = |p: &Problem| p.severity == crate::record::Severity::Error;
+        report.files_in_error = self
+            .problems
+            .values()
+            .filter(|problems| problems.iter().any(is_error))
+            .count();
+        report.warnings = self
+            .problems
+            .values()
+            .flatten()
+            .filter(|p| !is_error(p))
+            .count();
         // The index being replaced is needed only by the rebuild itself.
         self.previous = None;
         if report.changed() || self.pending {
@@ -275,9 +291,11 @@ impl Writer {
         let mut prepared = self
             .writer
             .prepare_commit()
-            .map_err(|e| Error::index(&index_dir, e))?;
+            .map_err(|e| index_error(&index_dir, e, Access::Write))?;
         prepared.set_payload(&payload);
-        prepared.commit().map_err(|e| Error::index(&index_dir, e))?;
+        prepared
+            .commit()
+            .map_err(|e| index_error(&index_dir, e, Access::Write))?;
         self.pending = false;
         crate::links::refresh(&self.location, &self.reader()?.searcher())?;
         self.write_status()
@@ -313,7 +331,7 @@ impl Writer {
         } = self;
         writer
             .wait_merging_threads()
-            .map_err(|e| Error::index(location.index_dir(), e))?;
+            .map_err(|e| index_error(&location.index_dir(), e, Access::Write))?;
         drop(_lock);
         Ok(Leftovers {
             _known: known,
@@ -333,11 +351,53 @@ fn indexing_threads(heap_bytes: usize) -> usize {
         .clamp(1, 4)
 }
 
+/// What a writer finds in the index folder.
+enum Found {
+    /// No index: no folder, or no `meta.json` in it.
+    Nothing,
+    /// An index, of whatever version.
+    Index(Index),
+    /// An index tantivy cannot use: its data is damaged (why).
+    Corrupt(String),
+}
+
+/// Opens the index folder for a writer. Fails, and so deletes nothing,
+/// when it cannot be read (permissions, too many open files, a file where
+/// the folder belongs): only an index that is not there or that tantivy
+/// reports damaged is rebuilt.
+fn find_index(index_dir: &Path) -> Result<Found> {
+    let meta = index_dir.join("meta.json");
+    match std::fs::metadata(&meta) {
+        Ok(found) if found.is_file() => {}
+        Ok(_) => {
+            return Err(Error::IndexAccess {
+                path: meta,
+                problem: "not a file".into(),
+                advice: "dossier keeps its index in this folder; move it away or use --index PATH"
+                    .into(),
+            });
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
+        Err(error) => return Err(access_error(&meta, &error, Access::Read)),
+    }
+    match SharedDirectory::open(index_dir).and_then(Index::open) {
+        Ok(index) => Ok(Found::Index(index)),
+        Err(error) if is_damaged(&error) => Ok(Found::Corrupt(error.to_string())),
+        Err(error) => match io_cause(&error) {
+            // Gone between the look and the open: a writer is never
+            // alone in this (the lock says so), so this is a user's rm.
+            Some((_, std::io::ErrorKind::NotFound, _)) => Ok(Found::Nothing),
+            _ => Err(index_error(index_dir, error, Access::Read)),
+        },
+    }
+}
+
 fn create_index(index_dir: &Path, schema: tantivy::schema::Schema) -> Result<Index> {
     if index_dir.exists() {
-        std::fs::remove_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+        std::fs::remove_dir_all(index_dir)
+            .map_err(|e| access_error(index_dir, &e, Access::Write))?;
     }
-    std::fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+    std::fs::create_dir_all(index_dir).map_err(|e| access_error(index_dir, &e, Access::Write))?;
     let settings = tantivy::IndexSettings {
         // A search reads back a few dozen stored documents (the profiles
         // and notes shown), each from its own block: 4 KB blocks cost a
@@ -349,8 +409,11 @@ fn create_index(index_dir: &Path, schema: tantivy::schema::Schema) -> Result<Ind
     Index::builder()
         .schema(schema)
         .settings(settings)
-        .create_in_dir(index_dir)
-        .map_err(|e| Error::index(index_dir, e))
+        .open_or_create(
+            SharedDirectory::open(index_dir)
+                .map_err(|e| index_error(index_dir, e, Access::Write))?,
+        )
+        .map_err(|e| index_error(index_dir, e, Access::Write))
 }
 
 /// A string column's whole dictionary, indexed by term ordinal, in one

@@ -3,8 +3,11 @@
 //! with a scrubbed environment, checking what the contract promises.
 //! Expected results come from `fixtures/EXPECTED.md` (with `--today 2026-11-23`).
 
+mod agenda;
 mod ask;
 mod index;
+mod index_access;
+mod problems;
 mod search;
 mod show_status;
 mod team;
@@ -85,6 +88,11 @@ pub fn indexed_kb(fixture: &str) -> TempDir {
 /// The `dossier` command with a scrubbed environment (only `PATH`, plus
 /// `NO_COLOR=1`), always given `--dir DIR --today 2026-11-23`.
 pub fn dossier_command(dir: &Path, args: &[&str]) -> Command {
+    dossier_command_on(dir, TODAY, args)
+}
+
+/// `dossier_command` with another `--today`.
+pub fn dossier_command_on(dir: &Path, today: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dossier"));
     command.env_clear();
     if let Some(path) = std::env::var_os("PATH") {
@@ -98,7 +106,7 @@ pub fn dossier_command(dir: &Path, args: &[&str]) -> Command {
         .arg("--dir")
         .arg(dir)
         .arg("--today")
-        .arg(TODAY)
+        .arg(today)
         .args(args);
     command
 }

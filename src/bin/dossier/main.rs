@@ -20,6 +20,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use dossier::index::{self, Location, Progress, ReadIndex, SyncReport, Writer};
+use dossier::record::Severity;
 use dossier::search::{SearchOptions, Searcher};
 use dossier::team::{self, Reader};
 use dossier::{Error, ask, query, show, status};
@@ -95,6 +96,21 @@ enum Command {
         #[arg(required = true, value_name = "ID-OR-NAME")]
         id: Vec<String>,
     },
+    /// What is coming up: birthdays, trips, and customers who need attention.
+    Agenda {
+        /// Days covered, from --today (1 to 366).
+        #[arg(long, default_value_t = dossier::agenda::DEFAULT_DAYS.into(), value_name = "N", allow_negative_numbers = true)]
+        days: i64,
+        /// Only the customers of this owner (as `owner:` matches).
+        #[arg(long, value_name = "NAME")]
+        owner: Option<String>,
+        /// Print one JSON object.
+        #[arg(long, conflicts_with = "ics")]
+        json: bool,
+        /// Print an iCalendar file (every trip to come, every birthday) for a calendar.
+        #[arg(long)]
+        ics: bool,
+    },
     /// Show what is indexed, the last sync, files in error, and whether a watcher runs.
     Status {
         /// Print one JSON object.
@@ -142,9 +158,7 @@ struct Config {
 
 fn config(cli: &Cli) -> Result<Config> {
     let today = match &cli.today {
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            Error::query(format!("--today {text}"), "expected a date like 2026-11-23")
-        })?,
+        Some(text) => parse_today(text)?,
         None => chrono::Local::now().date_naive(),
     };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -180,6 +194,27 @@ fn reader_of(location: &Location, as_user: Option<&str>) -> Result<Reader> {
     }
 }
 
+/// `--today`: `YYYY-MM-DD` and nothing else. chrono's `%Y-%m-%d` alone
+/// would read `26-12-04` as the year 26 and `2026-1-4` as well; a date that
+/// every relative date is computed from is better refused than guessed.
+fn parse_today(text: &str) -> Result<NaiveDate> {
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    let date = shaped
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten();
+    date.ok_or_else(|| {
+        Error::query(
+            format!("--today {text}"),
+            "expected a date written YYYY-MM-DD, with a four-digit year, like 2026-12-04",
+        )
+        .into()
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
@@ -188,10 +223,27 @@ fn main() -> ExitCode {
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("dossier: {error:#}");
+            eprintln!("dossier: {}", error_line(&error));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: the library's
+/// messages already name their cause, which `{:#}` would print again.
+fn error_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
@@ -231,11 +283,20 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
             let dossier = show::dossier(&read, &config.location, &id.join(" "), &config.reader)?;
-            emit(*json, &wire::show_output(&dossier), || {
-                render::show(config.style, &dossier)
-            })?;
+            let brief = show::brief(&dossier, config.today);
+            emit(
+                *json,
+                &wire::show_output(&dossier, &brief, config.today),
+                || render::show(config.style, &dossier, &brief, config.today),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Agenda {
+            days,
+            owner,
+            json,
+            ics,
+        } => agenda_command(&config, *days, owner.as_deref(), *json, *ics),
         Command::Status { json } => {
             let status = status::status(&config.location, &config.reader)?;
             emit(*json, &wire::status_output(&status), || {
@@ -315,6 +376,45 @@ fn team_command(config: &Config, action: &TeamAction) -> Result<ExitCode> {
             Ok(ExitCode::from(if errors > 0 { 2 } else { 0 }))
         }
     }
+}
+
+/// `agenda`: the human view, `--json` or `--ics`; exit 0 even when empty.
+fn agenda_command(
+    config: &Config,
+    days: i64,
+    owner: Option<&str>,
+    json: bool,
+    ics: bool,
+) -> Result<ExitCode> {
+    use dossier::agenda::{self, AgendaOptions};
+    // Checked before the index is opened (or built): a bad number is
+    // the user's to fix, whatever the index.
+    let days = agenda::check_days(days)?;
+    let options = AgendaOptions {
+        days,
+        owner: owner.map(str::to_string),
+        ..AgendaOptions::default()
+    };
+    let read = open_or_build(config)?;
+    let unknown_owner = if ics {
+        let feed = agenda::feed(&read, &config.location, config.today, &options)?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(agenda::to_ics(&feed).as_bytes())?;
+        out.flush()?;
+        feed.unknown_owner
+    } else {
+        let agenda = agenda::agenda(&read, &config.location, config.today, &options)?;
+        emit(json, &agenda::wire::output(&agenda), || {
+            render::agenda(config.style, &agenda)
+        })?;
+        agenda.unknown_owner
+    };
+    if let (true, Some(owner)) = (unknown_owner, owner) {
+        eprintln!(
+            "dossier: --owner {owner}: no customer has this owner, so the agenda is empty — check the name as customers' \"owner\" writes it"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints one JSON line or the human text on stdout. The JSON is
@@ -585,13 +685,14 @@ fn report_sync(config: &Config, verb: &str, report: &SyncReport) {
         eprintln!("{problem}");
     }
     eprintln!(
-        "dossier: {verb} {}: {} added, {} updated, {} removed, {} unchanged, {} files in error, {:.2} s",
+        "dossier: {verb} {}: {} added, {} updated, {} removed, {} unchanged, {} files in error, {} warnings, {:.2} s",
         config.location.kb.display(),
         report.added,
         report.updated,
         report.removed,
         report.unchanged,
         report.files_in_error,
+        report.warnings,
         report.seconds
     );
 }
@@ -634,7 +735,8 @@ fn index_command(config: &Config) -> Result<ExitCode> {
     std::mem::forget(writer.finish()?);
     report_sync(config, "indexed", &report);
     // Files in error are errors (exit 2, as ripgrep does), though every
-    // other file was indexed: stderr says which and why.
+    // other file was indexed: stderr says which and why. Warnings leave
+    // their records usable and the exit code 0.
     Ok(if report.files_in_error > 0 {
         ExitCode::from(2)
     } else {
@@ -642,24 +744,37 @@ fn index_command(config: &Config) -> Result<ExitCode> {
     })
 }
 
-fn parse_interval(text: &str) -> Result<std::time::Duration> {
+/// The longest `--poll` or `--reconcile-every` interval: a week.
+const MAX_INTERVAL_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
+
+/// Reads an interval (`500ms`, `2s`, `5m`, `1.5h`) given to `option`.
+/// Fails naming the option and what it was given when the text is no
+/// interval, or not between a millisecond and a week (a larger one would
+/// make `Duration::from_secs_f64` panic, a smaller one spin).
+fn parse_interval(option: &str, text: &str) -> Result<std::time::Duration> {
+    let term = format!("{option} {text}");
     let text = text.trim();
     let (number, unit) = text.split_at(
         text.find(|c: char| !c.is_ascii_digit() && c != '.')
             .unwrap_or(text.len()),
     );
+    let expected = "expected an interval like 500ms, 2s, 5m or 1h";
     let value: f64 = number
         .parse()
-        .map_err(|_| Error::query(text, "expected an interval like 500ms, 2s or 5m"))?;
+        .map_err(|_| Error::query(term.as_str(), expected))?;
     let seconds = match unit {
         "ms" => value / 1000.0,
         "" | "s" => value,
         "m" | "min" => value * 60.0,
         "h" => value * 3600.0,
-        _ => return Err(Error::query(text, "expected an interval like 500ms, 2s or 5m").into()),
+        _ => return Err(Error::query(term, expected).into()),
     };
-    if seconds <= 0.0 {
-        return Err(Error::query(text, "the interval must be more than zero").into());
+    if !(0.001..=MAX_INTERVAL_SECONDS).contains(&seconds) {
+        return Err(Error::query(
+            term,
+            "the interval must be at least 1ms and at most 168h (a week)",
+        )
+        .into());
     }
     Ok(std::time::Duration::from_secs_f64(seconds))
 }
@@ -714,8 +829,10 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
     fix_mmap_threshold();
 
     let options = WatchOptions {
-        poll: poll.map(parse_interval).transpose()?,
-        reconcile_every: parse_interval(reconcile_every)?,
+        poll: poll
+            .map(|text| parse_interval("--poll", text))
+            .transpose()?,
+        reconcile_every: parse_interval("--reconcile-every", reconcile_every)?,
     };
     let stop = Arc::new(AtomicBool::new(false));
     let handler_stop = Arc::clone(&stop);
@@ -756,12 +873,17 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
             for problem in &report.problems {
                 eprintln!("{problem}");
             }
+            let warnings = report
+                .problems
+                .iter()
+                .filter(|p| p.severity == Severity::Warning)
+                .count();
             eprintln!(
-                "dossier: synced: {} added, {} updated, {} removed, {} errors; searchable {} ms after the first event",
+                "dossier: synced: {} added, {} updated, {} removed, {} errors, {warnings} warnings; searchable {} ms after the first event",
                 report.added,
                 report.updated,
                 report.removed,
-                report.problems.len(),
+                report.problems.len() - warnings,
                 latency.as_millis()
             );
         }
@@ -770,8 +892,13 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
                 eprintln!("{problem}");
             }
             eprintln!(
-                "dossier: reconciled ({reason}): {} added, {} updated, {} removed, {} files in error, {:.2} s",
-                report.added, report.updated, report.removed, report.files_in_error, report.seconds
+                "dossier: reconciled ({reason}): {} added, {} updated, {} removed, {} files in error, {} warnings, {:.2} s",
+                report.added,
+                report.updated,
+                report.removed,
+                report.files_in_error,
+                report.warnings,
+                report.seconds
             );
         }
         WatchEvent::Warning(message) => eprintln!("dossier: {message}"),
@@ -814,4 +941,68 @@ fn open_or_build(config: &Config) -> Result<ReadIndex> {
     writer.finish()?;
     report_sync(config, "indexed", &report);
     index::open_for_search(&config.location).context("opening the index just built")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_is_written_yyyy_mm_dd() {
+        for (text, expected) in [
+            ("2026-12-04", Some("2026-12-04")),
+            ("2028-02-29", Some("2028-02-29")),
+            ("26-12-04", None),
+            ("2026-1-4", None),
+            ("2026/12/04", None),
+            ("12/04/2026", None),
+            ("2026-02-30", None),
+            ("+2026-12-04", None),
+            ("2026-12-04 ", None),
+            ("", None),
+        ] {
+            let got = parse_today(text).ok().map(|d| d.to_string());
+            assert_eq!(got.as_deref(), expected, "{text:?}");
+        }
+        let message = parse_today("26-12-04").expect_err("a two-digit year");
+        assert_eq!(
+            message.to_string(),
+            "--today 26-12-04: expected a date written YYYY-MM-DD, with a four-digit year, like 2026-12-04"
+        );
+    }
+
+    #[test]
+    fn intervals_are_bounded() {
+        for (text, expected) in [
+            ("500ms", Ok(0.5)),
+            ("2s", Ok(2.0)),
+            ("2", Ok(2.0)),
+            ("1.5m", Ok(90.0)),
+            ("168h", Ok(604_800.0)),
+            ("1ms", Ok(0.001)),
+            ("169h", Err("at most 168h")),
+            ("99999999999999999999h", Err("at most 168h")),
+            (&"9".repeat(400), Err("at most 168h")),
+            ("0s", Err("at least 1ms")),
+            ("0.0001ms", Err("at least 1ms")),
+            ("1.2.3s", Err("expected an interval")),
+            ("5 minutes", Err("expected an interval")),
+            ("", Err("expected an interval")),
+            ("-1s", Err("expected an interval")),
+        ] {
+            let got = parse_interval("--poll", text);
+            match expected {
+                Ok(seconds) => {
+                    assert_eq!(got.expect(text).as_secs_f64(), seconds, "{text}")
+                }
+                Err(words) => {
+                    let message = got.expect_err(text).to_string();
+                    assert!(
+                        message.starts_with(&format!("--poll {text}: ")) && message.contains(words),
+                        "{text}: {message}"
+                    );
+                }
+            }
+        }
+    }
 }

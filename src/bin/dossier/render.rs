@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use dossier::document::{trip_city, trip_dates};
 use dossier::search::{Hit, SearchResult, Trip, describe_trip};
-use dossier::show::{Dossier, StoredRecord};
+use dossier::show::{Brief, Dossier, StoredRecord};
 use dossier::status::{IndexState, Status};
 
 /// Whether to colour, decided once from the terminal and `NO_COLOR`.
@@ -180,8 +180,65 @@ const SECTIONS: &[(&str, &[&str])] = &[
 
 const HEADER_KEYS: &[&str] = &["id", "kind", "name", "nickname"];
 
-/// A whole dossier as a rep reads it before a call.
-pub fn show(style: Style, dossier: &Dossier) -> String {
+/// What a rep needs before a visit, as the first lines of `show`.
+fn brief_lines(brief: &Brief, today: chrono::NaiveDate) -> Vec<String> {
+    let mut lines = Vec::new();
+    let days = |n: i64| {
+        if n == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{n} days")
+        }
+    };
+    if let Some(trip) = &brief.next_trip {
+        let when = if trip.under_way(today) {
+            format!("under way, until {}", trip.to)
+        } else {
+            format!("in {}", days((trip.from - today).num_days()))
+        };
+        lines.push(format!("  next trip     {} ({when})", trip.describe()));
+    }
+    if let Some((written, next)) = &brief.birthday {
+        let when = match next.days {
+            0 => "today".to_string(),
+            n => format!("in {} ({})", days(n), next.date),
+        };
+        let turns = next
+            .turns
+            .map(|age| format!(", turns {age}"))
+            .unwrap_or_default();
+        lines.push(format!("  birthday      {written}: {when}{turns}"));
+    }
+    let contact = match (brief.last_contact, brief.days_since_contact) {
+        (Some(day), Some(n)) => format!("{day} ({} ago)", days(n)),
+        _ => "never: no note and no `updated`".to_string(),
+    };
+    lines.push(format!("  last contact  {contact}"));
+    if brief.needs_attention {
+        lines.push(format!(
+            "  needs attention: nothing written or updated for more than {} days",
+            dossier::agenda::ATTENTION_DAYS
+        ));
+    }
+    for competitor in &brief.competitors {
+        let mut line = format!("  competitor    {}", competitor.name);
+        if let Some(product) = &competitor.product {
+            let _ = write!(line, " {product}");
+        }
+        if let Some(satisfaction) = &competitor.satisfaction {
+            let _ = write!(line, " (satisfaction {satisfaction})");
+        }
+        lines.push(line);
+    }
+    if let Some(satisfaction) = &brief.satisfaction {
+        lines.push(format!("  satisfaction  {satisfaction}"));
+    }
+    lines
+}
+
+/// A whole dossier as a rep reads it before a call: the brief first, then
+/// the profile and the notes.
+pub fn show(style: Style, dossier: &Dossier, brief: &Brief, today: chrono::NaiveDate) -> String {
     let customer = &dossier.customer;
     let fields = &customer.fields;
     let mut out = String::new();
@@ -194,6 +251,21 @@ pub fn show(style: Style, dossier: &Dossier) -> String {
         "{title}  {}",
         style.dim(&format!("[{}] {}", customer.id, customer.path))
     );
+    let _ = writeln!(out, "\n{}", style.heading("拜访前 Before the visit"));
+    for line in brief_lines(brief, today) {
+        let _ = writeln!(out, "{line}");
+    }
+    if !dossier.problems.is_empty() {
+        // Right after the brief, so that a rep sees why a date or a note may be missing.
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.heading(&format!("问题 Problems ({})", dossier.problems.len()))
+        );
+        for problem in &dossier.problems {
+            let _ = writeln!(out, "  {problem}");
+        }
+    }
     let mut shown: Vec<&str> = HEADER_KEYS.to_vec();
     for (heading, keys) in SECTIONS {
         let mut lines = Vec::new();
@@ -311,11 +383,163 @@ pub fn status(style: Style, status: &Status) -> String {
         None => "no watcher running".into(),
     };
     let _ = writeln!(out, "watcher         {writer}");
-    let files: std::collections::BTreeSet<&str> =
-        status.problems.iter().map(|p| p.path.as_str()).collect();
-    let _ = writeln!(out, "files in error  {}", files.len());
+    let _ = writeln!(out, "files in error  {}", status.files_in_error());
+    let _ = writeln!(out, "warnings        {}", status.warnings());
     for problem in &status.problems {
         let _ = writeln!(out, "  {problem}");
+    }
+    out
+}
+
+/// The words of the agenda in the language of the dossiers.
+struct AgendaWords {
+    title: &'static str,
+    days: &'static str,
+    today: &'static str,
+    tomorrow: &'static str,
+    weekdays: [&'static str; 7],
+    birthday: &'static str,
+    trip: &'static str,
+    owner: &'static str,
+    nothing: &'static str,
+    attention: &'static str,
+    never: &'static str,
+}
+
+const AGENDA_ZH: AgendaWords = AgendaWords {
+    title: "日程",
+    days: "天",
+    today: "今天",
+    tomorrow: "明天",
+    weekdays: ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+    birthday: "生日",
+    trip: "行程",
+    owner: "负责人",
+    nothing: "没有生日或行程",
+    attention: "需要跟进",
+    never: "从未联系",
+};
+
+const AGENDA_EN: AgendaWords = AgendaWords {
+    title: "Agenda",
+    days: "days",
+    today: "Today",
+    tomorrow: "Tomorrow",
+    weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    birthday: "birthday",
+    trip: "trip",
+    owner: "owner",
+    nothing: "No birthdays or trips",
+    attention: "Needs attention",
+    never: "never contacted",
+};
+
+/// `周一 12-07`, or `今天 周五 12-04`; the year too when it is not today's.
+fn day_label(words: &AgendaWords, day: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    use chrono::Datelike as _;
+    let weekday = words.weekdays[day.weekday().num_days_from_monday() as usize];
+    let date = if day.year() == today.year() {
+        day.format("%m-%d").to_string()
+    } else {
+        day.format("%Y-%m-%d").to_string()
+    };
+    match (day - today).num_days() {
+        0 => format!("{} {weekday} {date}", words.today),
+        1 => format!("{} {weekday} {date}", words.tomorrow),
+        _ => format!("{weekday} {date}"),
+    }
+}
+
+/// `dossier agenda`: the items grouped by day, then who needs attention,
+/// in Chinese when the names listed are mostly Chinese.
+pub fn agenda(style: Style, agenda: &dossier::agenda::Agenda) -> String {
+    use dossier::agenda::Event;
+    let chinese = agenda.is_mostly_chinese();
+    let words = if chinese { &AGENDA_ZH } else { &AGENDA_EN };
+    let n_days = (agenda.to - agenda.from).num_days() + 1;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {}..{} ({n_days} {})",
+        style.bold(words.title),
+        agenda.from,
+        agenda.to,
+        words.days
+    );
+    if agenda.items.is_empty() {
+        let _ = writeln!(out, "\n{}", words.nothing);
+    }
+    let owner = |owner: &Option<String>| {
+        owner
+            .as_deref()
+            .map(|o| format!(" · {} {o}", words.owner))
+            .unwrap_or_default()
+    };
+    let mut day = None;
+    for item in &agenda.items {
+        if day != Some(item.date) {
+            day = Some(item.date);
+            let _ = writeln!(
+                out,
+                "\n{}",
+                style.heading(&day_label(words, item.date, agenda.from))
+            );
+        }
+        let (kind, what) = match &item.event {
+            Event::Birthday { written, turns } => {
+                let age = match (turns, chinese) {
+                    (Some(age), true) => format!(" · 满 {age} 岁"),
+                    (Some(age), false) => format!(" · turns {age}"),
+                    (None, _) => String::new(),
+                };
+                (words.birthday, format!("{age} · {written}"))
+            }
+            Event::Trip(trip) => {
+                let mut what = format!(" · {}", trip.describe());
+                if trip.under_way(agenda.from) {
+                    let until = trip.to.format("%m-%d");
+                    what.push_str(&if chinese {
+                        format!("（进行中，至 {until}）")
+                    } else {
+                        format!(" (under way until {until})")
+                    });
+                }
+                (words.trip, what)
+            }
+        };
+        let kind = if chinese {
+            format!("{kind}  ")
+        } else {
+            format!("{kind:<9} ")
+        };
+        let _ = writeln!(
+            out,
+            "  {kind}{}{what}{}  {}",
+            style.bold(&item.name),
+            owner(&item.owner),
+            style.dim(&format!("[{}]", item.id))
+        );
+    }
+    if !agenda.attention.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.heading(&format!("{} ({})", words.attention, agenda.attention.len()))
+        );
+        for neglected in &agenda.attention {
+            let contact = match (neglected.last_contact, neglected.days) {
+                (Some(day), Some(days)) if chinese => format!("上次联系 {day}，{days} 天前"),
+                (Some(day), Some(days)) => format!("last contact {day}, {days} days ago"),
+                _ => words.never.to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  {}{} · {contact}  {}",
+                style.bold(&neglected.name),
+                owner(&neglected.owner),
+                style.dim(&format!("[{}]", neglected.id))
+            );
+        }
     }
     out
 }

@@ -4,8 +4,9 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use dossier::record::{Problem, Severity};
 use dossier::search::{Hit, Match, SearchResult, Trip};
-use dossier::show::{Dossier, StoredRecord};
+use dossier::show::{Brief, Dossier, StoredRecord};
 use dossier::status::{IndexState, Status};
 
 /// `search` and `ask` output.
@@ -121,6 +122,81 @@ pub struct ShowOutput<'a> {
     pub name: Option<&'a str>,
     pub profile: &'a Map<String, Value>,
     pub notes: Vec<WireNote<'a>>,
+    /// The problems of the customer's file and its notes' files.
+    pub problems: Vec<WireProblem<'a>>,
+    pub brief: WireBrief<'a>,
+}
+
+/// `show --json`'s `brief`: what a rep needs before a visit (`show::Brief`).
+#[derive(Serialize)]
+pub struct WireBrief<'a> {
+    pub next_trip: Option<WireNextTrip<'a>>,
+    pub birthday: Option<WireBirthday<'a>>,
+    pub last_contact: Option<String>,
+    pub days_since_contact: Option<i64>,
+    pub needs_attention: bool,
+    pub competitors: Vec<WireCompetitor<'a>>,
+    pub satisfaction: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct WireNextTrip<'a> {
+    pub city: &'a str,
+    pub from: String,
+    pub to: String,
+    pub purpose: Option<&'a str>,
+    pub under_way: bool,
+    /// Days until it starts (0 when under way).
+    pub days: i64,
+}
+
+#[derive(Serialize)]
+pub struct WireBirthday<'a> {
+    /// As written.
+    pub written: &'a str,
+    /// When it next falls.
+    pub next: String,
+    pub days: i64,
+    pub turns: Option<i32>,
+}
+
+#[derive(Serialize)]
+pub struct WireCompetitor<'a> {
+    pub name: &'a str,
+    pub product: Option<&'a str>,
+    pub satisfaction: Option<&'a str>,
+}
+
+fn wire_brief(brief: &Brief, today: chrono::NaiveDate) -> WireBrief<'_> {
+    WireBrief {
+        next_trip: brief.next_trip.as_ref().map(|trip| WireNextTrip {
+            city: &trip.city,
+            from: trip.from.to_string(),
+            to: trip.to.to_string(),
+            purpose: trip.purpose.as_deref(),
+            under_way: trip.under_way(today),
+            days: (trip.from - today).num_days().max(0),
+        }),
+        birthday: brief.birthday.as_ref().map(|(written, next)| WireBirthday {
+            written,
+            next: next.date.to_string(),
+            days: next.days,
+            turns: next.turns,
+        }),
+        last_contact: brief.last_contact.map(|day| day.to_string()),
+        days_since_contact: brief.days_since_contact,
+        needs_attention: brief.needs_attention,
+        competitors: brief
+            .competitors
+            .iter()
+            .map(|c| WireCompetitor {
+                name: &c.name,
+                product: c.product.as_deref(),
+                satisfaction: c.satisfaction.as_deref(),
+            })
+            .collect(),
+        satisfaction: brief.satisfaction.as_deref(),
+    }
 }
 
 #[derive(Serialize)]
@@ -142,7 +218,11 @@ fn wire_note(record: &StoredRecord) -> WireNote<'_> {
     }
 }
 
-pub fn show_output(dossier: &Dossier) -> ShowOutput<'_> {
+pub fn show_output<'a>(
+    dossier: &'a Dossier,
+    brief: &'a Brief,
+    today: chrono::NaiveDate,
+) -> ShowOutput<'a> {
     let customer = &dossier.customer;
     ShowOutput {
         id: &customer.id,
@@ -151,6 +231,8 @@ pub fn show_output(dossier: &Dossier) -> ShowOutput<'_> {
         name: customer.text("name"),
         profile: &customer.fields,
         notes: dossier.notes.iter().map(wire_note).collect(),
+        problems: dossier.problems.iter().map(wire_problem).collect(),
+        brief: wire_brief(brief, today),
     }
 }
 
@@ -165,7 +247,10 @@ pub struct StatusOutput<'a> {
     pub visits: u64,
     pub files: usize,
     pub last_sync: Option<&'a str>,
+    /// The errors only (kept from version 1; `problems` has them all).
     pub files_in_error: Vec<WireProblem<'a>>,
+    /// Every problem, errors and warnings, each with its `severity`.
+    pub problems: Vec<WireProblem<'a>>,
     pub index_bytes: u64,
     pub watcher: Option<WireWriter<'a>>,
     pub writer: Option<WireWriter<'a>>,
@@ -177,6 +262,18 @@ pub struct WireProblem<'a> {
     pub line: usize,
     pub column: usize,
     pub message: &'a str,
+    /// `"error"` or `"warning"`.
+    pub severity: &'static str,
+}
+
+fn wire_problem(problem: &Problem) -> WireProblem<'_> {
+    WireProblem {
+        path: &problem.path,
+        line: problem.line,
+        column: problem.column,
+        message: &problem.message,
+        severity: problem.severity.as_str(),
+    }
 }
 
 #[derive(Serialize)]
@@ -217,13 +314,10 @@ pub fn status_output(status: &Status) -> StatusOutput<'_> {
         files_in_error: status
             .problems
             .iter()
-            .map(|p| WireProblem {
-                path: &p.path,
-                line: p.line,
-                column: p.column,
-                message: &p.message,
-            })
+            .filter(|p| p.severity == Severity::Error)
+            .map(wire_problem)
             .collect(),
+        problems: status.problems.iter().map(wire_problem).collect(),
         index_bytes: status.index_bytes,
         watcher,
         writer,

@@ -1,0 +1,240 @@
+//! Problems through the real binary, on `fixtures/written` (files written
+//! the way people write them): warnings (dates that are no dates, a trip
+//! that ends before it starts) printed by `index` without changing its
+//! exit code, listed by `status` and by `show`; dates in every accepted
+//! form read; `--today`, ranges and intervals bounded with a message.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::{
+    TODAY, code, describe, dossier, ids, indexed_kb, json, kb, search_ids, stderr, stdout,
+    write_file,
+};
+
+/// The warnings `fixtures/written` has, as `index` prints them (the start
+/// of each line).
+const WARNINGS: &[&str] = &[
+    "customers/w002-孙丽.json:7:28: warning: \"from\" of trip 1 (\"12/08/2026\") is not a date: the year must come first (2026-08-12 or 2026-12-08?) — write it as YYYY-MM-DD",
+    "customers/w002-孙丽.json:7:48: warning: \"to\" of trip 1 (\"12/10/2026\") is not a date",
+    "customers/w003-马超.json:7:48: warning: trip 1 ends (\"to\": \"2026-12-01\") before it starts (\"from\": \"2026-12-03\")",
+    "customers/w004-何静.json:5:15: warning: \"birthday\" \"1980-02-30\" is not a date: there is no such day",
+    "customers/w004-何静.json:6:14: warning: \"updated\" \"26-12-04\" is not a date: the year needs all four digits",
+    "meetings/wm02.json:1:63: warning: \"date\" \"12/08/2026\" is not a date",
+];
+
+/// The summary line's count before `label` (`… 6 warnings, …`).
+fn count_in_summary(stderr: &str, label: &str) -> Option<u64> {
+    let line = stderr.lines().find(|line| line.contains(" added, "))?;
+    let piece = line.split(", ").find(|piece| piece.ends_with(label))?;
+    piece
+        .trim_end_matches(label)
+        .split_whitespace()
+        .last()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn index_prints_warnings_and_exits_0() {
+    let dir = kb("written");
+    let output = dossier(dir.path(), &["index"]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    let err = stderr(&output);
+    for warning in WARNINGS {
+        assert!(
+            err.lines().any(|line| line.starts_with(warning)),
+            "no line starting with {warning:?}\n{err}"
+        );
+    }
+    let problem_lines = err.lines().filter(|l| l.contains(": warning: ")).count();
+    assert_eq!(problem_lines, WARNINGS.len(), "{err}");
+    assert_eq!(count_in_summary(&err, " files in error"), Some(0), "{err}");
+    assert_eq!(count_in_summary(&err, " warnings"), Some(6), "{err}");
+}
+
+#[test]
+fn an_error_among_warnings_exits_2_and_is_counted_apart() {
+    let dir = kb("written");
+    write_file(dir.path(), "customers/broken.json", "{\"id\": \"w009\",");
+    let output = dossier(dir.path(), &["index"]);
+    assert_eq!(code(&output), 2, "{}", describe(&output));
+    let err = stderr(&output);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("customers/broken.json:1:") && !l.contains("warning:")),
+        "{err}"
+    );
+    assert_eq!(count_in_summary(&err, " files in error"), Some(1), "{err}");
+    assert_eq!(count_in_summary(&err, " warnings"), Some(6), "{err}");
+    let status = json(&dossier(dir.path(), &["status", "--json"]));
+    let severities: Vec<&str> = status["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["severity"].as_str().expect("severity"))
+        .collect();
+    assert_eq!(severities.iter().filter(|s| **s == "error").count(), 1);
+    assert_eq!(severities.iter().filter(|s| **s == "warning").count(), 6);
+    assert_eq!(
+        status["files_in_error"].as_array().map(Vec::len),
+        Some(1),
+        "files_in_error lists the errors only: {status}"
+    );
+}
+
+#[test]
+fn dates_in_every_written_form_are_read_and_no_others() {
+    let dir = indexed_kb("written");
+    // With --today 2026-11-23, next week is 11-30..12-06, next month December.
+    for (query, expected) in [
+        // 2026年11月30日 .. 2026年12月2日
+        ("travel:北京 when:next-week", &["w001"][..]),
+        // 2026-12-01 09:00 .. 2026-12-02, and 成都 on 2026/12/5
+        ("travel:深圳 when:next-week", &["w005"]),
+        ("travel:成都 when:next-week", &["w005"]),
+        // 12/08/2026..12/10/2026: found by place, by no date.
+        ("travel:上海", &["w002"]),
+        ("travel:上海 when:next-month", &[]),
+        // 2026-12-03 .. 2026-12-01: ends before it starts.
+        ("travel:广州", &["w003"]),
+        ("travel:广州 when:next-week", &[]),
+        ("when:next-week", &["w001", "w005"]),
+    ] {
+        assert_eq!(search_ids(dir.path(), query), ids(expected), "{query}");
+    }
+}
+
+#[test]
+fn status_lists_errors_and_warnings() {
+    let dir = indexed_kb("written");
+    let status = json(&dossier(dir.path(), &["status", "--json"]));
+    let problems = status["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), WARNINGS.len(), "{status}");
+    for problem in problems {
+        let text = format!(
+            "{}:{}:{}: warning: {}",
+            problem["path"].as_str().expect("path"),
+            problem["line"],
+            problem["column"],
+            problem["message"].as_str().expect("message")
+        );
+        assert_eq!(problem["severity"], "warning", "{problem}");
+        assert!(
+            WARNINGS.iter().any(|w| text.starts_with(w)),
+            "{text} is none of the expected warnings"
+        );
+    }
+    assert_eq!(status["files_in_error"], Value::Array(Vec::new()));
+    let human = stdout(&dossier(dir.path(), &["status"]));
+    assert!(human.contains("files in error  0\n"), "{human}");
+    assert!(human.contains("warnings        6\n"), "{human}");
+    for warning in WARNINGS {
+        assert!(
+            human.contains(&format!("  {warning}")),
+            "{warning}\n{human}"
+        );
+    }
+}
+
+#[test]
+fn show_lists_the_problems_of_the_dossiers_own_files() {
+    let dir = indexed_kb("written");
+    let output = dossier(dir.path(), &["show", "w002"]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    let text = stdout(&output);
+    assert!(text.contains("Problems (3)"), "{text}");
+    for warning in [WARNINGS[0], WARNINGS[1], WARNINGS[5]] {
+        assert!(text.contains(warning), "{warning}\n{text}");
+    }
+    assert!(
+        !text.contains("w004"),
+        "another customer's problems: {text}"
+    );
+    let shown = json(&dossier(dir.path(), &["show", "--json", "w002"]));
+    let paths: Vec<&str> = shown["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "customers/w002-孙丽.json",
+            "customers/w002-孙丽.json",
+            "meetings/wm02.json"
+        ]
+    );
+    // A dossier without problems says nothing about them.
+    let clean = dossier(dir.path(), &["show", "w001"]);
+    assert!(!stdout(&clean).contains("Problems"), "{}", describe(&clean));
+    let clean = json(&dossier(dir.path(), &["show", "--json", "w001"]));
+    assert_eq!(clean["problems"], Value::Array(Vec::new()));
+}
+
+/// `dossier --dir DIR ARGS…` without the `--today` the helpers add.
+fn dossier_without_today(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dossier"))
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .current_dir(std::env::temp_dir())
+        .arg("--dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("running dossier")
+}
+
+#[test]
+fn today_takes_yyyy_mm_dd_only() {
+    let dir = indexed_kb("written");
+    for today in ["26-12-04", "2026-1-4", "12/04/2026", "2026-02-30"] {
+        let output = dossier_without_today(dir.path(), &["--today", today, "search", "*"]);
+        assert_eq!(code(&output), 2, "{today}: {}", describe(&output));
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "dossier: --today {today}: expected a date written YYYY-MM-DD, with a four-digit year, like 2026-12-04\n"
+            )
+        );
+    }
+    let output = dossier_without_today(
+        dir.path(),
+        &["--today", TODAY, "search", "travel:北京 when:next-week"],
+    );
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+}
+
+#[test]
+fn huge_ranges_and_intervals_are_errors_not_panics() {
+    let dir = indexed_kb("written");
+    for (args, words) in [
+        (
+            &["search", "travel:北京 when:next-99999999-days"][..],
+            &["next-99999999-days", "at most 36600 days"][..],
+        ),
+        (
+            &["search", "when:next-99999999999999999999999-days"],
+            &["at most 36600 days"],
+        ),
+        (
+            &["watch", "--reconcile-every", "99999999999999999999h"],
+            &["--reconcile-every 99999999999999999999h", "at most 168h"],
+        ),
+        (
+            &["watch", "--poll", "99999999999999999999h"],
+            &["--poll 99999999999999999999h", "at most 168h"],
+        ),
+        (&["watch", "--poll", "0ms"], &["--poll 0ms", "at least 1ms"]),
+    ] {
+        let output = dossier(dir.path(), args);
+        let err = stderr(&output);
+        assert_eq!(code(&output), 2, "{args:?}: {}", describe(&output));
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line\n{err}");
+        for word in words {
+            assert!(err.contains(word), "{args:?}: {word:?} in {err}");
+        }
+    }
+}
