@@ -40,7 +40,7 @@ pub use run::Ordinals;
 use run::Threads;
 use table::{Best, Ranked, Table};
 use visibility::PrivateSeen;
-pub use visibility::VisibleCounts;
+pub use visibility::{VisibleCounts, visible_profiles};
 
 /// How many documents per clause and customer are kept to explain a hit.
 const MATCHES_PER_CLAUSE: usize = 3;

@@ -26,12 +26,13 @@
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query as TantivyQuery, TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, Term};
+use tantivy::schema::{Field, IndexRecordOption, Term};
 
 use super::Searcher;
 use super::table::Table;
 use crate::error::{Error, Result};
-use crate::team::NO_OWNER;
+use crate::index::ReadIndex;
+use crate::team::{NO_OWNER, Reader};
 
 /// Whose private documents a search counts.
 pub(super) enum PrivateSeen {
@@ -51,6 +52,35 @@ impl PrivateSeen {
             PrivateSeen::Only(table) => table.get(id).is_some(),
         }
     }
+}
+
+/// A query for the profiles whose `owner_key` is one of `owners`.
+fn owned_by<'o>(field: Field, owners: impl Iterator<Item = &'o str>) -> Box<dyn TantivyQuery> {
+    let terms: Vec<(Occur, Box<dyn TantivyQuery>)> = owners
+        .filter(|owner| !owner.is_empty())
+        .map(|owner| {
+            let term = TermQuery::new(
+                Term::from_field_text(field, owner),
+                IndexRecordOption::Basic,
+            );
+            (Occur::Should, Box::new(term) as Box<dyn TantivyQuery>)
+        })
+        .collect();
+    Box::new(BooleanQuery::new(terms))
+}
+
+/// The profiles `reader` may see, as a query (for passes over profiles
+/// that are not searches: the agenda); `None` for a reader who sees all.
+pub fn visible_profiles(read: &ReadIndex, reader: &Reader) -> Option<Box<dyn TantivyQuery>> {
+    if reader.sees_all() {
+        return None;
+    }
+    let owners = reader
+        .owner_keys()
+        .iter()
+        .map(String::as_str)
+        .chain([NO_OWNER]);
+    Some(owned_by(read.fields.owner_key, owners))
 }
 
 impl Searcher<'_> {
@@ -96,18 +126,7 @@ impl Searcher<'_> {
     /// The profiles whose `owner_key` is one of `owners`, as a clause's
     /// table with score 0.
     fn customers_owned_by<'o>(&self, owners: impl Iterator<Item = &'o str>) -> Result<Table> {
-        let field = self.read.fields.owner_key;
-        let terms: Vec<(Occur, Box<dyn TantivyQuery>)> = owners
-            .filter(|owner| !owner.is_empty())
-            .map(|owner| {
-                let term = TermQuery::new(
-                    Term::from_field_text(field, owner),
-                    IndexRecordOption::Basic,
-                );
-                (Occur::Should, Box::new(term) as Box<dyn TantivyQuery>)
-            })
-            .collect();
-        let query = ConstScoreQuery::new(Box::new(BooleanQuery::new(terms)), 0.0);
+        let query = ConstScoreQuery::new(owned_by(self.read.fields.owner_key, owners), 0.0);
         // Scoring enabled, or tantivy drops the constant and scores 1; the
         // terms inside are not scored either way.
         let weight = query

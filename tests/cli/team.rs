@@ -226,6 +226,17 @@ fn commands() -> Vec<Vec<String>> {
         }
     }
     commands.push(vec!["show".into(), "nosuch".into()]);
+    for agenda in [
+        &["agenda"][..],
+        &["agenda", "--json"],
+        &["agenda", "--json", "--days", "366"],
+        &["agenda", "--ics"],
+        &["agenda", "--json", "--owner", "王五"],
+        &["agenda", "--owner", "Mark Liu"],
+        &["agenda", "--owner", "刘芳", "--ics"],
+    ] {
+        commands.push(agenda.iter().map(|s| s.to_string()).collect());
+    }
     commands.push(vec!["status".into(), "--json".into()]);
     commands.push(vec!["status".into()]);
     commands
@@ -448,4 +459,53 @@ fn a_watcher_answers_as_the_reader_and_follows_the_team_file() {
     eventually("刘芳", &["t01", "t03", "t06"]);
     let _ = watcher.kill();
     let _ = watcher.wait();
+}
+
+#[test]
+fn the_agenda_lists_only_what_the_reader_may_see() {
+    let dir = indexed_kb("team");
+    let agenda = |reader: &str| {
+        let output = dossier(dir.path(), &["--as", reader, "agenda", "--json"]);
+        assert_eq!(code(&output), 0, "{}", describe(&output));
+        let value = crate::json(&output);
+        let mut items: Vec<String> = value["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|item| {
+                format!(
+                    "{} {}",
+                    item["kind"].as_str().unwrap(),
+                    item["id"].as_str().unwrap()
+                )
+            })
+            .collect();
+        items.sort();
+        items
+    };
+    // t01's and t02's birthdays are 刘芳's to see; t05's is 陈杰's; the
+    // trips of the customers they see are theirs too.
+    let cases: &[(&str, &[&str])] = &[
+        ("刘芳", &["birthday t01", "birthday t02", "trip t01"]),
+        ("Mark Liu", &["birthday t03", "trip t03"]),
+        ("陈杰", &["birthday t05", "trip t01"]),
+        (
+            "Boss",
+            &[
+                "birthday t01",
+                "birthday t02",
+                "birthday t03",
+                "birthday t05",
+                "trip t01",
+                "trip t03",
+            ],
+        ),
+    ];
+    for (reader, expected) in cases {
+        assert_eq!(agenda(reader), *expected, "{reader}");
+    }
+    // The calendar feed: no yearly event for a birthday the reader may not see.
+    let ics = stdout(&dossier(dir.path(), &["--as", "陈杰", "agenda", "--ics"]));
+    assert!(ics.contains("赵敏"), "{ics}");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "{ics}");
 }

@@ -396,6 +396,7 @@ fn agenda_command(
         ..AgendaOptions::default()
     };
     let read = open_or_build(config)?;
+    let options = options.for_reader(&read, &config.reader);
     let unknown_owner = if ics {
         let feed = agenda::feed(&read, &config.location, config.today, &options)?;
         let mut out = std::io::stdout().lock();
