@@ -9,11 +9,16 @@
 //! `private_fields` reach only its owner and admins.
 
 mod file;
+mod session;
 mod token;
 
 use std::path::{Path, PathBuf};
 
 pub use file::{TeamProblem, check, parse};
+pub use session::{
+    SESSION_COOKIE, SESSION_HOURS, Sessions, authenticate, bearer, end_session_cookie,
+    session_cookie, session_id,
+};
 pub use token::{Token, hash_hex, new_token};
 
 use crate::error::{Error, Result};
