@@ -103,9 +103,21 @@ impl Query {
 
 fn quote_if_needed(value: &str) -> String {
     if value.chars().any(char::is_whitespace) || value.is_empty() {
-        format!("\"{value}\"")
+        quoted(value)
     } else {
         value.to_string()
+    }
+}
+
+/// A phrase in quotes that its text does not close: `"…"`, or `「…」` for
+/// a phrase with a `"` in it (written `「a "b" c」`), so it parses back.
+fn quoted(value: &str) -> String {
+    if !value.contains(closing_quote('"')) {
+        format!("\"{value}\"")
+    } else if !value.contains('」') {
+        format!("「{value}」")
+    } else {
+        format!("『{value}』")
     }
 }
 
@@ -113,7 +125,7 @@ impl std::fmt::Display for Clause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Clause::Word(word) => write!(f, "{word}"),
-            Clause::Phrase(phrase) => write!(f, "\"{phrase}\""),
+            Clause::Phrase(phrase) => f.write_str(&quoted(phrase)),
             Clause::Likes(value) => write!(f, "likes:{}", quote_if_needed(value)),
             Clause::Travel(value) => write!(f, "travel:{}", quote_if_needed(value)),
             Clause::When(value, _) => write!(f, "when:{}", quote_if_needed(value)),

@@ -313,11 +313,13 @@ pub fn parse_file(rel_path: &str, bytes: &[u8]) -> ParsedFile {
     let top: &RawValue = match serde_json::from_str(text) {
         Ok(top) => top,
         Err(error) => {
+            // serde_json says column 0 for an error at a line's very start
+            // (the end of a file cut after a line break): columns count from 1.
             return unreadable(Problem {
                 severity: Severity::Error,
                 path: rel_path.into(),
-                line: error.line(),
-                column: error.column(),
+                line: error.line().max(1),
+                column: error.column().max(1),
                 message: format!("{error} — fix the JSON; until then its last good version, if any, stays searchable")
                     .replace(
                         &format!(" at line {} column {}", error.line(), error.column()),
@@ -647,6 +649,14 @@ fn read_dates(
         }
     }
     (dates, warnings)
+}
+
+/// A trip's first and last day, as `when:` reads them (the same rule as
+/// `Record::dates`): None for a trip without days, with a day that is no
+/// date, or that ends before it starts. For a reader of a stored record,
+/// such as the agenda.
+pub fn trip_days(trip: &Map<String, Value>) -> Option<(NaiveDate, NaiveDate)> {
+    read_trip(trip, 1).0
 }
 
 /// A warning about a trip: its message, and the key whose value it is

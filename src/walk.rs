@@ -149,7 +149,8 @@ impl Drop for Listing<'_> {
 
 /// Every record file under `root`, sorted by path. `skip` is a directory
 /// never to enter (the index, when it lives inside the knowledge base).
-/// Unreadable directories are skipped and returned as (path, error).
+/// Unreadable directories, and record-named links that cannot be followed
+/// (a loop, a link to nothing), are skipped and returned as (path, error).
 ///
 /// Every core takes directories from a shared queue, lists each and stats
 /// its files through the directory (`DirEntry::metadata`: the kernel looks
@@ -228,9 +229,16 @@ fn list((dir, prefix): Dir, skip: &Path, found: &mut Found) -> Vec<Dir> {
                 subdirectories.push((path, format!("{prefix}{name}/")));
             }
         } else if is_record_name(name) {
-            // A symbolic link is followed, as `stat` does.
+            // A symbolic link is followed, as `stat` does; one that cannot
+            // be (a loop, a link to nothing) is reported, not skipped.
             let stat = if file_type.is_symlink() {
-                stat(&entry.path())
+                match std::fs::metadata(entry.path()) {
+                    Ok(meta) => size_and_mtime(&meta),
+                    Err(error) => {
+                        found.errors.push((entry.path(), error));
+                        None
+                    }
+                }
             } else {
                 entry.metadata().ok().as_ref().and_then(size_and_mtime)
             };
@@ -318,7 +326,10 @@ mod tests {
             .map(|f| (f.rel_path.to_string(), f.size))
             .collect();
         assert_eq!(found, expected);
-        assert!(errors.is_empty());
+        // A link to nothing is reported (see
+        // `a_link_that_cannot_be_followed_is_an_error_not_a_gap`).
+        let failed: Vec<PathBuf> = errors.into_iter().map(|(path, _)| path).collect();
+        assert_eq!(failed, [root.join("dangling.json")]);
         for file in files.iter() {
             assert_eq!(
                 stat(&root.join(file.rel_path)),
@@ -327,5 +338,24 @@ mod tests {
         }
         let (_, errors) = walk(&root.join("no such folder"), &root.join(".dossier"));
         assert_eq!(errors.len(), 1, "an unreadable folder is reported");
+    }
+
+    #[test]
+    fn a_link_that_cannot_be_followed_is_an_error_not_a_gap() {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let root = scratch.path();
+        std::fs::write(root.join("good.json"), "{}").expect("write");
+        std::os::unix::fs::symlink("loop.json", root.join("loop.json")).expect("loop");
+        std::os::unix::fs::symlink("nowhere.json", root.join("dangling.json")).expect("link");
+        std::os::unix::fs::symlink("good.json", root.join("link.json")).expect("link");
+        let (files, errors) = walk(root, &root.join(".dossier"));
+        let paths: Vec<&str> = files.iter().map(|f| f.rel_path).collect();
+        assert_eq!(paths, ["good.json", "link.json"]);
+        let mut failed: Vec<String> = errors
+            .iter()
+            .map(|(path, _)| relative(root, path).expect("inside"))
+            .collect();
+        failed.sort();
+        assert_eq!(failed, ["dangling.json", "loop.json"]);
     }
 }

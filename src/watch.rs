@@ -18,7 +18,7 @@ use notify_debouncer_full::{
 };
 
 use crate::error::{Error, Result};
-use crate::index::{Location, SyncReport, Writer};
+use crate::index::{Location, SyncReport, Writer, handoff};
 use crate::vocab::KB_VOCAB_FILE;
 
 /// How long the debouncer waits for more events on a path before handing
@@ -268,6 +268,30 @@ pub fn watch(
         if stop.load(Ordering::SeqCst) {
             break;
         }
+        // `dossier index` while this watcher runs asks it to sync (see
+        // `index::handoff`): one reconcile answers every waiting request.
+        let requests = handoff::pending_requests(&location);
+        if !requests.is_empty() {
+            let report = writer.reconcile(&mut |_| {})?;
+            let reply = handoff::SyncReply {
+                report: report.clone(),
+                vocabulary_problems: writer
+                    .vocabulary_problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            };
+            for id in &requests {
+                if let Err(error) = handoff::answer_request(&location, id, &reply) {
+                    on_event(WatchEvent::Warning(error.to_string()));
+                }
+            }
+            on_event(WatchEvent::Reconciled {
+                report,
+                reason: "asked by dossier index".into(),
+            });
+            last_reconcile = Instant::now();
+        }
         match events.recv_timeout(IDLE_WAKE) {
             Ok(Ok(events)) => {
                 let Batch {
@@ -278,9 +302,12 @@ pub fn watch(
                 } = collect_batch(&events, &location, &vocabulary_file);
                 if vocabulary_changed {
                     // The vocabulary is part of the index version: reopening
-                    // detects the change and rebuilds.
-                    writer.finish()?;
-                    writer = Writer::open_with_heap(&location, "watch", WATCH_HEAP_BYTES)?;
+                    // detects the change and rebuilds. The lock is kept
+                    // throughout, so no other writer slips in.
+                    writer = writer.reopen()?;
+                    for problem in &writer.vocabulary_problems {
+                        on_event(WatchEvent::Warning(problem.to_string()));
+                    }
                     let report = writer.reconcile(&mut |_| {})?;
                     on_event(WatchEvent::Reconciled {
                         report,

@@ -18,8 +18,8 @@ use serde_json::{Map, Value};
 use tantivy::DocAddress;
 use tantivy::query::Query as TantivyQuery;
 
-use crate::dates::{Birthday, parse_birthday, parse_date};
-use crate::document::{trip_city, trip_dates};
+use crate::dates::{Birthday, parse_birthday};
+use crate::document::trip_city;
 use crate::error::{Error, Result};
 use crate::index::{Location, ReadIndex, StoredRecord};
 use crate::search::{Trip, describe_trip, grams_query};
@@ -267,17 +267,8 @@ pub fn needs_attention(last_contact: Option<NaiveDate>, today: NaiveDate) -> boo
 /// one date (`from`, or `date`) lasts that day. `None` otherwise: such a
 /// trip is never an item (reading it is reported by `index`).
 pub fn trip_days(trip: &Map<String, Value>) -> Option<(NaiveDate, NaiveDate)> {
-    let (from, to) = trip_dates(trip);
-    let from = match from {
-        Some(text) => Some(parse_date(text)?),
-        None => None,
-    };
-    let to = match to {
-        Some(text) => Some(parse_date(text)?),
-        None => None,
-    };
-    let (from, to) = (from.or(to)?, to.or(from)?);
-    (from <= to).then_some((from, to))
+    // The rule `when:` indexes trips by, so the agenda and a search agree.
+    crate::record::trip_days(trip)
 }
 
 /// A trip of an itinerary that has not ended before today; `None` for one

@@ -70,6 +70,17 @@ impl Writer {
                 if walk::is_record_path(&rel) {
                     upserts.push(rel);
                 }
+            } else if walk::is_record_path(&rel)
+                && let Err(error) = std::fs::metadata(&absolute)
+                && std::fs::symlink_metadata(&absolute).is_ok()
+            {
+                // There but unreadable (a link in a loop or to nothing): a
+                // problem, as the reconcile reports it, and its last good
+                // version stays.
+                let problem = super::reconcile::walk_problem(&self.location.kb, &absolute, &error);
+                report.problems.push(problem.clone());
+                self.problems.insert(rel.clone(), vec![problem]);
+                self.status_dirty = true;
             } else {
                 // Gone: the file itself, or a folder with files inside.
                 self.remove_file(&rel, &mut report);
@@ -80,10 +91,6 @@ impl Writer {
                     .retain(|p, _| *p != rel && !p.starts_with(&prefix));
                 self.status_dirty |= self.problems.len() != before;
             }
-        }
-        // Files held back by a duplicate id may be free now.
-        if report.removed > 0 {
-            upserts.extend(self.problems.keys().cloned());
         }
         upserts.sort();
         upserts.dedup();
@@ -117,6 +124,10 @@ impl Writer {
         for key in &state.ids {
             if self.ids.get(key).is_some_and(|owner| &**owner == rel_path) {
                 self.ids.remove(key);
+                // Files that lost this id to this one may have it now.
+                if let Some(losers) = self.losers.remove(key) {
+                    self.requeue.extend(losers);
+                }
             }
         }
         Some(state)
@@ -159,6 +170,7 @@ impl Writer {
         if let Some(state) = self.known.get(rel_path)
             && state.stamp.hash == stamp.hash
             && !self.problems.contains_key(rel_path)
+            && !self.forced.contains(rel_path)
         {
             return Loaded::Unchanged(stamp);
         }
@@ -178,7 +190,28 @@ impl Writer {
         }
     }
 
+    /// Reads the paths into the index (in path order, `CHUNK_FILES` at a
+    /// time), then the files whose ids changed hands meanwhile (see
+    /// `requeue`), until none is left.
     pub(super) fn upsert_paths(
+        &mut self,
+        paths: &[String],
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<()> {
+        self.upsert_chunks(paths, report, progress)?;
+        // Each round only moves ids to files whose paths sort first, so
+        // this ends.
+        while !self.requeue.is_empty() {
+            let again: Vec<String> = std::mem::take(&mut self.requeue).into_iter().collect();
+            self.forced = again.iter().cloned().collect();
+            self.upsert_chunks(&again, report, &mut |_| {})?;
+            self.forced.clear();
+        }
+        Ok(())
+    }
+
+    fn upsert_chunks(
         &mut self,
         paths: &[String],
         report: &mut SyncReport,
@@ -254,13 +287,27 @@ impl Writer {
                 for (i, record) in parsed.records.iter().enumerate() {
                     let key = id_key(record);
                     let owner = self.ids.get(&key).cloned();
-                    if let Some(owner) =
-                        owner.filter(|owner| &**owner != rel_path || kept_ids.contains(&key))
-                    {
-                        problems.push(duplicate_problem(record, &owner));
-                        keep[i] = false;
-                    } else if kept_ids.contains(&key) {
-                        problems.push(duplicate_problem(record, rel_path));
+                    // The file whose path sorts first keeps an id, in
+                    // whatever order the files come: a later one loses it,
+                    // an earlier one takes it and the other is read again.
+                    let lost_to = match owner {
+                        _ if kept_ids.contains(&key) => Some(shared_path.to_string()),
+                        Some(owner) if &*owner == rel_path => None,
+                        Some(owner) if owner.as_bytes() < rel_path.as_bytes() => {
+                            Some(owner.to_string())
+                        }
+                        Some(owner) => {
+                            self.requeue.insert(owner.to_string());
+                            None
+                        }
+                        None => None,
+                    };
+                    if let Some(winner) = lost_to {
+                        problems.push(duplicate_problem(record, &winner));
+                        self.losers
+                            .entry(key)
+                            .or_default()
+                            .insert(rel_path.to_string());
                         keep[i] = false;
                     } else {
                         self.ids.insert(key.clone(), Arc::clone(&shared_path));

@@ -14,18 +14,38 @@ use crate::error::{Error, Result};
 pub struct Holder {
     /// Process id.
     pub pid: u32,
-    /// `index` or `watch`.
+    /// What holds it: `watch`, `index`, or `search-build` (a one-shot
+    /// search building a missing index).
     pub command: String,
     /// When it started (RFC 3339).
     pub started: String,
 }
 
+/// The lock holder's command for a watcher.
+pub const WATCH: &str = "watch";
+/// The lock holder's command for `dossier index`.
+pub const INDEX: &str = "index";
+/// The lock holder's command for a one-shot search building a missing index.
+pub const SEARCH_BUILD: &str = "search-build";
+
+impl Holder {
+    /// True for a writer that runs until stopped (a watcher): others wait
+    /// for a short-lived one, never for this.
+    pub fn is_long_lived(&self) -> bool {
+        self.command == WATCH
+    }
+}
+
 impl std::fmt::Display for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let command = match self.command.as_str() {
+            SEARCH_BUILD => "search (building the index)",
+            other => other,
+        };
         write!(
             f,
-            "dossier {} (pid {}) since {}",
-            self.command, self.pid, self.started
+            "dossier {command} (pid {}) since {}",
+            self.pid, self.started
         )
     }
 }
@@ -46,6 +66,19 @@ pub fn lock_holder(location: &Location) -> Option<Holder> {
                 started: "unknown".into(),
             }))
         }
+    }
+}
+
+/// Takes the writer lock, or says who holds it (`None`: held, by a
+/// process that has not written its name yet, or that cannot be read).
+pub(super) fn try_acquire(
+    location: &Location,
+    command: &str,
+) -> Result<std::result::Result<File, Option<Holder>>> {
+    match acquire_lock(location, command) {
+        Ok(file) => Ok(Ok(file)),
+        Err(Error::Busy { .. }) => Ok(Err(lock_holder(location).filter(|h| h.pid != 0))),
+        Err(other) => Err(other),
     }
 }
 

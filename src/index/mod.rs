@@ -11,10 +11,12 @@
 //! (reading changed files into the index, duplicate ids, last good
 //! versions), `read` (`ReadIndex` and `open_for_search`), `live` (the
 //! watcher's `LiveIndex`), `directory` (index files that follow the umask)
-//! and `links` (customers without a profile).
+//! `handoff` (`index` asking a running watcher to sync) and `links`
+//! (customers without a profile).
 
 mod apply;
 mod directory;
+pub mod handoff;
 mod live;
 mod lock;
 mod read;
@@ -26,17 +28,17 @@ pub mod links;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::record::Problem;
 
 pub use live::LiveIndex;
-pub use lock::{Holder, lock_holder};
+pub use lock::{Holder, INDEX, SEARCH_BUILD, WATCH, lock_holder};
 pub(crate) use read::Profiles;
 pub use read::{ReadIndex, StoredRecord, open_for_search};
 pub use version::current_version;
-pub use writer::{Leftovers, StatusFile, Writer, read_status};
+pub use writer::{Leftovers, Opened, StatusFile, WRITER_HEAP_BYTES, Writer, read_status};
 
 /// Where a knowledge base and its index live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +83,7 @@ impl Location {
 }
 
 /// What a sync changed.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SyncReport {
     /// Files indexed for the first time.
     pub added: usize,
@@ -426,5 +428,41 @@ mod tests {
             let message = index_error(Path::new("/i"), error, Access::Read).to_string();
             assert!(!message.contains("IoError"), "{message}");
         }
+    }
+
+    #[test]
+    fn a_reopened_writer_never_lets_go_of_the_lock() -> Result<()> {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let (location, mut writer) = small_kb(scratch.path())?;
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let rival = {
+            let (location, done) = (location.clone(), std::sync::Arc::clone(&done));
+            std::thread::spawn(move || {
+                let mut tries = 0;
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    if lock::acquire_lock(&location, "index").is_ok() {
+                        return Err(tries);
+                    }
+                    tries += 1;
+                }
+                Ok(tries)
+            })
+        };
+        let vocabulary = location.kb.join(crate::vocab::KB_VOCAB_FILE);
+        for round in 0..5 {
+            std::fs::write(&vocabulary, format!("interest\tg{round}\tname{round}\n"))
+                .expect("write the vocabulary");
+            writer = writer.reopen()?;
+            writer.reconcile(&mut |_| {})?;
+            // Stamped with the vocabulary it was built with.
+            assert_eq!(
+                version::read_version(&writer.index),
+                Some(current_version(&location)?)
+            );
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let tries = rival.join().expect("rival thread");
+        assert!(tries.is_ok(), "another writer took the lock: {tries:?}");
+        Ok(())
     }
 }

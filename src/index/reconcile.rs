@@ -21,28 +21,37 @@ impl Writer {
             ..SyncReport::default()
         };
         let (files, walk_errors) = walk::walk(&self.location.kb, &self.location.state_dir);
-        for (path, error) in walk_errors {
-            report.problems.push(Problem {
-                severity: crate::record::Severity::Error,
-                path: walk::relative(&self.location.kb, &path)
-                    .unwrap_or_else(|| path.display().to_string()),
-                line: 1,
-                column: 1,
-                message: format!("cannot read folder: {error} — check its permissions"),
-            });
-        }
+        // What cannot be read is a problem on every reconcile, kept for
+        // `status`; the files known under an unreadable folder stay indexed
+        // (a folder closed for a moment must not empty the index).
+        let unreadable: Vec<Problem> = walk_errors
+            .iter()
+            .map(|(path, error)| walk_problem(&self.location.kb, path, error))
+            .collect();
         let present: FxHashSet<&str> = files.iter().map(|f| f.rel_path).collect();
+        let inside_unreadable = |path: &str| {
+            unreadable.iter().any(|problem| {
+                path == problem.path
+                    || path
+                        .strip_prefix(problem.path.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+        };
         let gone: Vec<Arc<str>> = self
             .known
             .keys()
-            .filter(|p| !present.contains(&***p))
+            .filter(|p| !present.contains(&***p) && !inside_unreadable(p))
             .cloned()
             .collect();
         for path in gone {
             self.remove_file(&path, &mut report);
         }
         self.problems
-            .retain(|path, _| present.contains(path.as_str()));
+            .retain(|path, _| present.contains(path.as_str()) || inside_unreadable(path));
+        for problem in unreadable {
+            report.problems.push(problem.clone());
+            self.problems.insert(problem.path.clone(), vec![problem]);
+        }
         // A full reconcile always records its time as the last sync.
         self.status_dirty = true;
         let paths: Vec<String> = files
@@ -70,5 +79,30 @@ impl Writer {
             crate::links::ensure(&self.location, &self.reader()?.searcher())?;
         }
         Ok(report)
+    }
+}
+
+/// The problem of a folder or file the walk could not read, named by its
+/// path relative to the knowledge base.
+pub(super) fn walk_problem(
+    kb: &std::path::Path,
+    path: &std::path::Path,
+    error: &std::io::Error,
+) -> Problem {
+    let is_folder = std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir());
+    let what = if is_folder { "folder" } else { "file" };
+    let advice = if error.raw_os_error() == Some(40) {
+        "fix or remove the symbolic link"
+    } else if error.kind() == std::io::ErrorKind::NotFound {
+        "the symbolic link points nowhere; fix or remove it"
+    } else {
+        "check its permissions"
+    };
+    Problem {
+        severity: crate::record::Severity::Error,
+        path: walk::relative(kb, path).unwrap_or_else(|| path.display().to_string()),
+        line: 1,
+        column: 1,
+        message: format!("cannot read {what}: {error} — {advice}"),
     }
 }

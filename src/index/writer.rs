@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
 use super::directory::SharedDirectory;
-use super::lock::acquire_lock;
-use super::version::{Payload, current_version, read_version};
+use super::lock::{Holder, acquire_lock, try_acquire};
+use super::version::{Payload, read_version, version_with};
 use super::{
     Access, Location, SyncReport, access_error, index_error, io_cause, is_damaged, write_atomically,
 };
@@ -31,14 +31,19 @@ use crate::vocab::Vocabulary;
 /// instead of four took 0.9–1.2 ms off `owner:`, `likes:` and `budget`
 /// searches, for the same indexing time and 1.6 GB instead of 1.2 GB peak
 /// memory (BENCHMARKS.md).
-const WRITER_HEAP_BYTES: usize = 1536 * 1024 * 1024;
+pub const WRITER_HEAP_BYTES: usize = 1536 * 1024 * 1024;
 
 /// A record id as the writer remembers it: (is a customer, id). Customers
 /// and notes have separate id spaces.
 pub(super) type IdKey = (bool, Box<str>);
 
 pub(super) fn id_key(record: &Record) -> IdKey {
-    (record.kind == Kind::Customer, record.id.as_str().into())
+    folded_key(record.kind == Kind::Customer, &record.id)
+}
+
+/// Ids compare case-insensitively and script-folded: `K001` is `k001`.
+pub(super) fn folded_key(is_customer: bool, id: &str) -> IdKey {
+    (is_customer, crate::fold::fold(id).into())
 }
 
 /// The state kept for every file (compact: a watcher keeps 300k of them).
@@ -76,6 +81,17 @@ pub struct Leftovers {
     _ids: FxHashMap<IdKey, Arc<str>>,
 }
 
+/// How often a writer waiting for the lock looks again.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// What `Writer::open_waiting` got.
+pub enum Opened {
+    /// The lock, and the index open for writing.
+    Writer(Box<Writer>),
+    /// A watcher holds the lock: it keeps the index up to date.
+    Watched(Holder),
+}
+
 /// The writer side of an index: exclusive, holds the lock until dropped.
 pub struct Writer {
     pub(super) location: Location,
@@ -88,6 +104,13 @@ pub struct Writer {
     pub(super) known: FxHashMap<Arc<str>, FileState>,
     /// Which file holds each record id, for the duplicate-id check.
     pub(super) ids: FxHashMap<IdKey, Arc<str>>,
+    /// Files that lost an id to another file (duplicates): read again when
+    /// that file lets go of it. Only files in error are here.
+    pub(super) losers: FxHashMap<IdKey, std::collections::BTreeSet<String>>,
+    /// Files to read again before the batch ends (their id changed hands).
+    pub(super) requeue: std::collections::BTreeSet<String>,
+    /// Files being read again: not skipped as unchanged.
+    pub(super) forced: rustc_hash::FxHashSet<String>,
     pub(super) problems: BTreeMap<String, Vec<Problem>>,
     pub(super) pending: bool,
     pub(super) status_dirty: bool,
@@ -97,6 +120,8 @@ pub struct Writer {
     pub(super) previous: Option<Searcher>,
     /// Problems in the knowledge base's vocabulary file.
     pub vocabulary_problems: Vec<Error>,
+    /// The tantivy heap it was opened with (kept by `reopen`).
+    pub(super) heap_bytes: usize,
     pub(super) _lock: File,
 }
 
@@ -120,8 +145,74 @@ impl Writer {
         std::fs::create_dir_all(&location.state_dir)
             .map_err(|e| access_error(&location.state_dir, &e, Access::Write))?;
         let lock = acquire_lock(location, command)?;
+        Self::open_locked(location, lock, heap_bytes)
+    }
+
+    /// Like `open_with_heap`, but waits while a short-lived process (an
+    /// `index`, a search building the index) holds the lock, polling it,
+    /// for as long as it takes; `on_wait` is told who, once per holder. A
+    /// watcher holding the lock is not waited for: `Opened::Watched` names
+    /// it, and the caller decides (a second watcher stops, `index` asks
+    /// that watcher to sync).
+    ///
+    /// Fails as `open` does, but never with `Error::Busy`.
+    pub fn open_waiting(
+        location: &Location,
+        command: &str,
+        heap_bytes: usize,
+        on_wait: &mut dyn FnMut(&Holder),
+    ) -> Result<Opened> {
+        std::fs::create_dir_all(&location.state_dir)
+            .map_err(|e| access_error(&location.state_dir, &e, Access::Write))?;
+        let mut told = None;
+        loop {
+            match try_acquire(location, command)? {
+                Ok(lock) => {
+                    return Ok(Opened::Writer(Box::new(Self::open_locked(
+                        location, lock, heap_bytes,
+                    )?)));
+                }
+                Err(Some(holder)) if holder.is_long_lived() => return Ok(Opened::Watched(holder)),
+                Err(holder) => {
+                    if let Some(holder) = holder
+                        && told != Some(holder.pid)
+                    {
+                        on_wait(&holder);
+                        told = Some(holder.pid);
+                    }
+                    std::thread::sleep(LOCK_POLL);
+                }
+            }
+        }
+    }
+
+    /// Opens the index again, keeping the writer lock throughout (no other
+    /// writer can slip in): after a vocabulary change, this rebuilds it.
+    /// The reopened writer's `vocabulary_problems` are those of the new
+    /// vocabulary.
+    pub fn reopen(self) -> Result<Writer> {
+        let Writer {
+            location,
+            writer,
+            heap_bytes,
+            _lock,
+            ..
+        } = self;
+        writer
+            .wait_merging_threads()
+            .map_err(|e| index_error(&location.index_dir(), e, Access::Write))?;
+        Self::open_locked(&location, _lock, heap_bytes)
+    }
+
+    /// Opens the index with the lock already held.
+    fn open_locked(location: &Location, lock: File, heap_bytes: usize) -> Result<Writer> {
+        // Read once: the analyzer and the version stamp come from the same
+        // bytes, so an edit meanwhile cannot stamp an index with a
+        // vocabulary it was not built with (the next open sees the edit).
         let (vocabulary, vocabulary_problems) = Vocabulary::for_knowledge_base(&location.kb)?;
-        let version = current_version(location)?;
+        // The same for the team file's private fields.
+        let private_fields = crate::team::private_fields_for(&location.kb);
+        let version = version_with(vocabulary.fingerprint, &private_fields);
         let index_dir = location.index_dir();
         let (schema, fields) = schema::build();
         let status = read_status(location);
@@ -145,7 +236,7 @@ impl Writer {
                 previous = Some(reader.searcher());
                 (
                     create_index(&index_dir, schema)?,
-                    Some("the schema, analyzer or vocabulary changed".to_string()),
+                    Some("the schema, analyzer, vocabulary or private fields changed".to_string()),
                 )
             }
             Found::Corrupt(why) => (
@@ -166,17 +257,20 @@ impl Writer {
             index,
             writer,
             fields,
-            analyzer: Analyzer::new(vocabulary)
-                .with_private_fields(crate::team::private_fields_for(&location.kb)),
+            analyzer: Analyzer::new(vocabulary).with_private_fields(private_fields),
             version,
             known: FxHashMap::default(),
             ids: FxHashMap::default(),
+            losers: FxHashMap::default(),
+            requeue: std::collections::BTreeSet::new(),
+            forced: rustc_hash::FxHashSet::default(),
             problems: BTreeMap::new(),
             pending: rebuilt.is_some(),
             status_dirty: false,
             rebuilt,
             previous,
             vocabulary_problems,
+            heap_bytes,
             _lock: lock,
         };
         this.load_known()?;
@@ -241,7 +335,7 @@ impl Writer {
                     size: sizes.first(doc).unwrap_or(0),
                     mtime: mtimes.first(doc).unwrap_or(0),
                 };
-                let key: IdKey = (kind == Kind::Customer.as_str(), id.into());
+                let key = folded_key(kind == Kind::Customer.as_str(), id);
                 state.ids.push(key.clone());
                 self.ids.insert(key, path);
             }

@@ -5,9 +5,11 @@
 
 mod agenda;
 mod ask;
+mod ids_links;
 mod index;
 mod index_access;
 mod problems;
+mod properties;
 mod search;
 mod show_status;
 mod team;

@@ -238,3 +238,104 @@ fn huge_ranges_and_intervals_are_errors_not_panics() {
         }
     }
 }
+
+#[test]
+fn the_agenda_reads_dates_as_a_search_does() {
+    let dir = indexed_kb("written");
+    let agenda = json(&dossier(dir.path(), &["agenda", "--json"]));
+    let items: Vec<String> = agenda["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| format!("{} {} {}", item["date"], item["kind"], item["id"]).replace('"', ""))
+        .collect();
+    // w002's day-first trip and w003's reversed one are no items, as
+    // `when:` finds neither; w003's year-less birthday (12月1日) is one.
+    assert_eq!(
+        items,
+        [
+            "2026-11-30 trip w001",
+            "2026-12-01 birthday w003",
+            "2026-12-01 trip w005",
+            "2026-12-05 trip w005",
+        ],
+        "{agenda}"
+    );
+    // w004's "updated" (26-12-04) is no date: it needs attention.
+    let attention: Vec<&str> = agenda["attention"]
+        .as_array()
+        .expect("attention")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(attention, ["w004"]);
+}
+
+/// Runs `dossier watch` on `dir` until `done` holds for its stderr so far
+/// (or a 20 s deadline passes), then stops it; returns that stderr.
+fn watch_until(dir: &std::path::Path, act: impl FnOnce(), done: impl Fn(&str) -> bool) -> String {
+    use std::io::{BufRead, BufReader};
+    use std::sync::{Arc, Mutex};
+    let mut child = crate::dossier_command(dir, &["watch"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting dossier watch");
+    let pipe = child.stderr.take().expect("piped stderr");
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&text);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut text = sink.lock().expect("stderr lock");
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let seen = |what: &dyn Fn(&str) -> bool| loop {
+        if what(&text.lock().expect("stderr lock")) {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let started = seen(&|text: &str| text.contains("dossier: watching"));
+    if started {
+        act();
+    }
+    let finished = started && seen(&done);
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = text.lock().expect("stderr lock").clone();
+    assert!(finished, "the watcher never said so:\n{text}");
+    text
+}
+
+#[test]
+fn watch_prints_a_warning_and_counts_it_apart() {
+    let dir = indexed_kb("written");
+    let err = watch_until(
+        dir.path(),
+        || {
+            write_file(
+                dir.path(),
+                "customers/w006.json",
+                "{\"id\": \"w006\", \"name\": \"新客户\",\n \"birthday\": \"31/12\"}",
+            )
+        },
+        |text| text.contains("dossier: synced:"),
+    );
+    assert!(
+        err.contains("customers/w006.json:2:14: warning: \"birthday\" \"31/12\" is not a date"),
+        "{err}"
+    );
+    let synced = err
+        .lines()
+        .find(|l| l.starts_with("dossier: synced:"))
+        .expect("a synced line");
+    assert!(synced.contains(" 0 errors, 1 warnings"), "{synced}");
+    // The customer is indexed all the same.
+    assert_eq!(search_ids(dir.path(), "新客户"), ids(&["w006"]));
+}

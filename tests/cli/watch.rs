@@ -23,6 +23,13 @@ impl Watcher {
     }
 
     fn start_with_env(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Watcher {
+        let watcher = Watcher::spawn(dir, extra, env);
+        watcher.wait_for_line("watching");
+        watcher
+    }
+
+    /// Starts `watch` without waiting for it to say it watches.
+    fn spawn(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Watcher {
         let mut command = Command::new(env!("CARGO_BIN_EXE_dossier"));
         command
             .env_clear()
@@ -44,9 +51,7 @@ impl Watcher {
                 sink.lock().expect("lines lock").push(line);
             }
         });
-        let watcher = Watcher { child, lines };
-        watcher.wait_for_line("watching");
-        watcher
+        Watcher { child, lines }
     }
 
     fn wait_for_line(&self, fragment: &str) -> String {
@@ -326,8 +331,9 @@ fn one_writer_and_clean_stop() {
         message.contains(&format!("pid {}", watcher.child.id())),
         "{message}"
     );
+    // `index` asks the watcher to sync instead of failing on the lock.
     let index = dossier(root, &["index"]);
-    assert_eq!(index.status.code(), Some(2), "{index:?}");
+    assert_eq!(index.status.code(), Some(0), "{index:?}");
     // SIGTERM finishes and exits 0.
     write(
         &root.join("customers/c960.json"),
@@ -629,4 +635,157 @@ fn a_quiet_watcher_lets_go_of_the_index_and_opens_it_again() {
         index_mappings(pid, root) > 0,
         "answering maps the index again"
     );
+}
+
+/// Holds the writer lock from the test process, as another dossier process
+/// (`command`: `index`, `search-build`, `watch`) would; dropping the file
+/// lets go of it, as that process exiting or dying would.
+fn hold_lock(dir: &Path, command: &str) -> std::fs::File {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir.join(".dossier")).expect("state folder");
+    let mut file = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(dir.join(".dossier/writer.lock"))
+        .expect("open the lock");
+    file.try_lock().expect("take the lock");
+    write!(
+        file,
+        r#"{{"pid": {}, "command": "{command}", "started": "2026-11-23T09:00:00+08:00"}}"#,
+        std::process::id()
+    )
+    .expect("name the holder");
+    file
+}
+
+fn write_customer(dir: &Path, id: &str, name: &str) {
+    std::fs::write(
+        dir.join(format!("customers/{id}.json")),
+        format!(r#"{{"id": "{id}", "kind": "customer", "name": "{name}"}}"#),
+    )
+    .expect("write a customer");
+}
+
+#[test]
+fn watch_waits_for_a_short_lived_writer_then_takes_over() {
+    // As when a one-shot search is building a missing index: the watcher
+    // says once whom it waits for, then takes the lock and watches.
+    let dir = crate::indexed_kb("kb");
+    let lock = hold_lock(dir.path(), "search-build");
+    let mut watcher = Watcher::spawn(dir.path(), &[], &[]);
+    watcher.wait_for_line(&format!(
+        "waiting for dossier search (building the index) (pid {})",
+        std::process::id()
+    ));
+    assert!(
+        watcher.child.try_wait().expect("watcher status").is_none(),
+        "still running: {}",
+        watcher.stderr()
+    );
+    write_customer(dir.path(), "c950", "等待客户");
+    drop(lock);
+    watcher.wait_for_line("watching");
+    eventually(dir.path(), "等待客户", "the watcher took over", has("c950"));
+    let waits = watcher.stderr().matches("waiting for").count();
+    assert_eq!(waits, 1, "said once: {}", watcher.stderr());
+}
+
+#[test]
+fn a_second_watcher_is_an_error_naming_the_first() {
+    let dir = crate::indexed_kb("kb");
+    let _lock = hold_lock(dir.path(), "watch");
+    let output = dossier(dir.path(), &["watch"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "already watched by dossier watch (pid {})",
+            std::process::id()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn index_while_a_watcher_runs_asks_it_and_reports_as_alone() {
+    let dir = crate::indexed_kb("kb");
+    let _watcher = Watcher::start(dir.path(), &[]);
+    write_customer(dir.path(), "c951", "委托客户");
+    let output = dossier(dir.path(), &["index"]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("asking it to bring it up to date"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("dossier: indexed ") && stderr.contains(" 0 files in error"),
+        "{stderr}"
+    );
+    assert_eq!(search_ids(dir.path(), "委托客户"), ["c951"]);
+    // A file in error: exit 2 and its problem, as `index` alone.
+    std::fs::write(dir.path().join("customers/c952.json"), "{ not json").expect("write");
+    let output = dossier(dir.path(), &["index"]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("customers/c952.json:"), "{stderr}");
+    assert!(stderr.contains(" 1 files in error"), "{stderr}");
+}
+
+#[test]
+fn index_indexes_by_itself_when_the_watcher_dies_mid_request() {
+    // A "watcher" (this test holding the lock as `watch`) that never
+    // answers and then dies: `index` notices the lock is free, withdraws
+    // its request and indexes alone.
+    let dir = crate::indexed_kb("kb");
+    let lock = hold_lock(dir.path(), "watch");
+    write_customer(dir.path(), "c953", "孤单客户");
+    let mut index = crate::dossier_command(dir.path(), &["index"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start dossier index");
+    let started = Instant::now();
+    let requests = || -> Vec<PathBuf> {
+        std::fs::read_dir(dir.path().join(".dossier"))
+            .expect("list the state folder")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains("sync-request-"))
+            .collect()
+    };
+    while requests().is_empty() {
+        assert!(started.elapsed() < DEADLINE, "no sync request");
+        assert!(
+            index.try_wait().expect("index status").is_none(),
+            "index exited early"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(lock);
+    let output = index.wait_with_output().expect("index ends");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 added"), "{stderr}");
+    assert_eq!(
+        requests(),
+        Vec::<PathBuf>::new(),
+        "the request is withdrawn"
+    );
+    assert_eq!(search_ids(dir.path(), "孤单客户"), ["c953"]);
+}
+
+#[test]
+fn a_vocabulary_change_reports_the_new_vocabulary_problems() {
+    let dir = crate::indexed_kb("kb");
+    let watcher = Watcher::start(dir.path(), &[]);
+    std::fs::write(
+        dir.path().join("dossier-vocab.tsv"),
+        "interest\tkarting\t卡丁车|karting\nhobby\tx\ty\n",
+    )
+    .expect("write the vocabulary");
+    watcher.wait_for_line("dossier-vocab.tsv:2: unknown section");
+    watcher.wait_for_line("dossier-vocab.tsv changed");
 }

@@ -727,13 +727,40 @@ fn progress_printer(style: Style) -> impl FnMut(Progress) {
 }
 
 fn index_command(config: &Config) -> Result<ExitCode> {
-    let mut writer = Writer::open(&config.location, "index")?;
-    for problem in &writer.vocabulary_problems {
-        eprintln!("dossier: {problem}");
-    }
-    let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
-    // The process exits next: its maps of every file need not be freed.
-    std::mem::forget(writer.finish()?);
+    let location = &config.location;
+    let mut on_wait = |holder: &index::Holder| {
+        eprintln!("dossier: waiting for {holder} to finish");
+    };
+    let report = loop {
+        match Writer::open_waiting(
+            location,
+            index::INDEX,
+            index::WRITER_HEAP_BYTES,
+            &mut on_wait,
+        )? {
+            index::Opened::Writer(mut writer) => {
+                for problem in &writer.vocabulary_problems {
+                    eprintln!("dossier: {problem}");
+                }
+                let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
+                // The process exits next: its maps of every file need not be freed.
+                std::mem::forget(writer.finish()?);
+                break report;
+            }
+            // A watcher keeps this index: it syncs, this reports (as a
+            // nightly `index` in cron would alone). If it goes away before
+            // it answers, the loop takes the lock and indexes here.
+            index::Opened::Watched(holder) => {
+                eprintln!("dossier: {holder} keeps this index; asking it to bring it up to date");
+                if let Some(reply) = index::handoff::sync_through_watcher(location, &holder)? {
+                    for problem in &reply.vocabulary_problems {
+                        eprintln!("dossier: {problem}");
+                    }
+                    break reply.report;
+                }
+            }
+        }
+    };
     report_sync(config, "indexed", &report);
     // Files in error are errors (exit 2, as ripgrep does), though every
     // other file was indexed: stderr says which and why. Warnings leave
@@ -839,7 +866,25 @@ fn watch_command(config: &Config, poll: Option<&str>, reconcile_every: &str) -> 
     let handler_stop = Arc::clone(&stop);
     ctrlc::set_handler(move || handler_stop.store(true, Ordering::SeqCst))
         .context("installing the SIGINT/SIGTERM handler")?;
-    let mut writer = Writer::open_with_heap(&config.location, "watch", watch::WATCH_HEAP_BYTES)?;
+    // A short-lived writer (an `index`, a search building the index) is
+    // waited for; another watcher is an error that names it.
+    let mut on_wait = |holder: &index::Holder| {
+        eprintln!("dossier: waiting for {holder} to finish");
+    };
+    let mut writer = match Writer::open_waiting(
+        &config.location,
+        index::WATCH,
+        watch::WATCH_HEAP_BYTES,
+        &mut on_wait,
+    )? {
+        index::Opened::Writer(writer) => *writer,
+        index::Opened::Watched(holder) => {
+            anyhow::bail!(
+                "{}: already watched by {holder} — one watcher per knowledge base; stop that one first",
+                config.location.kb.display()
+            )
+        }
+    };
     for problem in &writer.vocabulary_problems {
         eprintln!("dossier: {problem}");
     }
@@ -937,7 +982,7 @@ fn open_or_build(config: &Config) -> Result<ReadIndex> {
         }
         return Ok(index::open_for_search(&config.location)?);
     }
-    let mut writer = Writer::open(&config.location, "index")?;
+    let mut writer = Writer::open(&config.location, index::SEARCH_BUILD)?;
     let report = writer.reconcile(&mut progress_printer(config.stderr_style))?;
     writer.finish()?;
     report_sync(config, "indexed", &report);

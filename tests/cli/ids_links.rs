@@ -1,0 +1,132 @@
+//! Who owns an id, and which customer a note links to, whatever the order
+//! in which files were indexed.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::{code, describe, dossier, json, kb, search_json, write_file};
+
+/// What the index says about the two rivals for one id: the names found
+/// for each, and the files in error with the message about them.
+fn state(dir: &Path) -> (Vec<String>, Vec<(String, String)>) {
+    let mut names = Vec::new();
+    for name in ["甲方一", "乙方二"] {
+        let found = search_json(dir, name);
+        for hit in found["hits"].as_array().into_iter().flatten() {
+            names.push(format!("{name} → {}", hit["id"]));
+        }
+    }
+    let output = dossier(dir, &["status", "--json"]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    let status: Value = json(&output);
+    let problems = problems_of(&status)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            Some((
+                p["path"].as_str()?.to_string(),
+                p["message"].as_str()?.to_string(),
+            ))
+        })
+        .filter(|(path, _)| path.starts_with("customers/dup-"))
+        .collect();
+    (names, problems)
+}
+
+/// The problems `status --json` lists (`problems`, or `files_in_error`
+/// before version 2).
+fn problems_of(status: &Value) -> Option<&Vec<Value>> {
+    status["problems"]
+        .as_array()
+        .or_else(|| status["files_in_error"].as_array())
+}
+
+fn index(dir: &Path) {
+    let output = dossier(dir, &["index"]);
+    assert!(matches!(code(&output), 0 | 2), "{}", describe(&output));
+}
+
+const FIRST: (&str, &str) = (
+    "customers/dup-a.json",
+    r#"{"id": "X100", "kind": "customer", "name": "甲方一"}"#,
+);
+const SECOND: (&str, &str) = (
+    "customers/dup-b.json",
+    r#"{"id": "x100", "kind": "customer", "name": "乙方二"}"#,
+);
+
+#[test]
+fn a_duplicate_id_goes_to_the_path_that_sorts_first_in_any_order() {
+    // `X100` and `x100` are one id; `dup-a.json` sorts first and keeps it,
+    // however the two files came to the index.
+    type File = (&'static str, &'static str);
+    let orders: [(&str, &[&[File]]); 3] = [
+        ("both at once", &[&[FIRST, SECOND]]),
+        ("the second first", &[&[SECOND], &[FIRST]]),
+        ("the first first", &[&[FIRST], &[SECOND]]),
+    ];
+    let mut answers = Vec::new();
+    for (name, steps) in orders {
+        let dir = kb("kb");
+        index(dir.path());
+        for step in steps {
+            for (path, text) in *step {
+                write_file(dir.path(), path, text);
+            }
+            index(dir.path());
+        }
+        let (names, problems) = state(dir.path());
+        assert_eq!(names, ["甲方一 → \"X100\""], "{name}");
+        assert_eq!(problems.len(), 1, "{name}: {problems:?}");
+        assert_eq!(problems[0].0, "customers/dup-b.json", "{name}");
+        assert!(
+            problems[0].1.contains("customers/dup-a.json"),
+            "{name}: {problems:?}"
+        );
+        answers.push(state(dir.path()));
+        // A rebuild agrees.
+        std::fs::remove_dir_all(dir.path().join(".dossier")).expect("remove the index");
+        index(dir.path());
+        assert_eq!(state(dir.path()), answers[0], "{name}: rebuilt");
+        // The winner goes: the other takes the id over at the next sync.
+        std::fs::remove_file(dir.path().join(FIRST.0)).expect("remove the winner");
+        index(dir.path());
+        assert_eq!(
+            state(dir.path()),
+            (vec!["乙方二 → \"x100\"".to_string()], vec![]),
+            "{name}: winner gone"
+        );
+    }
+}
+
+#[test]
+fn a_file_that_cannot_be_read_is_a_problem_on_every_index_and_in_status() {
+    // A symbolic link in a loop cannot be read, as root too (unlike a
+    // permission): named by its path each time, and listed by `status`.
+    let dir = crate::indexed_kb("kb");
+    std::os::unix::fs::symlink("loop.json", dir.path().join("customers/loop.json"))
+        .expect("make a link loop");
+    for run in 0..2 {
+        let output = dossier(dir.path(), &["index"]);
+        let stderr = crate::stderr(&output);
+        assert_eq!(code(&output), 2, "run {run}\n{}", describe(&output));
+        assert!(
+            stderr.contains("customers/loop.json:1:1: cannot read file:")
+                && stderr.contains(" 1 files in error"),
+            "run {run}\n{}",
+            describe(&output)
+        );
+        let status = json(&dossier(dir.path(), &["status", "--json"]));
+        let listed: Vec<&str> = problems_of(&status)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["path"].as_str())
+            .collect();
+        assert_eq!(listed, ["customers/loop.json"], "run {run}: {status}");
+    }
+    // Fixed: the problem goes.
+    std::fs::remove_file(dir.path().join("customers/loop.json")).expect("remove the link");
+    let output = dossier(dir.path(), &["index"]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+}
