@@ -59,6 +59,11 @@ SEARCH_SHAPES = [
     ("filter: owner", "search", "owner:刘芳"),
     ("broad term", "search", "客户"),
     ("question (ask)", "ask", "谁下周去北京"),
+    ("any field", "search", "region:山东"),
+    ("note date + word", "search", "联想 date:last-month"),
+    ("birthday", "search", "birthday:next-week"),
+    ("OR", "search", "likes:话剧 OR likes:golf"),
+    ("everyone by name", "search", "--sort name *"),
 ]
 
 # Questions a plain-text tool can also try. `word` is what a user would grep for,
@@ -143,6 +148,10 @@ class Dossier:
     def search_json(self, query, subcommand="search", limit=None):
         """Runs a --json search; returns (wall seconds, parsed output). Exit 2 raises."""
         extra = ["--limit", str(limit)] if limit else []
+        # A shape may lead with options: "--sort name *".
+        if query.startswith("--sort "):
+            _, order, query = query.split(" ", 2)
+            extra += ["--sort", order]
         wall, done = timed(self.command(subcommand, "--json", *extra, query), self.env)
         if done.returncode not in (0, 1):
             raise RuntimeError(f"dossier {subcommand} {query!r} failed: "

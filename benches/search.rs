@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use dossier::index::{self, Location, Writer};
-use dossier::search::{SearchOptions, Searcher};
+use dossier::search::{SearchOptions, Searcher, Sort};
 
 /// Hits shown, as `dossier search` shows by default.
 const LIMIT: usize = 20;
@@ -33,6 +33,13 @@ const QUERIES: &[&str] = &[
     "tier:vip",
     "owner:刘芳",
     "客户",
+    // Version 2: any field, a note's date with a word, birthdays, OR, and
+    // every customer by name (`--sort` is read from the text here).
+    "region:山东",
+    "联想 date:last-month",
+    "birthday:next-week",
+    "likes:话剧 OR likes:golf",
+    "* --sort name",
 ];
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -114,7 +121,11 @@ fn main() {
         .iter()
         .filter(|text| only.is_empty() || only.iter().any(|word| text.contains(word.as_str())));
     for text in chosen {
-        let query = dossier::query::parse(text, today).expect("query parses");
+        let (query_text, sort) = match text.split_once(" --sort ") {
+            Some((query_text, sort)) => (query_text, Sort::parse(sort).expect("a --sort word")),
+            None => (*text, Sort::Score),
+        };
+        let query = dossier::query::parse(query_text, today).expect("query parses");
         for (how, read) in [("search", &alone), ("watcher", &watched)] {
             let mut times = Vec::new();
             let mut total = 0;
@@ -124,7 +135,7 @@ fn main() {
             {
                 let started = Instant::now();
                 let result = Searcher::new(read, &location, &reader)
-                    .search(&query, SearchOptions { limit: LIMIT })
+                    .search(&query, SearchOptions { limit: LIMIT, sort })
                     .expect("search runs");
                 times.push(started.elapsed());
                 total = result.total;

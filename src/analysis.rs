@@ -296,6 +296,46 @@ impl tantivy::tokenizer::Tokenizer for GramsTokenizer {
     }
 }
 
+/// The tantivy tokenizer of the any-field index (`KEY:VALUE`): each value
+/// is `key` + `LIST_SEPARATOR` + text, and every gram of the text (as
+/// `GramsTokenizer` makes them) is indexed with the key and the separator
+/// in front, so a phrase of keyed grams matches inside one field only.
+#[derive(Clone, Default)]
+pub struct KeyedGramsTokenizer {
+    tokens: Vec<Token>,
+    term: String,
+}
+
+impl tantivy::tokenizer::Tokenizer for KeyedGramsTokenizer {
+    type TokenStream<'a> = BufferedStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
+        let mut len = 0;
+        let tokens = &mut self.tokens;
+        let term_buffer = &mut self.term;
+        if let Some((key, value)) = text.split_once(LIST_SEPARATOR) {
+            let skip = key.len() + LIST_SEPARATOR.len_utf8();
+            for_each_gram(value, &mut |term, position, range, _| {
+                term_buffer.clear();
+                term_buffer.push_str(key);
+                term_buffer.push(LIST_SEPARATOR);
+                term_buffer.push_str(term);
+                put(
+                    tokens,
+                    &mut len,
+                    term_buffer,
+                    position,
+                    range.start + skip..range.end + skip,
+                )
+            });
+        }
+        BufferedStream {
+            tokens: &mut self.tokens[..len],
+            next: 0,
+        }
+    }
+}
+
 /// Separates the terms of a list field (jieba words, pinyin readings),
 /// which dossier computes itself and tantivy only splits.
 pub const LIST_SEPARATOR: char = '\u{1f}';

@@ -31,11 +31,12 @@ impl std::fmt::Display for DateRange {
 }
 
 /// The words `when:` accepts, for error messages and the README.
-pub const ACCEPTED_RANGES: &str = "today, tomorrow, this-week, next-week, this-weekend, next-7-days, this-month, next-month, YYYY-MM-DD, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD, 今天, 明天, 后天, 本周, 下周, 下下周, 周末, 本月, 下个月";
+pub const ACCEPTED_RANGES: &str = "today, tomorrow, yesterday, this-week, next-week, last-week, this-weekend, next-7-days, last-7-days, last-30-days (any N up to 3660), this-month, next-month, last-month, YYYY-MM-DD, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD, 今天, 明天, 后天, 昨天, 本周, 下周, 下下周, 上周, 周末, 本月, 下个月, 上个月, 未来N天, 过去N天";
 
-/// The longest range a relative word may name (`next-36600-days`, about a
-/// century): chrono's date arithmetic panics past its calendar's end.
-pub const MAX_RANGE_DAYS: u64 = 36_600;
+/// The longest range a relative word may name (`next-3660-days`, about ten
+/// years; `last-N-days` too): chrono's date arithmetic panics past its
+/// calendar's end, and no one plans further.
+pub const MAX_RANGE_DAYS: u64 = 3660;
 
 /// Days since 1970-01-01, the unit stored in the index.
 pub fn to_days(date: NaiveDate) -> i64 {
@@ -291,7 +292,7 @@ pub fn parse_range(word: &str, today: NaiveDate) -> Result<DateRange, String> {
         "today" | "今天" | "今日" => single(today),
         "tomorrow" | "明天" | "明日" => single(today + Days::new(1)),
         "day-after-tomorrow" | "后天" => single(today + Days::new(2)),
-        "yesterday" | "昨天" => single(today - Days::new(1)),
+        "yesterday" | "昨天" | "昨日" => single(today - Days::new(1)),
         "this-week" | "本周" | "这周" | "这个星期" | "本星期" | "这星期" => {
             week(this_monday)
         }
@@ -299,7 +300,9 @@ pub fn parse_range(word: &str, today: NaiveDate) -> Result<DateRange, String> {
             week(this_monday + Days::new(7))
         }
         "week-after-next" | "下下周" | "下下个星期" => week(this_monday + Days::new(14)),
-        "last-week" | "上周" | "上个星期" => week(this_monday - Days::new(7)),
+        "last-week" | "上周" | "上个星期" | "上星期" | "上礼拜" | "上个礼拜" => {
+            week(this_monday - Days::new(7))
+        }
         "this-weekend" | "weekend" | "周末" | "这周末" | "本周末" => DateRange {
             start: this_monday + Days::new(5),
             end: this_monday + Days::new(6),
@@ -320,25 +323,48 @@ pub fn parse_range(word: &str, today: NaiveDate) -> Result<DateRange, String> {
     Ok(range)
 }
 
+/// A whole month: 2026-12.
+fn whole_month(word: &str) -> Option<DateRange> {
+    let parts: Vec<&str> = word.split('-').collect();
+    if let [year, month] = parts.as_slice()
+        && year.len() == 4
+        && let (Ok(year), Ok(month)) = (year.parse::<i32>(), month.parse::<u32>())
+        && let Some(first) = NaiveDate::from_ymd_opt(year, month, 1)
+    {
+        return Some(month_of(first));
+    }
+    None
+}
+
 fn unknown(word: &str) -> String {
     format!("unknown date range {word:?} — use one of: {ACCEPTED_RANGES}")
 }
 
+/// The N of `next-N-days`, `last-N-days`, 未来N天, 过去N天, 最近N天, and
+/// whether it looks back.
+fn relative_days(word: &str) -> Option<(&str, bool)> {
+    let between = |prefix: &str, suffix: &str| {
+        word.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+    };
+    if let Some(n) = between("next-", "-days").or_else(|| between("未来", "天")) {
+        return Some((n, false));
+    }
+    between("last-", "-days")
+        .or_else(|| between("past-", "-days"))
+        .or_else(|| between("过去", "天"))
+        .or_else(|| between("最近", "天"))
+        .map(|n| (n, true))
+}
+
 fn parse_explicit(word: &str, today: NaiveDate) -> Result<DateRange, String> {
-    if let Some(days) = word
-        .strip_prefix("next-")
-        .and_then(|rest| rest.strip_suffix("-days"))
-        .or_else(|| {
-            word.strip_prefix("未来")
-                .and_then(|rest| rest.strip_suffix('天'))
-        })
-    {
+    if let Some((days, back)) = relative_days(word) {
         if !days.is_empty() && days.bytes().all(|b| b.is_ascii_digit()) {
             // A number too large for u64 is as much too long as any.
             let days = days.parse::<u64>().unwrap_or(u64::MAX);
             if days > MAX_RANGE_DAYS {
                 return Err(format!(
-                    "date range {word:?} is too long — name at most {MAX_RANGE_DAYS} days"
+                    "date range {word:?} is too long — name at most {MAX_RANGE_DAYS} days, or a range YYYY-MM-DD..YYYY-MM-DD"
                 ));
             }
         }
@@ -346,14 +372,31 @@ fn parse_explicit(word: &str, today: NaiveDate) -> Result<DateRange, String> {
         if days == 0 {
             return Err(unknown(word));
         }
-        return Ok(DateRange {
-            start: today,
-            end: today + Days::new(days - 1),
+        // Ten years from any date chrono reads is still a date.
+        return Ok(if back {
+            DateRange {
+                start: today
+                    .checked_sub_days(Days::new(days - 1))
+                    .ok_or_else(|| unknown(word))?,
+                end: today,
+            }
+        } else {
+            DateRange {
+                start: today,
+                end: today
+                    .checked_add_days(Days::new(days - 1))
+                    .ok_or_else(|| unknown(word))?,
+            }
         });
     }
     if let Some((from, to)) = word.split_once("..") {
-        let start = parse_date(from).ok_or_else(|| unknown(word))?;
-        let end = parse_date(to).ok_or_else(|| unknown(word))?;
+        // Either end may be a whole month: 2026-10..2026-11-15.
+        let start = parse_date(from)
+            .or_else(|| whole_month(from).map(|m| m.start))
+            .ok_or_else(|| unknown(word))?;
+        let end = parse_date(to)
+            .or_else(|| whole_month(to).map(|m| m.end))
+            .ok_or_else(|| unknown(word))?;
         if end < start {
             return Err(format!(
                 "date range {word:?} ends before it starts — write the earlier date first"
@@ -364,14 +407,8 @@ fn parse_explicit(word: &str, today: NaiveDate) -> Result<DateRange, String> {
     if let Some(day) = parse_date(word) {
         return Ok(single(day));
     }
-    // A whole month: 2026-12.
-    let parts: Vec<&str> = word.split('-').collect();
-    if let [year, month] = parts.as_slice()
-        && year.len() == 4
-        && let (Ok(year), Ok(month)) = (year.parse::<i32>(), month.parse::<u32>())
-        && let Some(first) = NaiveDate::from_ymd_opt(year, month, 1)
-    {
-        return Ok(month_of(first));
+    if let Some(month) = whole_month(word) {
+        return Ok(month);
     }
     // Week days relative to today: monday = the coming one (or today).
     let weekday = match word {
@@ -463,6 +500,62 @@ mod tests {
                 "next-7-days",
                 Some(("2026-11-23", "2026-11-29")),
             ),
+            // The past.
+            (
+                "2026-11-23",
+                "yesterday",
+                Some(("2026-11-22", "2026-11-22")),
+            ),
+            ("2026-11-23", "昨天", Some(("2026-11-22", "2026-11-22"))),
+            (
+                "2026-11-23",
+                "last-week",
+                Some(("2026-11-16", "2026-11-22")),
+            ),
+            ("2026-11-23", "上週", Some(("2026-11-16", "2026-11-22"))),
+            (
+                "2026-11-23",
+                "last-month",
+                Some(("2026-10-01", "2026-10-31")),
+            ),
+            ("2026-11-23", "上個月", Some(("2026-10-01", "2026-10-31"))),
+            (
+                "2026-01-15",
+                "last-month",
+                Some(("2025-12-01", "2025-12-31")),
+            ),
+            (
+                "2026-11-23",
+                "last-7-days",
+                Some(("2026-11-17", "2026-11-23")),
+            ),
+            (
+                "2026-11-23",
+                "last-30-days",
+                Some(("2026-10-25", "2026-11-23")),
+            ),
+            ("2026-11-23", "过去7天", Some(("2026-11-17", "2026-11-23"))),
+            ("2026-11-23", "2026-02", Some(("2026-02-01", "2026-02-28"))),
+            (
+                "2026-11-23",
+                "2026-10..2026-11",
+                Some(("2026-10-01", "2026-11-30")),
+            ),
+            (
+                "2026-11-23",
+                "2026-10..2026-11-15",
+                Some(("2026-10-01", "2026-11-15")),
+            ),
+            (
+                "2026-11-23",
+                "next-3660-days",
+                Some(("2026-11-23", "2036-11-29")),
+            ),
+            // Numbers are bounded: an error naming the term, never a panic.
+            ("2026-11-23", "next-3661-days", None),
+            ("2026-11-23", "last-0-days", None),
+            ("2026-11-23", "last-99999999999999999999999-days", None),
+            ("2026-11-23", "next-18446744073709551615-days", None),
             (
                 "2026-11-23",
                 "this-month",
@@ -601,32 +694,37 @@ mod tests {
     fn ranges_are_bounded() {
         let today = d("2026-11-23");
         for (word, error) in [
-            (
-                "next-99999999-days",
-                "is too long — name at most 36600 days",
-            ),
+            ("next-99999999-days", "is too long — name at most 3660 days"),
             (
                 "next-99999999999999999999999-days",
-                "is too long — name at most 36600 days",
+                "is too long — name at most 3660 days",
             ),
             ("未来99999999天", "is too long"),
+            ("last-3661-days", "is too long"),
+            ("过去99999999999999999999天", "is too long"),
             ("next-0-days", "unknown date range"),
         ] {
             let got = parse_range(word, today).expect_err(word);
             assert!(got.contains(error), "{word}: {got}");
         }
         assert_eq!(
-            parse_range("next-36600-days", today).map(|r| r.end),
-            Ok(d("2127-02-06"))
+            parse_range("next-3660-days", today).map(|r| r.end),
+            Ok(d("2036-11-29"))
         );
         // A today far outside four-digit years is refused, never a panic.
         for today in [NaiveDate::MAX, NaiveDate::MIN] {
-            for word in ["tomorrow", "next-month", "last-week", "next-36600-days"] {
+            for word in ["tomorrow", "next-month", "last-week", "next-3660-days"] {
                 assert!(parse_range(word, today).is_err(), "{word} from {today}");
             }
         }
         for today in ["9999-12-31", "0000-01-01"] {
-            for word in ["tomorrow", "next-month", "last-month", "next-36600-days"] {
+            for word in [
+                "tomorrow",
+                "next-month",
+                "last-month",
+                "next-3660-days",
+                "last-3660-days",
+            ] {
                 assert!(parse_range(word, d(today)).is_ok(), "{word} from {today}");
             }
         }

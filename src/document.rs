@@ -166,6 +166,63 @@ pub fn text_values(fields: &Map<String, Value>) -> Vec<(&str, &str)> {
     out
 }
 
+/// Every scalar value of a record with the path of keys it sits under,
+/// folded to lower case and joined with dots (`contacts.wechat`; a list's
+/// items under the list's key), for `KEY:VALUE`. Links and labels are left
+/// out; numbers and booleans are read as written (`employees:500`).
+pub fn keyed_values(fields: &Map<String, Value>) -> Vec<(String, std::borrow::Cow<'_, str>)> {
+    fn walk<'a>(path: &str, value: &'a Value, out: &mut Vec<(String, std::borrow::Cow<'a, str>)>) {
+        match value {
+            Value::String(text) if !text.trim().is_empty() => {
+                out.push((path.to_string(), std::borrow::Cow::Borrowed(text)))
+            }
+            Value::Number(n) => out.push((path.to_string(), n.to_string().into())),
+            Value::Bool(b) => out.push((path.to_string(), b.to_string().into())),
+            Value::Null | Value::String(_) => {}
+            Value::Array(items) => items.iter().for_each(|item| walk(path, item, out)),
+            Value::Object(map) => {
+                for (key, item) in map {
+                    walk(&format!("{path}.{}", key_path(key)), item, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (key, value) in fields {
+        if !NON_TEXT_KEYS.contains(&key.as_str()) {
+            walk(&key_path(key), value, &mut out);
+        }
+    }
+    out
+}
+
+/// A record key as `KEY:` matches it: folded (lower case, simplified), and
+/// without the separator the keyed grams use.
+pub fn key_path(key: &str) -> String {
+    fold(key.trim()).replace(LIST_SEPARATOR, "")
+}
+
+/// How a customer's name sorts: folded, each Han character read as its
+/// first pinyin reading, so 王建国 sorts as wangjianguo, among Latin names.
+pub fn name_sort_key(name: &str) -> String {
+    let folded = fold(name.trim());
+    if !folded.chars().any(crate::fold::is_cjk) {
+        return folded;
+    }
+    use pinyin::ToPinyin;
+    let mut key: String = folded
+        .chars()
+        .map(|c| {
+            c.to_pinyin()
+                .map_or(c.to_string(), |p| p.plain().to_string())
+        })
+        .collect();
+    // Names read alike (王建国, 汪建国) stay apart, in a stable order.
+    key.push(' ');
+    key.push_str(&folded);
+    key
+}
+
 /// The name an interest or competitor entry is known by: the string itself
 /// or the object's `name` (or first text value).
 pub fn entry_name(entry: &Value) -> Option<&str> {
@@ -285,6 +342,22 @@ pub fn build(
 
     let mut documents = Vec::new();
     if record.kind == Kind::Customer {
+        for (path, text) in keyed_values(&record.fields) {
+            let keyed = format!("{path}{LIST_SEPARATOR}{text}");
+            // `contacts.mobile:138…` of a private field: the private
+            // document's, like its free text.
+            if is_private(&path) {
+                let private = private.get_or_insert_with(|| {
+                    private_document(fields, record, stamp, &analyzer.private_fields)
+                });
+                private.add_text(fields.field_grams, keyed);
+            } else {
+                doc.add_text(fields.field_grams, keyed);
+            }
+        }
+        if let Some(name) = record.text("name") {
+            doc.add_text(fields.name_sort, name_sort_key(name));
+        }
         for key in ["name", "nickname"] {
             if let Some(name) = record.text(key) {
                 add_grams(&mut doc, fields.name_grams, name);

@@ -19,6 +19,8 @@ pub const GRAMS: &str = "dossier_grams";
 pub const WORDS: &str = "dossier_words";
 /// Pinyin readings of names.
 pub const PINYIN: &str = "dossier_pinyin";
+/// Grams with the key of the field they are in (`analysis::KeyedGramsTokenizer`).
+pub const KEYED_GRAMS: &str = "dossier_keyed_grams";
 
 /// The declared schema, as reviewed in `index_schema/fields.tsv`.
 pub const FIELDS_TSV: &str = include_str!("../index_schema/fields.tsv");
@@ -55,6 +57,10 @@ pub struct Fields {
     pub birthday_md: Field,
     pub note_day: Field,
     pub updated_day: Field,
+    /// Every text of a customer profile, keyed by its field (`KEY:VALUE`).
+    pub field_grams: Field,
+    /// A customer's name as it sorts (`--sort name`).
+    pub name_sort: Field,
     pub owner_key: Field,
 }
 
@@ -144,6 +150,8 @@ pub fn build() -> (Schema, Fields) {
             names::UPDATED_DAY,
             NumericOptions::default().set_indexed().set_fast(),
         ),
+        field_grams: builder.add_text_field("field_grams", text(KEYED_GRAMS, positions)),
+        name_sort: builder.add_text_field("name_sort", FAST),
         owner_key: builder.add_text_field(names::OWNER_KEY, STRING | FAST),
     };
     (builder.build(), fields)
@@ -157,6 +165,10 @@ pub fn register_tokenizers(index: &tantivy::Index) {
     tokenizers.register(
         GRAMS,
         TextAnalyzer::from(crate::analysis::GramsTokenizer::default()),
+    );
+    tokenizers.register(
+        KEYED_GRAMS,
+        TextAnalyzer::from(crate::analysis::KeyedGramsTokenizer::default()),
     );
     for name in [WORDS, PINYIN] {
         tokenizers.register(

@@ -7,10 +7,11 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal};
 
 use super::snippet::{self, Needle};
 use crate::document::{
-    PRIVATE_KEY, TRIP_KIND, entries, entry_name, text_values, trip_city, trip_dates,
+    PRIVATE_KEY, TRIP_KIND, entries, entry_name, keyed_values, text_values, trip_city, trip_dates,
 };
 use crate::error::{Error, Result};
 use crate::index::{Profiles, StoredRecord};
+use crate::record::Kind;
 
 use super::plan::Explain;
 use super::plan::Plan;
@@ -129,21 +130,37 @@ pub(super) fn explain(plan: &Plan, stored: &StoredRecord, hit: &mut Hit) {
         .get("date")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let mut push = |field: &str, text: &str, range: Option<(usize, usize)>| {
-        let cut = snippet::cut(text, range, 24, 48);
-        let entry = Match {
-            path: stored.path.clone(),
-            kind: stored.kind.clone(),
-            field: field.to_string(),
-            snippet: cut.text,
-            highlight: cut.highlight,
-            term: plan.label.clone(),
-            date: date.clone(),
+    let mut push =
+        |field: &str, text: &str, range: Option<(usize, usize)>| {
+            let cut = snippet::cut(text, range, 24, 48);
+            let entry = Match {
+                path: stored.path.clone(),
+                kind: stored.kind.clone(),
+                field: field.to_string(),
+                snippet: cut.text,
+                highlight: cut.highlight,
+                term: plan.label.clone(),
+                date: date.clone(),
+            };
+            // One line per place: a line that answers two terms (`city:Hong
+            // Kong` is `city:Hong` and `Kong`) names both.
+            match hit.matches.iter_mut().find(|m| {
+                m.path == entry.path && m.field == entry.field && m.snippet == entry.snippet
+            }) {
+                Some(line) => {
+                    let term = &entry.term;
+                    let already = line.term == *term
+                        || line.term.starts_with(&format!("{term} "))
+                        || line.term.ends_with(&format!(" {term}"))
+                        || line.term.contains(&format!(" {term} "));
+                    if !already {
+                        line.term.push(' ');
+                        line.term.push_str(&entry.term);
+                    }
+                }
+                None => hit.matches.push(entry),
+            }
         };
-        if !hit.matches.contains(&entry) {
-            hit.matches.push(entry);
-        }
-    };
     match &plan.explain {
         Explain::Trip => {
             if stored.kind != TRIP_KIND {
@@ -164,21 +181,11 @@ pub(super) fn explain(plan: &Plan, stored: &StoredRecord, hit: &mut Hit) {
             push("itinerary", &text, Some((0, trip.city.chars().count())));
             hit.trips.push(trip);
         }
-        Explain::InField(field, needles) => {
-            let values: Vec<String> = if matches!(*field, "interests" | "competitors") {
-                entries(&stored.fields, field)
-                    .iter()
-                    .filter_map(|e| entry_name(e).map(str::to_string))
-                    .collect()
-            } else {
-                stored
-                    .fields
-                    .get(*field)
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .into_iter()
-                    .collect()
-            };
+        Explain::InField(field, needles) if matches!(*field, "interests" | "competitors") => {
+            let values: Vec<String> = entries(&stored.fields, field)
+                .iter()
+                .filter_map(|e| entry_name(e).map(str::to_string))
+                .collect();
             for value in &values {
                 if let Some(range) = snippet::find(value, needles) {
                     push(field, value, Some(range));
@@ -187,7 +194,70 @@ pub(super) fn explain(plan: &Plan, stored: &StoredRecord, hit: &mut Hit) {
             }
             explain_text(&stored.fields, needles, &mut push);
         }
+        Explain::InField(field, needles) => {
+            // A profile field: the match is that field, whatever else in the
+            // record says the same words.
+            if stored.kind != Kind::Customer.as_str() {
+                return;
+            }
+            let keys: &[&str] = if *field == "name" {
+                &["name", "nickname"]
+            } else {
+                std::slice::from_ref(field)
+            };
+            for key in keys {
+                if let Some(value) = stored.fields.get(*key).and_then(scalar_text)
+                    && let Some(range) = snippet::find(&value, needles)
+                {
+                    push(key, &value, Some(range));
+                    return;
+                }
+            }
+            // Matched through pinyin, a place's other names or a synonym.
+            if let Some(value) = stored.fields.get(*field).and_then(scalar_text) {
+                push(field, &value, None);
+            }
+        }
+        Explain::Path(path, needles) => {
+            if stored.kind != Kind::Customer.as_str() {
+                return;
+            }
+            let values: Vec<(String, String)> = keyed_values(&stored.fields)
+                .into_iter()
+                .filter(|(key, _)| key == path)
+                .map(|(key, text)| (key, text.into_owned()))
+                .collect();
+            for (key, text) in &values {
+                if let Some(range) = snippet::find(text, needles) {
+                    push(key, text, Some(range));
+                    return;
+                }
+            }
+            if let Some((key, text)) = values.first() {
+                push(key, text, None);
+            }
+        }
+        Explain::NoteDate => {
+            // The line already shows the note's date: say what the note is.
+            for key in ["title", "date"] {
+                if let Some(text) = stored.fields.get(key).and_then(Value::as_str) {
+                    push(key, text, None);
+                    return;
+                }
+            }
+        }
+        Explain::Nothing => {}
         Explain::Text(needles) => explain_text(&stored.fields, needles, &mut push),
+    }
+}
+
+/// A field's value as text: a string, or a number or boolean as written.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
     }
 }
 

@@ -17,6 +17,7 @@ pub mod phrase;
 mod plan;
 mod run;
 pub mod snippet;
+mod sort;
 mod table;
 mod visibility;
 
@@ -35,6 +36,7 @@ use crate::vocab::Vocabulary;
 pub use explain::describe_trip;
 use explain::explain;
 use hits::hit_of;
+use plan::Plan;
 pub use plan::grams_query;
 pub use run::Ordinals;
 use run::Threads;
@@ -50,6 +52,68 @@ const MATCHES_PER_CLAUSE: usize = 3;
 pub struct SearchOptions {
     /// At most this many hits.
     pub limit: usize,
+    /// The order of the hits, over every customer found.
+    pub sort: Sort,
+}
+
+impl SearchOptions {
+    /// The best `limit` customers by score.
+    pub fn new(limit: usize) -> Self {
+        SearchOptions {
+            limit,
+            sort: Sort::Score,
+        }
+    }
+}
+
+/// How hits are ordered (`--sort`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Best score first.
+    #[default]
+    Score,
+    /// By name (Han names as pinyin), A to Z.
+    Name,
+    /// By the date of what matched: a trip's start or a birthday's next
+    /// occurrence soonest first, a note's date newest first.
+    Date,
+    /// Most recently updated first.
+    Updated,
+}
+
+impl Sort {
+    /// The words `--sort` takes.
+    pub const NAMES: [&'static str; 4] = ["score", "name", "date", "updated"];
+
+    /// The word `--sort` takes for this order.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Score => "score",
+            Sort::Name => "name",
+            Sort::Date => "date",
+            Sort::Updated => "updated",
+        }
+    }
+
+    /// Reads a `--sort` word; None when it is none of `NAMES`.
+    pub fn parse(word: &str) -> Option<Sort> {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "score" => Some(Sort::Score),
+            "name" => Some(Sort::Name),
+            "date" => Some(Sort::Date),
+            "updated" => Some(Sort::Updated),
+            _ => None,
+        }
+    }
+}
+
+/// A query as planned: AND of nodes, each a planned clause (its index in
+/// the plans), an OR of AND groups, or a NOT of an AND group.
+#[derive(Debug)]
+enum Node {
+    Leaf(usize),
+    Any(Vec<Vec<Node>>),
+    Not(Vec<Node>),
 }
 
 /// Why a customer was found: one document and the text that matched.
@@ -160,58 +224,134 @@ impl<'a> Searcher<'a> {
     /// cannot be read.
     pub fn search(&mut self, query: &Query, options: SearchOptions) -> Result<SearchResult> {
         let mut notices = Vec::new();
-        let when = query.when();
-        let has_travel = query.clauses.iter().any(|c| matches!(c, Clause::Travel(_)));
         let mut plans = Vec::new();
-        for clause in &query.clauses {
-            if matches!(clause, Clause::When(..)) && has_travel {
-                continue;
-            }
-            if let Some(plan) = self.plan(clause, when, &mut notices)? {
-                plans.push(plan);
-            }
+        let mut nodes = self.plan_group(query, false, &mut plans, &mut notices)?;
+        // The reader's visibility clause: one more clause of the query,
+        // ANDed with the rest (score 0, explaining nothing), so customers
+        // they may not see are not counted, ranked, sorted, kept or
+        // explained, whatever the tree of OR and NOT. No query runs
+        // without it.
+        self.private_seen = self.private_customers()?;
+        if !nodes.is_empty()
+            && let Some(visible) = self.visibility_plan()
+        {
+            plans.push((visible, false));
+            nodes.push(Node::Leaf(plans.len() - 1));
         }
         // One weight per clause (its BM25 statistics), for the run over
         // every match and again for the documents that explain a hit.
         let weights = plans
             .iter()
-            .map(|plan| {
+            .map(|(plan, _)| {
                 plan.query
                     .weight(EnableScoring::enabled_from_searcher(&self.read.searcher))
                     .map_err(|e| Error::index(self.location.index_dir(), e))
             })
             .collect::<Result<Vec<_>>>()?;
-        self.private_seen = self.private_customers()?;
+        let general =
+            options.sort != Sort::Score || nodes.iter().any(|n| !matches!(n, Node::Leaf(_)));
+        let (total, scored) = if general {
+            self.found_in_general(&nodes, &plans, &weights, options)?
+        } else {
+            let plans: Vec<&Plan> = plans.iter().map(|(plan, _)| plan).collect();
+            self.found_by_and(&plans, &weights, options)?
+        };
+        self.hits_of(query, total, scored, &plans, &weights, notices)
+    }
+
+    /// Plans an AND group: its clauses in a tree of OR and NOT, each
+    /// planned clause added to `plans` (with whether it explains hits:
+    /// not under a NOT).
+    fn plan_group(
+        &mut self,
+        group: &Query,
+        negated: bool,
+        plans: &mut Vec<(Plan, bool)>,
+        notices: &mut Vec<String>,
+    ) -> Result<Vec<Node>> {
+        let when = group.clauses.iter().find_map(|c| match c {
+            Clause::When(_, range) => Some((c.to_string(), *range)),
+            _ => None,
+        });
+        let note = group.clauses.iter().find_map(|c| match c {
+            Clause::Date(_, range) => Some((c.to_string(), *range)),
+            _ => None,
+        });
+        let has_travel = group.clauses.iter().any(|c| matches!(c, Clause::Travel(_)));
+        let has_text = group
+            .clauses
+            .iter()
+            .any(|c| matches!(c, Clause::Word(_) | Clause::Phrase(_) | Clause::Mentions(_)));
+        let context = plan::Context {
+            when: when.as_ref().map(|(label, range)| (label.as_str(), *range)),
+            note: note
+                .as_ref()
+                .filter(|_| has_text)
+                .map(|(label, range)| (label.as_str(), *range)),
+        };
+        let mut nodes = Vec::new();
+        for clause in &group.clauses {
+            match clause {
+                // With travel: the range is applied to each trip there.
+                Clause::When(..) if has_travel => {}
+                // With free words: the range is applied to each of their notes.
+                Clause::Date(..) if has_text => {}
+                Clause::Not(inner) => {
+                    let alone = Query {
+                        clauses: vec![(**inner).clone()],
+                    };
+                    nodes.push(Node::Not(self.plan_group(&alone, true, plans, notices)?));
+                }
+                Clause::Any(alternatives) => {
+                    let mut planned = Vec::new();
+                    for alternative in alternatives {
+                        planned.push(self.plan_group(alternative, negated, plans, notices)?);
+                    }
+                    nodes.push(Node::Any(planned));
+                }
+                _ => {
+                    if let Some(plan) = self.plan(clause, context, notices)? {
+                        plans.push((plan, !negated));
+                        nodes.push(Node::Leaf(plans.len() - 1));
+                    }
+                }
+            }
+        }
+        // Only exclusions (`-likes:golf`): every customer but those.
+        if !nodes.is_empty() && nodes.iter().all(|n| matches!(n, Node::Not(_))) {
+            plans.push((plan::every_customer(self.read.fields, "*".into()), false));
+            nodes.insert(0, Node::Leaf(plans.len() - 1));
+        }
+        Ok(nodes)
+    }
+
+    /// A query of plain terms, ranked by score: each clause's table, then
+    /// AND by customer into the best `limit` (`table::Best`). The total
+    /// and the best (customer key, score), best first.
+    fn found_by_and(
+        &self,
+        plans: &[&Plan],
+        weights: &[Box<dyn tantivy::query::Weight>],
+        options: SearchOptions,
+    ) -> Result<(usize, Vec<(u64, Score)>)> {
         let mut per_clause: Vec<Table> = Vec::new();
-        for weight in &weights {
+        for weight in weights {
             per_clause.push(self.run(weight.as_ref())?);
         }
-        // The reader's visibility clause, intersected with every clause
-        // like one of them (score 0): customers they may not see are not
-        // counted, ranked, kept or explained. No query runs without it.
-        let visibility = match per_clause.is_empty() {
-            true => None,
-            false => self.visible_customers()?,
-        };
-        let restricted = visibility.is_some();
-        per_clause.extend(visibility);
         // AND: customers found by every clause, smallest set first; a
         // customer's score is the sum of its best score in each clause.
         let mut order: Vec<usize> = (0..per_clause.len()).collect();
         order.sort_by_key(|&i| per_clause[i].len());
         // Notes may link to customers that do not exist (yet).
-        // (The visibility clause holds only customers with a profile.)
-        let missing = if !restricted
-            && !plans.iter().any(|p| p.customer_only)
-            && per_clause.iter().all(|c| c.len() > 0)
-        {
-            Some(crate::links::missing_customers(
-                self.location,
-                &self.read.searcher,
-            )?)
-        } else {
-            None
-        };
+        let missing =
+            if !plans.iter().any(|p| p.customer_only) && per_clause.iter().all(|c| c.len() > 0) {
+                Some(crate::links::missing_customers(
+                    self.location,
+                    &self.read.searcher,
+                )?)
+            } else {
+                None
+            };
         // Every customer found is counted; only the best `limit` are kept.
         let mut best = Best::new(options.limit);
         // A table's ids are customer keys, or ordinals of `Ordinals`.
@@ -270,11 +410,28 @@ impl<'a> Searcher<'a> {
             .into_iter()
             .map(|Ranked(key, score)| (key, score))
             .collect();
+        Ok((total, scored))
+    }
+
+    /// The hits of the customers kept, in order, each with why it matched.
+    fn hits_of(
+        &self,
+        query: &Query,
+        total: usize,
+        scored: Vec<(u64, Score)>,
+        plans: &[(Plan, bool)],
+        weights: &[Box<dyn tantivy::query::Weight>],
+        notices: Vec<String>,
+    ) -> Result<SearchResult> {
         let keys: Vec<u64> = scored.iter().map(|&(key, _)| key).collect();
         let shown = self.shown(&keys)?;
         let mut explaining = Vec::new();
-        for weight in &weights {
-            explaining.push(self.explaining(weight.as_ref(), &shown)?);
+        for ((_, explains), weight) in plans.iter().zip(weights) {
+            explaining.push(if *explains {
+                self.explaining(weight.as_ref(), &shown)?
+            } else {
+                rustc_hash::FxHashMap::default()
+            });
         }
         let mut hits = Vec::new();
         for (key, score) in scored {
@@ -291,7 +448,7 @@ impl<'a> Searcher<'a> {
             let mut hit = hit_of(&customer, score);
             let mut records = rustc_hash::FxHashMap::default();
             records.insert(address, customer);
-            for (plan, documents) in plans.iter().zip(&explaining) {
+            for ((plan, _), documents) in plans.iter().zip(&explaining) {
                 for &address in documents.get(&key).into_iter().flatten() {
                     if let std::collections::hash_map::Entry::Vacant(slot) = records.entry(address)
                     {

@@ -10,12 +10,13 @@ use tantivy::schema::{Field, IndexRecordOption, Term};
 
 use super::Searcher;
 use super::snippet::Needle;
-use crate::analysis::{Gram, grams, normalize_word, runs};
+use crate::analysis::{Gram, LIST_SEPARATOR, grams, normalize_word, runs};
 use crate::dates::{DateRange, to_days};
 use crate::document::RAW_PREFIX;
 use crate::error::{Error, Result};
 use crate::fold::{fold, is_cjk};
 use crate::query::{Clause, ProfileField};
+use crate::record::Kind;
 use crate::vocab::{Group, alias_key};
 
 /// How to explain a clause's match inside a document.
@@ -28,6 +29,32 @@ pub(super) enum Explain {
     InField(&'static str, Vec<Needle>),
     /// The document is a trip.
     Trip,
+    /// Look in the profile's field at this key path (`KEY:VALUE`).
+    Path(String, Vec<Needle>),
+    /// The document is a note dated in the range (`date:`).
+    NoteDate,
+    /// Nothing to say (`*`, a clause that only excludes).
+    Nothing,
+}
+
+/// Which date of a match `--sort date` orders by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dated {
+    /// A trip's first day, soonest first.
+    TripStart,
+    /// A note's date, newest first.
+    NoteDay,
+    /// A birthday's next occurrence on or after this day (the range's
+    /// first), soonest first.
+    Birthday(chrono::NaiveDate),
+}
+
+/// What a clause's group says about it: the `when:` range for `travel:`,
+/// and the `date:` term whose range a free word's note must also be in.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Context<'q> {
+    pub(super) when: Option<(&'q str, DateRange)>,
+    pub(super) note: Option<(&'q str, DateRange)>,
 }
 
 pub(super) struct Plan {
@@ -37,6 +64,8 @@ pub(super) struct Plan {
     /// found is a customer that exists.
     pub(super) customer_only: bool,
     pub(super) label: String,
+    /// The date a match has for `--sort date`.
+    pub(super) dated: Option<Dated>,
 }
 
 pub(super) fn term_query(field: Field, text: &str) -> Box<dyn TantivyQuery> {
@@ -73,10 +102,20 @@ pub(super) fn all_of(queries: Vec<Box<dyn TantivyQuery>>) -> Box<dyn TantivyQuer
 /// places the grams of the two ways differently (`covering`), so each way
 /// is its own phrase.
 pub fn grams_query(field: Field, text: &str) -> Option<Box<dyn TantivyQuery>> {
+    keyed_grams_query(field, "", text)
+}
+
+/// `grams_query` over grams indexed with `prefix` in front of each
+/// (`analysis::KeyedGramsTokenizer`: a field's key path and the separator).
+pub(super) fn keyed_grams_query(
+    field: Field,
+    prefix: &str,
+    text: &str,
+) -> Option<Box<dyn TantivyQuery>> {
     let folded = fold(text);
     let mut queries: Vec<Box<dyn TantivyQuery>> = ways_written(&folded)
         .iter()
-        .filter_map(|variant| one_grams_query(field, variant))
+        .filter_map(|variant| one_grams_query(field, prefix, variant))
         .collect();
     match queries.len() {
         0 => None,
@@ -127,13 +166,24 @@ pub(super) fn ways_written(folded: &str) -> Vec<String> {
 }
 
 /// `grams_query` for one way of writing the text.
-pub(super) fn one_grams_query(field: Field, folded: &str) -> Option<Box<dyn TantivyQuery>> {
+pub(super) fn one_grams_query(
+    field: Field,
+    prefix: &str,
+    folded: &str,
+) -> Option<Box<dyn TantivyQuery>> {
     let all = grams(folded);
+    let term = |text: &str| {
+        if prefix.is_empty() {
+            Term::from_field_text(field, text)
+        } else {
+            Term::from_field_text(field, &format!("{prefix}{text}"))
+        }
+    };
     if let [only] = all.as_slice()
         && only.is_trailing_unigram
     {
         // One Han character: every gram that starts with it.
-        let pattern = format!("{}.*", regex_escape(&only.text));
+        let pattern = format!("{}{}.*", regex_escape(prefix), regex_escape(&only.text));
         return RegexQuery::from_pattern(&pattern, field)
             .ok()
             .map(|q| Box::new(q) as Box<dyn TantivyQuery>);
@@ -143,7 +193,7 @@ pub(super) fn one_grams_query(field: Field, folded: &str) -> Option<Box<dyn Tant
     let first = chosen.first()?.position;
     let terms: Vec<(usize, Term)> = chosen
         .into_iter()
-        .map(|g| (g.position - first, Term::from_field_text(field, &g.text)))
+        .map(|g| (g.position - first, term(&g.text)))
         .collect();
     Some(match (terms.len(), last_is_prefix) {
         (1, false) => Box::new(TermQuery::new(
@@ -156,7 +206,7 @@ pub(super) fn one_grams_query(field: Field, folded: &str) -> Option<Box<dyn Tant
                 .iter()
                 .filter(|g| !g.is_trailing_unigram && g.text.chars().next().is_some_and(is_cjk))
                 .filter(|g| !chosen_positions.contains(&g.position))
-                .map(|g| Term::from_field_text(field, &g.text))
+                .map(|g| term(&g.text))
                 .collect();
             Box::new(super::phrase::Phrase::new(terms).with_implied(implied))
         }
@@ -260,6 +310,77 @@ pub(super) fn alias_needles(groups: &[&Group]) -> Vec<Needle> {
     needles
 }
 
+/// Notes dated in `range` (`note_day`).
+pub(super) fn note_range(field: Field, range: DateRange) -> Box<dyn TantivyQuery> {
+    Box::new(RangeQuery::new(
+        Bound::Included(Term::from_field_i64(field, to_days(range.start))),
+        Bound::Included(Term::from_field_i64(field, to_days(range.end))),
+    ))
+}
+
+/// `note_range` as a filter that does not score, for the same-note rule.
+pub(super) fn note_in(field: Field, range: DateRange) -> Box<dyn TantivyQuery> {
+    Box::new(ConstScoreQuery::new(note_range(field, range), 0.0))
+}
+
+/// The spans of `birthday_md` (month * 100 + day) whose day falls in
+/// `range` in some year, in order: a range over New Year is two spans, a
+/// range of a year or more is every day. A 29 February birthday falls on
+/// 28 February in a year without one (`dates::Birthday::next_on_or_after`).
+pub(super) fn birthday_spans(range: DateRange) -> Vec<(u64, u64)> {
+    use chrono::Datelike;
+    let mut days = [false; 1232];
+    let mut day = range.start;
+    let mut seen = 0;
+    while day <= range.end && seen < 366 {
+        let md = u64::from(day.month()) * 100 + u64::from(day.day());
+        days[md as usize] = true;
+        if day.month() == 2 && day.day() == 28 && day.with_day(29).is_none() {
+            days[229] = true;
+        }
+        seen += 1;
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    if seen >= 366 {
+        return vec![(101, 1231)];
+    }
+    let mut spans: Vec<(u64, u64)> = Vec::new();
+    for md in 101..=1231u64 {
+        if !days[md as usize] {
+            continue;
+        }
+        // 131 and 201 are neighbours: no md lies between them that is a day.
+        match spans.last_mut() {
+            Some((_, high)) if (*high + 1..md).all(|between| !is_month_day(between)) => *high = md,
+            _ => spans.push((md, md)),
+        }
+    }
+    spans
+}
+
+/// Whether `md` (month * 100 + day) is a day of some year.
+fn is_month_day(md: u64) -> bool {
+    let (month, day) = ((md / 100) as u32, (md % 100) as u32);
+    chrono::NaiveDate::from_ymd_opt(2000, month, day).is_some()
+}
+
+/// `*`: every customer profile, all with the same score.
+pub(super) fn every_customer(fields: crate::schema::Fields, label: String) -> Plan {
+    Plan {
+        query: Box::new(ConstScoreQuery::new(
+            term_query(fields.kind, Kind::Customer.as_str()),
+            0.0,
+        )),
+        explain: Explain::Nothing,
+        customer_only: true,
+        label,
+        dated: None,
+    }
+}
+
 /// A trip overlapping `range`: it starts by its end and ends from its start.
 ///
 /// The parts filter and do not score. tantivy drops a required part that
@@ -290,19 +411,40 @@ impl<'a> Searcher<'a> {
     pub(super) fn plan(
         &mut self,
         clause: &Clause,
-        when: Option<DateRange>,
+        context: Context,
+        notices: &mut Vec<String>,
+    ) -> Result<Option<Plan>> {
+        let Some(mut plan) = self.plan_alone(clause, context.when, notices)? else {
+            return Ok(None);
+        };
+        // The same-note rule: with `date:`, a free word or `mentions:`
+        // must be in a note dated in the range.
+        if let Some((note_label, range)) = context.note
+            && matches!(
+                clause,
+                Clause::Word(_) | Clause::Phrase(_) | Clause::Mentions(_)
+            )
+        {
+            plan.query = all_of(vec![plan.query, note_in(self.read.fields.note_day, range)]);
+            plan.label = format!("{} {note_label}", plan.label);
+            plan.customer_only = false;
+            plan.dated = Some(Dated::NoteDay);
+        }
+        Ok(Some(plan))
+    }
+
+    /// A clause's plan on its own (with the `when:` of its group for
+    /// `travel:`).
+    fn plan_alone(
+        &mut self,
+        clause: &Clause,
+        when: Option<(&str, DateRange)>,
         notices: &mut Vec<String>,
     ) -> Result<Option<Plan>> {
         let fields = self.read.fields;
         let label = clause.to_string();
         let plan = match clause {
             Clause::Word(word) => {
-                if let Some(key) = crate::query::unknown_key(word) {
-                    notices.push(format!(
-                        "{word}: {key}: is not a search term, so it was searched as text — to search a field use one of {}",
-                        crate::query::KEYS
-                    ));
-                }
                 let mut parts: Vec<Box<dyn TantivyQuery>> = Vec::new();
                 let folded = fold(word);
                 for run in runs(&folded) {
@@ -336,6 +478,7 @@ impl<'a> Searcher<'a> {
                     explain: Explain::Text(text_needles(word)),
                     customer_only: false,
                     label,
+                    dated: None,
                 }
             }
             Clause::Phrase(phrase) => {
@@ -348,6 +491,7 @@ impl<'a> Searcher<'a> {
                     explain: Explain::Text(vec![Needle::Substring(fold(phrase))]),
                     customer_only: false,
                     label,
+                    dated: None,
                 }
             }
             Clause::Likes(value) => {
@@ -379,6 +523,7 @@ impl<'a> Searcher<'a> {
                     explain: Explain::InField("interests", needles),
                     customer_only: true,
                     label,
+                    dated: None,
                 }
             }
             Clause::Travel(value) => {
@@ -390,7 +535,7 @@ impl<'a> Searcher<'a> {
                     ));
                 }
                 let mut parts = vec![any_of(place_terms)];
-                if let Some(range) = when {
+                if let Some((_, range)) = when {
                     parts.extend(date_parts(fields.trip_from, fields.trip_to, range));
                 }
                 Plan {
@@ -398,9 +543,10 @@ impl<'a> Searcher<'a> {
                     explain: Explain::Trip,
                     customer_only: true,
                     label: match when {
-                        Some(_) => format!("{label} when"),
+                        Some((when_label, _)) => format!("{label} {when_label}"),
                         None => label,
                     },
+                    dated: Some(Dated::TripStart),
                 }
             }
             Clause::When(_, range) => {
@@ -410,6 +556,7 @@ impl<'a> Searcher<'a> {
                     explain: Explain::Trip,
                     customer_only: true,
                     label,
+                    dated: Some(Dated::TripStart),
                 }
             }
             Clause::Mentions(value) => {
@@ -437,6 +584,7 @@ impl<'a> Searcher<'a> {
                         explain: Explain::InField("competitors", text_needles(value)),
                         customer_only: false,
                         label,
+                        dated: None,
                     }
                 } else {
                     let mut queries: Vec<Box<dyn TantivyQuery>> = groups
@@ -450,19 +598,45 @@ impl<'a> Searcher<'a> {
                         explain: Explain::InField("competitors", alias_needles(&group_refs)),
                         customer_only: false,
                         label,
+                        dated: None,
                     }
                 }
             }
             Clause::Field(field, value) => self.plan_field(*field, value, label)?,
-            // FIXME(query v2): the parser does not produce these yet; the
-            // search stage plans them next.
-            Clause::Key(..)
-            | Clause::Date(..)
-            | Clause::Birthday(..)
-            | Clause::All
-            | Clause::Not(_)
-            | Clause::Any(_) => {
-                return Err(Error::query(label, "this term is not searchable yet"));
+            Clause::Key(key, value) => self.plan_key(key, value, label, notices)?,
+            Clause::Date(_, range) => Plan {
+                query: Box::new(ConstScoreQuery::new(
+                    note_range(fields.note_day, *range),
+                    1.0,
+                )),
+                explain: Explain::NoteDate,
+                customer_only: false,
+                label,
+                dated: Some(Dated::NoteDay),
+            },
+            Clause::Birthday(_, range) => Plan {
+                query: Box::new(ConstScoreQuery::new(
+                    any_of(
+                        birthday_spans(*range)
+                            .into_iter()
+                            .map(|(low, high)| -> Box<dyn TantivyQuery> {
+                                Box::new(RangeQuery::new(
+                                    Bound::Included(Term::from_field_u64(fields.birthday_md, low)),
+                                    Bound::Included(Term::from_field_u64(fields.birthday_md, high)),
+                                ))
+                            })
+                            .collect(),
+                    ),
+                    1.0,
+                )),
+                explain: Explain::InField("birthday", Vec::new()),
+                customer_only: true,
+                label,
+                dated: Some(Dated::Birthday(range.start)),
+            },
+            Clause::All => every_customer(fields, label),
+            Clause::Not(_) | Clause::Any(_) => {
+                unreachable!("the search plans groups and negations itself")
             }
         };
         Ok(Some(plan))
@@ -487,6 +661,57 @@ impl<'a> Searcher<'a> {
         }
         terms.push(Box::new(TermQuery::new(raw, IndexRecordOption::Basic)));
         Ok(terms)
+    }
+
+    /// `KEY:VALUE`: the value as free text inside the profile field at that
+    /// key path. A key no customer has is said in a notice.
+    pub(super) fn plan_key(
+        &mut self,
+        key: &str,
+        value: &str,
+        label: String,
+        notices: &mut Vec<String>,
+    ) -> Result<Plan> {
+        let fields = self.read.fields;
+        let path = crate::document::key_path(key);
+        let prefix = format!("{path}{LIST_SEPARATOR}");
+        if !self.has_prefix(fields.field_grams, &prefix)? {
+            notices.push(format!(
+                "{key}: no customer has this field, so {label} finds nobody — check the key's spelling, or search the value as text"
+            ));
+        }
+        let query = keyed_grams_query(fields.field_grams, &prefix, value)
+            .unwrap_or_else(|| Box::new(BooleanQuery::new(Vec::new())));
+        Ok(Plan {
+            query,
+            explain: Explain::Path(path, text_needles(value)),
+            customer_only: true,
+            label,
+            dated: None,
+        })
+    }
+
+    /// Whether any term of `field` starts with `prefix`.
+    fn has_prefix(&self, field: Field, prefix: &str) -> Result<bool> {
+        let mut end = prefix.as_bytes().to_vec();
+        // The separator is the prefix's last byte; one past it ends the range.
+        *end.last_mut().expect("a prefix ends with the separator") += 1;
+        for segment in self.read.searcher.segment_readers() {
+            let index = segment
+                .inverted_index(field)
+                .map_err(|e| Error::index(self.location.index_dir(), e))?;
+            let mut terms = index
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .lt(&end)
+                .into_stream()
+                .map_err(|e| Error::io(self.location.index_dir(), e))?;
+            if terms.advance() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     pub(super) fn plan_field(
@@ -551,6 +776,7 @@ impl<'a> Searcher<'a> {
             explain: Explain::InField(field.key(), needles),
             customer_only: true,
             label,
+            dated: None,
         })
     }
 }
@@ -558,6 +784,30 @@ impl<'a> Searcher<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn birthday_spans_cover_the_month_days_of_a_range() {
+        let d = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date");
+        let range = |start: &str, end: &str| DateRange {
+            start: d(start),
+            end: d(end),
+        };
+        for (start, end, spans) in [
+            // Over New Year: two spans.
+            ("2026-12-20", "2027-01-10", vec![(101, 110), (1220, 1231)]),
+            // 29 February falls on 28 February in a year without it.
+            ("2027-02-28", "2027-02-28", vec![(228, 229)]),
+            ("2028-02-28", "2028-02-28", vec![(228, 228)]),
+            ("2028-02-29", "2028-02-29", vec![(229, 229)]),
+            // Month ends are neighbours: one span.
+            ("2026-01-30", "2026-02-02", vec![(130, 202)]),
+            ("2026-11-30", "2026-12-06", vec![(1130, 1206)]),
+            // A year or more: every day.
+            ("2026-01-01", "2027-06-30", vec![(101, 1231)]),
+        ] {
+            assert_eq!(birthday_spans(range(start, end)), spans, "{start}..{end}");
+        }
+    }
     use crate::search::*;
 
     #[test]

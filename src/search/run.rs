@@ -609,7 +609,7 @@ mod tests {
         let read = crate::index::open_for_search(&location)?;
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
         let query = crate::query::parse("计费系统", today)?;
-        let options = SearchOptions { limit: 10 };
+        let options = SearchOptions::new(10);
         let one = Searcher::new(&read, &location, &EVERYONE).search(&query, options)?;
         assert_eq!(one.total, 3, "{one:?}");
         let mut searcher = Searcher::new(&read, &location, &EVERYONE);
@@ -620,7 +620,7 @@ mod tests {
         };
         let mut notices = Vec::new();
         let plan = searcher
-            .plan(&query.clauses[0], query.when(), &mut notices)?
+            .plan(&query.clauses[0], Default::default(), &mut notices)?
             .expect("a free word has a plan");
         let weight = plan
             .query
@@ -676,7 +676,7 @@ mod tests {
         for text in queries {
             let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
             let query = crate::query::parse(text, today)?;
-            let options = SearchOptions { limit: 50 };
+            let options = SearchOptions::new(50);
             let one = Searcher::new(&read, &location, &EVERYONE).search(&query, options)?;
             for (read, how) in [
                 (&read, "by key"),
@@ -745,7 +745,7 @@ mod tests {
         for (text, total) in [("话剧", 10), ("喜欢", 11), ("话剧 喜欢", 10)] {
             let query = crate::query::parse(text, today)?;
             for limit in [0, 1, 2, 3, 5, 7, 20] {
-                let options = SearchOptions { limit };
+                let options = SearchOptions::new(limit);
                 let one = Searcher::new(&by_key, &location, &EVERYONE).search(&query, options)?;
                 let other =
                     Searcher::new(&by_ordinal, &location, &EVERYONE).search(&query, options)?;

@@ -29,7 +29,9 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Term};
 
 use super::Searcher;
+use super::plan::{Explain, Plan};
 use super::table::Table;
+use crate::document::{MORE_CUSTOMERS, PRIVATE_KEY, PRIVATE_KIND};
 use crate::error::{Error, Result};
 use crate::index::ReadIndex;
 use crate::team::{NO_OWNER, Reader};
@@ -84,6 +86,20 @@ pub fn visible_profiles(read: &ReadIndex, reader: &Reader) -> Option<Box<dyn Tan
 }
 
 impl Searcher<'_> {
+    /// The reader's visibility clause as a clause of the query (see
+    /// `Searcher::search`): the customers they may see, score 0, explaining
+    /// nothing; `None` for a reader who sees all.
+    pub(super) fn visibility_plan(&self) -> Option<Plan> {
+        let query = visible_profiles(self.read, self.reader)?;
+        Some(Plan {
+            query: Box::new(ConstScoreQuery::new(query, 0.0)),
+            explain: Explain::Nothing,
+            customer_only: true,
+            label: "visible to the reader".into(),
+            dated: None,
+        })
+    }
+
     /// The reader's visibility clause: every customer they may see, with
     /// score 0; `None` for a reader who sees all (nothing to intersect).
     pub(super) fn visible_customers(&self) -> Result<Option<Table>> {
@@ -97,6 +113,50 @@ impl Searcher<'_> {
             .map(String::as_str)
             .chain([NO_OWNER]);
         self.customers_owned_by(owners).map(Some)
+    }
+
+    /// The birthdays (month * 100 + day) that private documents hold for
+    /// these customers, where the reader may see them (`--sort date`).
+    pub(super) fn private_birthdays(
+        &self,
+        found: &[(u64, tantivy::Score)],
+    ) -> Result<rustc_hash::FxHashMap<u64, u64>> {
+        use tantivy::DocSet as _;
+        let index_error = |e| Error::index(self.location.index_dir(), e);
+        let wanted: rustc_hash::FxHashSet<u64> = found.iter().map(|&(key, _)| key).collect();
+        let term = Term::from_field_text(self.read.fields.kind, PRIVATE_KIND);
+        let mut birthdays = rustc_hash::FxHashMap::default();
+        for segment in self.read.searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            let first = fast
+                .u64(crate::schema::names::CUST_FIRST)
+                .map_err(index_error)?;
+            let month_day = fast
+                .u64(crate::schema::names::BIRTHDAY_MD)
+                .map_err(index_error)?;
+            let postings = segment
+                .inverted_index(self.read.fields.kind)
+                .map_err(index_error)?;
+            let Some(mut docs) = postings
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(|e| Error::io(self.location.index_dir(), e))?
+            else {
+                continue;
+            };
+            while docs.doc() != tantivy::TERMINATED {
+                let doc = docs.doc();
+                if !segment.is_deleted(doc)
+                    && let (Some(key), Some(md)) = (first.first(doc), month_day.first(doc))
+                {
+                    let key = key & !(MORE_CUSTOMERS | PRIVATE_KEY);
+                    if wanted.contains(&key) && self.may_see_private_key(key) {
+                        birthdays.insert(key, md);
+                    }
+                }
+                docs.advance();
+            }
+        }
+        Ok(birthdays)
     }
 
     /// Whether the private document of the customer with this key counts
@@ -272,16 +332,32 @@ mod tests {
             "潜水",
             "13800001111",
             "蓝海项目 IBM",
+            "*",
+            "-likes:golf",
+            "likes:golf OR 蓝海项目",
+            "birthday:next-week",
+            "birthday:this-month OR likes:话剧",
+            "contacts.mobile:138",
+            "family:潜水",
+        ];
+        let sorts = [
+            crate::search::Sort::Score,
+            crate::search::Sort::Name,
+            crate::search::Sort::Date,
         ];
         for (reader, visible) in &readers {
             for text in queries {
                 let query = crate::query::parse(text, today)?;
-                for limit in [1, 20] {
-                    let options = SearchOptions { limit };
+                for (limit, sort) in [1, 20].into_iter().flat_map(|l| sorts.map(|s| (l, s))) {
+                    let options = SearchOptions { limit, sort };
                     let one = Searcher::new(&by_key, &location, reader).search(&query, options)?;
                     let other =
                         Searcher::new(&by_ordinal, &location, reader).search(&query, options)?;
-                    assert_eq!(other, one, "{} {text} --limit {limit}", reader.name);
+                    assert_eq!(
+                        other, one,
+                        "{} {text} --limit {limit} {sort:?}",
+                        reader.name
+                    );
                     for hit in &one.hits {
                         assert!(
                             visible.contains(&hit.id.as_str()),
@@ -292,17 +368,15 @@ mod tests {
                     }
                 }
             }
-            let private = Searcher::new(&by_ordinal, &location, reader).search(
-                &crate::query::parse("潜水", today)?,
-                SearchOptions { limit: 20 },
-            )?;
+            // t01's private fields (刘芳's): a word, a keyed value, a birthday.
             let owner_or_admin = reader.may_see_private(Some("刘芳"));
-            assert_eq!(
-                private.total,
-                usize::from(owner_or_admin),
-                "{}",
-                reader.name
-            );
+            for text in ["潜水", "contacts.mobile:13800001111", "birthday:2026-12-02"] {
+                let private = Searcher::new(&by_ordinal, &location, reader)
+                    .search(&crate::query::parse(text, today)?, SearchOptions::new(20))?;
+                let ids: Vec<&str> = private.hits.iter().map(|h| h.id.as_str()).collect();
+                let expected: &[&str] = if owner_or_admin { &["t01"] } else { &[] };
+                assert_eq!(ids, expected, "{} {text}", reader.name);
+            }
         }
         Ok(())
     }

@@ -10,6 +10,7 @@ mod index;
 mod index_access;
 mod problems;
 mod properties;
+mod query_v2;
 mod search;
 mod show_status;
 mod team;

@@ -213,11 +213,11 @@ fn huge_ranges_and_intervals_are_errors_not_panics() {
     for (args, words) in [
         (
             &["search", "travel:北京 when:next-99999999-days"][..],
-            &["next-99999999-days", "at most 36600 days"][..],
+            &["next-99999999-days", "at most 3660 days"][..],
         ),
         (
             &["search", "when:next-99999999999999999999999-days"],
-            &["at most 36600 days"],
+            &["at most 3660 days"],
         ),
         (
             &["watch", "--reconcile-every", "99999999999999999999h"],

@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 
 use dossier::index::{self, Location, Progress, ReadIndex, SyncReport, Writer};
 use dossier::record::Severity;
-use dossier::search::{SearchOptions, Searcher};
+use dossier::search::{SearchOptions, Searcher, Sort};
 use dossier::team::{self, Reader};
 use dossier::{Error, ask, query, show, status};
 
@@ -71,8 +71,13 @@ enum Command {
         /// At most N customers.
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
-        /// The query: free words, "phrases", likes: travel: when: mentions: owner: tier: stage: type: company: name: city:
-        #[arg(required = true, value_name = "QUERY")]
+        /// The order of the hits, over every customer found: score, name,
+        /// date (a trip's start or a birthday soonest first, a note's date
+        /// newest first), updated (newest first).
+        #[arg(long, default_value = "score", value_name = "ORDER", value_parser = Sort::NAMES)]
+        sort: String,
+        /// The query: free words, "phrases", KEY:VALUE (likes: travel: when: mentions: date: birthday: owner: name: city: region: …), *, OR, -term, ( )
+        #[arg(required = true, value_name = "QUERY", allow_hyphen_values = true)]
         query: Vec<String>,
     },
     /// Answer a plain-language question (English or Chinese).
@@ -83,6 +88,11 @@ enum Command {
         /// At most N customers.
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
+        /// The order of the hits, over every customer found: score, name,
+        /// date (a trip's start or a birthday soonest first, a note's date
+        /// newest first), updated (newest first).
+        #[arg(long, default_value = "score", value_name = "ORDER", value_parser = Sort::NAMES)]
+        sort: String,
         /// The question, e.g. "who likes theatre?" or 谁下周去北京.
         #[arg(required = true, value_name = "QUESTION")]
         question: Vec<String>,
@@ -262,23 +272,35 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             poll,
             reconcile_every,
         } => watch_command(&config, poll.as_deref(), reconcile_every),
-        Command::Search { json, limit, query } => searching(
+        Command::Search {
+            json,
+            limit,
+            sort,
+            query,
+        } => searching(
             &config,
             serve::Command::Search,
             &query.join(" "),
             *json,
-            *limit,
+            SearchOptions {
+                limit: *limit,
+                sort: Sort::parse(sort).unwrap_or_default(),
+            },
         ),
         Command::Ask {
             json,
             limit,
+            sort,
             question,
         } => searching(
             &config,
             serve::Command::Ask,
             &question.join(" "),
             *json,
-            *limit,
+            SearchOptions {
+                limit: *limit,
+                sort: Sort::parse(sort).unwrap_or_default(),
+            },
         ),
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
@@ -439,7 +461,7 @@ fn searching(
     command: serve::Command,
     text: &str,
     json: bool,
-    limit: usize,
+    options: SearchOptions,
 ) -> Result<ExitCode> {
     let via = serve::Via::from_env()?;
     if via != serve::Via::Never {
@@ -450,7 +472,8 @@ fn searching(
             command,
             text: text.to_string(),
             json,
-            limit,
+            limit: options.limit,
+            sort: options.sort.name().to_string(),
             today: config.today.format("%Y-%m-%d").to_string(),
             color: config.style.color,
             reader: config.as_user.clone(),
@@ -474,7 +497,7 @@ fn searching(
         &config.location,
         &config.reader,
         json,
-        limit,
+        options,
         config.style,
     )?;
     skip_teardown(read);
@@ -528,11 +551,10 @@ fn answer(
     location: &Location,
     reader: &Reader,
     json: bool,
-    limit: usize,
+    options: SearchOptions,
     style: Style,
 ) -> Result<serve::Answer> {
-    let result =
-        Searcher::new(read, location, reader).search(&prepared.query, SearchOptions { limit })?;
+    let result = Searcher::new(read, location, reader).search(&prepared.query, options)?;
     let mut stderr = String::new();
     for notice in &result.notices {
         stderr.push_str(&format!("dossier: {notice}\n"));
@@ -643,7 +665,10 @@ fn serve_answer(
         location,
         &reader,
         request.json,
-        request.limit,
+        SearchOptions {
+            limit: request.limit,
+            sort: Sort::parse(&request.sort).unwrap_or_default(),
+        },
         style,
     ) {
         Ok(mut answer) => {

@@ -54,6 +54,8 @@ pub struct Request {
     pub text: String,
     pub json: bool,
     pub limit: usize,
+    /// `--sort`: score, name, date or updated.
+    pub sort: String,
     /// `YYYY-MM-DD`: the client's today, never the watcher's.
     pub today: String,
     /// Colors on stdout (the client's stdout is a terminal).
