@@ -379,12 +379,16 @@ pub struct Segmenter {
 
 impl Segmenter {
     /// Builds the segmenter with extra words (vocabulary aliases and the
-    /// contexts in which they are not names), each forced to stay whole.
+    /// contexts in which they are not names), each as frequent as it must be
+    /// to be cut whole when it stands alone, and no more: forced words would
+    /// win over the sentence (升华为 cut 升|华为, 张建华为 张建|华为), and
+    /// the segmenter is what confirms a vocabulary name as a word of its
+    /// sentence (`vocab::AliasTable::find_words_in`).
     pub fn new<'a>(custom_words: impl IntoIterator<Item = &'a str>) -> Self {
         let mut jieba = Jieba::new();
         for word in custom_words {
             if word.chars().count() >= 2 && word.chars().all(is_cjk) {
-                jieba.add_word(word, Some(200_000), None);
+                jieba.add_word(word, None, None);
             }
         }
         Segmenter { jieba }
@@ -431,24 +435,64 @@ impl Segmenter {
     }
 }
 
-/// Every pinyin token of a name: each syllable in every reading, the whole
-/// name run together in every reading, and the given name run together.
-/// Capped so a long company name cannot explode.
+/// Marks a name's initials among its pinyin tokens (`^smgm`), so that a
+/// query asks for initials on purpose (`name:smgm`, ranked below a whole
+/// reading) and a free word (HP, SAP) never meets them by chance.
+pub const INITIALS_MARK: char = '^';
+
+/// The pinyin token of a name's initials.
+pub fn initials_term(initials: &str) -> String {
+    format!("{INITIALS_MARK}{initials}")
+}
+
+/// The ways a syllable may be typed: ü as ü, v, u or yu (lü: lv, lu, lyu).
+fn typed_forms(syllable: &str) -> Vec<String> {
+    if !syllable.contains(['ü', 'v']) {
+        return vec![syllable.to_string()];
+    }
+    ["ü", "v", "u", "yu"]
+        .iter()
+        .map(|form| syllable.replace(['ü', 'v'], form))
+        .collect()
+}
+
+/// Every reading of the syllables `readings` run together, capped.
+fn run_together(readings: &[Vec<String>], cap: usize) -> Vec<String> {
+    let mut joined: Vec<String> = vec![String::new()];
+    for syllables in readings {
+        joined = joined
+            .iter()
+            .flat_map(|prefix| syllables.iter().map(move |s| format!("{prefix}{s}")))
+            .take(cap)
+            .collect();
+    }
+    joined
+}
+
+/// Every pinyin token of a name: each syllable in every reading, and every
+/// run of whole syllables run together (司马光明: sima, simaguang,
+/// guangming, simaguangming …; never ngming), ü also as v, u and yu, and
+/// the whole name's initials (`^smgm`, see `INITIALS_MARK`). Capped so a
+/// long company name cannot explode.
 pub fn name_pinyin(folded_name: &str) -> Vec<String> {
     use pinyin::ToPinyinMulti;
     const MAX_COMBINATIONS: usize = 16;
+    const MAX_RUN_CHARS: usize = 6;
     let mut out = Vec::new();
     for run in runs(folded_name) {
         if !run.is_cjk {
             continue;
         }
-        let readings: Vec<Vec<&'static str>> = run
+        let readings: Vec<Vec<String>> = run
             .text
             .chars()
             .map(|c| match c.to_pinyin_multi() {
                 Some(multi) => {
-                    let mut plain: Vec<&'static str> =
-                        multi.into_iter().map(|p| p.plain()).collect();
+                    let mut plain: Vec<String> = multi
+                        .into_iter()
+                        .flat_map(|p| typed_forms(p.plain()))
+                        .collect();
+                    plain.sort();
                     plain.dedup();
                     plain
                 }
@@ -456,30 +500,34 @@ pub fn name_pinyin(folded_name: &str) -> Vec<String> {
             })
             .collect();
         for syllables in &readings {
-            out.extend(syllables.iter().map(|s| s.to_string()));
+            out.extend(syllables.iter().cloned());
         }
-        if readings.iter().any(Vec::is_empty) || readings.len() > 6 {
+        if readings.iter().any(Vec::is_empty) || readings.len() > MAX_RUN_CHARS {
             continue;
         }
-        let mut whole: Vec<String> = vec![String::new()];
-        for syllables in &readings {
-            whole = whole
-                .iter()
-                .flat_map(|prefix| syllables.iter().map(move |s| format!("{prefix}{s}")))
-                .take(MAX_COMBINATIONS)
-                .collect();
-        }
-        out.extend(whole);
-        if readings.len() >= 3 {
-            let mut given: Vec<String> = vec![String::new()];
-            for syllables in &readings[1..] {
-                given = given
-                    .iter()
-                    .flat_map(|prefix| syllables.iter().map(move |s| format!("{prefix}{s}")))
-                    .take(MAX_COMBINATIONS)
-                    .collect();
+        for start in 0..readings.len() {
+            for end in start + 2..=readings.len() {
+                out.extend(run_together(&readings[start..end], MAX_COMBINATIONS));
             }
-            out.extend(given);
+        }
+        if readings.len() >= 2 {
+            let initials: Vec<Vec<String>> = readings
+                .iter()
+                .map(|syllables| {
+                    let mut firsts: Vec<String> = syllables
+                        .iter()
+                        .filter_map(|s| s.chars().next())
+                        .map(String::from)
+                        .collect();
+                    firsts.dedup();
+                    firsts
+                })
+                .collect();
+            out.extend(
+                run_together(&initials, MAX_COMBINATIONS)
+                    .iter()
+                    .map(|i| initials_term(i)),
+            );
         }
     }
     out.sort();
@@ -554,17 +602,58 @@ mod tests {
     }
 
     #[test]
-    fn pinyin_has_every_reading() {
-        for (name, must_contain) in [
-            ("张伟", &["zhang", "wei", "zhangwei"][..]),
-            ("曾志强", &["zeng", "ceng", "zengzhiqiang", "zhiqiang"][..]),
-            ("单雪", &["shan", "dan", "shanxue"][..]),
+    fn pinyin_has_every_reading_and_run_of_syllables() {
+        for (name, must_contain, must_not) in [
+            (
+                "张伟",
+                &["zhang", "wei", "zhangwei", "^zw"][..],
+                &["zw"][..],
+            ),
+            (
+                "曾志强",
+                &[
+                    "zeng",
+                    "ceng",
+                    "zengzhiqiang",
+                    "zhiqiang",
+                    "zengzhi",
+                    "^zzq",
+                    "^czq",
+                ],
+                &[],
+            ),
+            ("单雪", &["shan", "dan", "shanxue"], &[]),
+            (
+                "司马光明",
+                &[
+                    "sima",
+                    "simaguang",
+                    "guangming",
+                    "maguang",
+                    "simaguangming",
+                    "^smgm",
+                ],
+                &["ngming", "smgm", "imag"],
+            ),
+            ("李佳琪", &["lijia", "jiaqi", "lijiaqi", "^ljq"], &["ijia"]),
+            (
+                "吕芳",
+                &["lü", "lv", "lu", "lyu", "lvfang", "lufang", "lyufang"],
+                &[],
+            ),
+            ("女娲", &["nv", "nu", "nvwa"], &[]),
         ] {
             let tokens = name_pinyin(&fold(name));
             for token in must_contain {
                 assert!(
                     tokens.iter().any(|t| t == token),
                     "{name}: {token} missing from {tokens:?}"
+                );
+            }
+            for token in must_not {
+                assert!(
+                    !tokens.iter().any(|t| t == token),
+                    "{name}: {token} is no run of whole syllables: {tokens:?}"
                 );
             }
         }

@@ -56,7 +56,9 @@ impl serde::Serialize for Without<'_> {
 /// The customer key of an id: the value of the `cust` field. Keys use 63
 /// bits; the top one is `MORE_CUSTOMERS` in `cust_first`.
 pub fn customer_key(id: &str) -> u64 {
-    stable_hash(id.as_bytes()) & !(MORE_CUSTOMERS | PRIVATE_KEY)
+    // Ids compare case-insensitively and script-folded (`K001` = `k001`):
+    // a note's link and its customer meet whatever the case.
+    stable_hash(crate::fold::fold(id).as_bytes()) & !(MORE_CUSTOMERS | PRIVATE_KEY)
 }
 
 /// Set in the customer key of a customer's private document (see
@@ -330,10 +332,12 @@ pub fn build(
             let words = segmenter.words(&folded);
             segmenter.append_search_terms(&words, &mut word_terms);
         }
+        // Free text names a competitor only as a word of its sentence
+        // (张建华为我们 is no 华为), in its sense (甲骨文 near 书法 is no Oracle).
         competitor_terms.extend(
             vocabulary
                 .competitors()
-                .find_in(text)
+                .find_words_in(text, &|| analyzer.segmenter())
                 .into_iter()
                 .map(|(g, _)| g.id.clone()),
         );

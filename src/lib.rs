@@ -20,6 +20,7 @@ pub mod search;
 pub mod show;
 pub mod status;
 pub mod team;
+pub mod typo;
 pub mod vocab;
 pub mod walk;
 pub mod watch;

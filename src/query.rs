@@ -102,7 +102,10 @@ impl Query {
 }
 
 fn quote_if_needed(value: &str) -> String {
-    if value.chars().any(char::is_whitespace) || value.is_empty() {
+    // Bare only when it reads back whole: no white space or `)` that
+    // would end it, no quote mark that would start a quote.
+    let chars: Vec<char> = value.chars().collect();
+    if value.is_empty() || value.starts_with(is_open_quote) || bare_end(&chars, 0) < chars.len() {
         quoted(value)
     } else {
         value.to_string()
@@ -413,16 +416,10 @@ impl Parser {
             }
         }
         if query.clauses.is_empty() {
+            // An empty group: before or after an OR, inside ( ), or all.
             let follows_or = self.at > 0 && matches!(self.tokens[self.at - 1], Token::Or);
             return Err(match self.peek() {
-                Some(Token::Or)
-                    if self.at == 0
-                        || follows_or
-                        || matches!(
-                            self.tokens.get(self.at.wrapping_sub(1)),
-                            Some(Token::Open)
-                        ) =>
-                {
+                Some(Token::Or) => {
                     Error::query("OR", "OR needs a term on each side — write golf OR tennis")
                 }
                 _ if follows_or => {
@@ -435,6 +432,11 @@ impl Parser {
                 Some(Token::Close) => {
                     Error::query(")", "this ) closes no ( — remove it or add the ( it closes")
                 }
+                // `golf (`: the query ends inside a group that holds nothing.
+                None if depth > 0 => Error::query(
+                    "(",
+                    "this ( is never closed — add the ) that ends the group",
+                ),
                 _ => Error::query(
                     "empty query",
                     format!("type words to search, or terms like {KEYS}"),
@@ -510,7 +512,7 @@ fn push_clause(query: &mut Query, clause: Clause) -> Result<()> {
     Ok(())
 }
 
-/// The most days a relative range may span (`next-N-days`).
+/// The days of a range term (`when:` `date:` `birthday:`), or an error naming it.
 fn range_of(piece: &Piece, value: &str, today: NaiveDate) -> Result<DateRange> {
     parse_range(value, today).map_err(|problem| Error::query(piece.raw.clone(), problem))
 }
@@ -727,6 +729,8 @@ mod tests {
             ("a OR b)", "this ) closes no ("),
             (")", "this ) closes no ("),
             ("()", "nothing between the parentheses"),
+            ("(", "this ( is never closed"),
+            ("（", "this ( is never closed"),
             ("a OR", "OR needs a term on each side"),
             ("OR a", "OR needs a term on each side"),
             ("a OR OR b", "OR needs a term on each side"),

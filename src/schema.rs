@@ -61,6 +61,7 @@ pub struct Fields {
     pub field_grams: Field,
     /// A customer's name as it sorts (`--sort name`).
     pub name_sort: Field,
+    pub link_names: Field,
     pub owner_key: Field,
 }
 
@@ -87,6 +88,9 @@ pub mod names {
     pub const NOTE_DAY: &str = "note_day";
     /// A customer's `updated`, in days since 1970-01-01.
     pub const UPDATED_DAY: &str = "updated_day";
+    /// Links by name: a customer's folded name and nickname hashes; a
+    /// note's link texts that did not name an existing id.
+    pub const LINK_NAMES: &str = "link_names";
     /// A customer's owner, folded (`team::owner_fold`), or `team::NO_OWNER`.
     pub const OWNER_KEY: &str = "owner_key";
 }
@@ -152,6 +156,7 @@ pub fn build() -> (Schema, Fields) {
         ),
         field_grams: builder.add_text_field("field_grams", text(KEYED_GRAMS, positions)),
         name_sort: builder.add_text_field("name_sort", FAST),
+        link_names: builder.add_u64_field(names::LINK_NAMES, NumericOptions::default().set_fast()),
         owner_key: builder.add_text_field(names::OWNER_KEY, STRING | FAST),
     };
     (builder.build(), fields)

@@ -32,6 +32,10 @@ pub struct Group {
     pub parent: Option<String>,
     /// Longer words that contain a name but do not mean it (联想到).
     pub not_words: Vec<String>,
+    /// Words that, near a name in the same sentence, give it another sense
+    /// (书法 or 拓片 near 甲骨文: the oracle-bone script, not Oracle);
+    /// written `~书法` in the file's `not` column.
+    pub sense_not: Vec<String>,
 }
 
 /// Groups with a lookup from normalised name to group.
@@ -103,6 +107,67 @@ pub fn is_whole_name(text: &[char], start: usize, end: usize, not_words: &[Strin
     })
 }
 
+/// Ends a sentence, for the sense words around a name.
+fn ends_sentence(c: char) -> bool {
+    "。！？!?；;\n".contains(c)
+}
+
+/// True when one of `sense_not` is in the sentence of the hit `range` (at
+/// most 40 characters either side).
+fn has_sense_word(folded: &[char], range: &std::ops::Range<usize>, sense_not: &[String]) -> bool {
+    if sense_not.is_empty() {
+        return false;
+    }
+    const REACH: usize = 40;
+    let mut start = range.start;
+    while start > 0 && range.start - start < REACH && !ends_sentence(folded[start - 1]) {
+        start -= 1;
+    }
+    let mut end = range.end.min(folded.len());
+    while end < folded.len() && end - range.end < REACH && !ends_sentence(folded[end]) {
+        end += 1;
+    }
+    let sentence: String = folded[start..end].iter().collect();
+    sense_not
+        .iter()
+        .any(|word| sentence.contains(word.as_str()))
+}
+
+/// True when the hit `range` starts and ends where words of its sentence
+/// do: the Han characters around each edge are segmented (at most 8 on
+/// either side, within the run of Han characters) and the edge must fall
+/// between two words. An edge next to anything but Han is one already.
+fn is_word_of_sentence<'s>(
+    folded: &[char],
+    range: &std::ops::Range<usize>,
+    segmenter: &dyn Fn() -> &'s crate::analysis::Segmenter,
+) -> bool {
+    const REACH: usize = 8;
+    let han = |i: usize| folded.get(i).is_some_and(|c| crate::fold::is_cjk(*c));
+    let start_inside = range.start > 0 && han(range.start - 1) && han(range.start);
+    let end_inside = range.end > 0 && han(range.end - 1) && han(range.end);
+    if !start_inside && !end_inside {
+        return true;
+    }
+    let mut from = range.start;
+    while from > 0 && range.start - from < REACH && han(from - 1) {
+        from -= 1;
+    }
+    let mut to = range.end;
+    while to < folded.len() && to - range.end < REACH && han(to) {
+        to += 1;
+    }
+    let window: String = folded[from..to].iter().collect();
+    let mut boundaries = vec![from];
+    let mut at = from;
+    for word in segmenter().words(&window) {
+        at += word.chars().count();
+        boundaries.push(at);
+    }
+    (!start_inside || boundaries.contains(&range.start))
+        && (!end_inside || boundaries.contains(&range.end))
+}
+
 /// The normalised form of a name: folded, Latin words stemmed and joined by
 /// one space, Han runs kept whole. Text segmented into `Word`s produces the
 /// same key for the same name, so scanning and lookup agree.
@@ -137,6 +202,7 @@ impl AliasTable {
                     }
                 }
                 target.not_words.extend(group.not_words);
+                target.sense_not.extend(group.sense_not);
                 if target.parent.is_none() {
                     target.parent = group.parent;
                 }
@@ -232,6 +298,32 @@ impl AliasTable {
             }
         }
         found
+    }
+
+    /// The groups named in a text as words of their sentence: `find_in`,
+    /// and then each hit that is written in Han characters is confirmed by
+    /// segmenting a few characters around it (`segmenter`, called only
+    /// when one is), so 张建华为我们介绍 and 用友善的方式 name neither 华为
+    /// nor 用友, while 华为的方案 does; and a hit whose group has sense
+    /// words (`Group::sense_not`) in the same sentence is another sense
+    /// (甲骨文 near 书法). Hits are rare, so segmenting around them costs
+    /// little where segmenting whole notes would cost much.
+    pub fn find_words_in<'a, 's>(
+        &'a self,
+        text: &str,
+        segmenter: &dyn Fn() -> &'s crate::analysis::Segmenter,
+    ) -> Vec<(&'a Group, std::ops::Range<usize>)> {
+        let hits = self.find_in(text);
+        if hits.is_empty() {
+            return hits;
+        }
+        let folded: Vec<char> = fold(text).chars().collect();
+        hits.into_iter()
+            .filter(|(group, range)| {
+                !has_sense_word(&folded, range, &group.sense_not)
+                    && is_word_of_sentence(&folded, range, segmenter)
+            })
+            .collect()
     }
 
     /// The place a written place names: every group it is exactly a name
@@ -381,11 +473,19 @@ fn parse_group(section: Section, columns: &[&str]) -> std::result::Result<Group,
     if names.is_empty() {
         return Err(format!("{id}: no names"));
     }
+    let (sense_not, not_words): (Vec<String>, Vec<String>) = split_names(not_words)
+        .into_iter()
+        .partition(|word| word.starts_with('~'));
     Ok(Group {
         id: id.to_string(),
         names,
         parent: (!parent.is_empty() && parent != "-").then(|| parent.to_string()),
-        not_words: split_names(not_words),
+        not_words,
+        sense_not: sense_not
+            .iter()
+            .map(|word| fold(word.trim_start_matches('~')))
+            .filter(|word| !word.is_empty())
+            .collect(),
     })
 }
 
@@ -613,6 +713,34 @@ mod tests {
         for (table, name, id) in table {
             let ids: Vec<&str> = table.resolve(name).iter().map(|g| g.id.as_str()).collect();
             assert_eq!(ids, vec![*id], "resolve({name:?})");
+        }
+    }
+
+    #[test]
+    fn a_name_counts_as_a_word_of_its_sentence_and_in_its_sense() {
+        let vocabulary = Vocabulary::builtin();
+        let segmenter = crate::analysis::Segmenter::new(vocabulary.custom_words());
+        let table = vocabulary.competitors();
+        for (text, expected) in [
+            ("张建华为我们介绍了方案", &[][..]),
+            ("用友善的方式沟通", &[]),
+            ("升华为一种精神", &[]),
+            ("华为的方案不错", &["huawei"]),
+            ("客户在用华为服务器", &["huawei"]),
+            ("他们用友的财务软件太慢", &["yonyou"]),
+            ("金蝶和用友", &["kingdee", "yonyou"]),
+            ("周末去看了甲骨文书法展，很有意思", &[]),
+            ("商代的甲骨文拓片", &[]),
+            ("甲骨文的数据库续约在谈", &["oracle"]),
+            ("他们在用甲骨文。周末去看书法展", &["oracle"]),
+            ("Oracle and 华为", &["oracle", "huawei"]),
+        ] {
+            let ids: Vec<&str> = table
+                .find_words_in(text, &|| &segmenter)
+                .iter()
+                .map(|(g, _)| g.id.as_str())
+                .collect();
+            assert_eq!(ids, expected, "{text}");
         }
     }
 

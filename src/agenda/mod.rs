@@ -50,9 +50,9 @@ pub struct AgendaOptions {
     pub may_see_birthday: Option<MaySee>,
 }
 
-/// A predicate on a customer's stored record (whether a reader may see
-/// one of its private fields).
-pub type MaySee = Box<dyn Fn(&StoredRecord) -> bool + Send + Sync>;
+/// A predicate on a customer (whether a reader may see one of its private
+/// fields, by its owner).
+pub type MaySee = Box<dyn Fn(&CustomerHead) -> bool + Send + Sync>;
 
 impl AgendaOptions {
     /// The same options, as `reader` sees the knowledge base: only the
@@ -63,10 +63,9 @@ impl AgendaOptions {
         self.visible = crate::search::visible_profiles(read, reader);
         if !reader.sees_all() {
             let reader = reader.clone();
-            self.may_see_birthday = Some(Box::new(move |record: &StoredRecord| {
-                reader
-                    .strip_private(&record.fields)
-                    .is_none_or(|seen| seen.contains_key("birthday"))
+            self.may_see_birthday = Some(Box::new(move |head: &CustomerHead| {
+                !reader.is_private_field("birthday")
+                    || reader.may_see_private(head.owner.as_deref())
             }));
         }
         self
@@ -371,25 +370,24 @@ pub fn agenda(
     // Read in index order: neighbours share the store's compressed blocks.
     listed.sort_by_key(|(customer, _, _)| customer.address);
     for (customer, birthday, neglected) in listed {
-        let record = records.customer(customer.address)?;
-        let (name, owner) = name_and_owner(&record);
+        let head = records.customer(customer.address)?;
         if birthday
             && options
                 .may_see_birthday
                 .as_ref()
-                .is_none_or(|may| may(&record))
-            && let Some(written) = record.text("birthday")
+                .is_none_or(|may| may(&head))
+            && let Some(written) = &head.birthday
             && let Some(parsed) = parse_birthday(written)
         {
             let next = next_birthday(parsed, today);
             if next.date <= end {
                 items.push(Item {
                     date: next.date,
-                    id: record.id.clone(),
-                    name: name.clone(),
-                    owner: owner.clone(),
+                    id: head.id.clone(),
+                    name: head.name.clone(),
+                    owner: head.owner.clone(),
                     event: Event::Birthday {
-                        written: written.trim().to_string(),
+                        written: written.clone(),
                         turns: next.turns,
                     },
                 });
@@ -398,9 +396,9 @@ pub fn agenda(
         if neglected {
             let contact = last_contact(customer.latest_note, customer.updated);
             attention.push(Attention {
-                id: record.id.clone(),
-                name,
-                owner,
+                id: head.id,
+                name: head.name,
+                owner: head.owner,
                 last_contact: contact,
                 days: days_since(contact, today),
             });
@@ -428,13 +426,12 @@ pub fn agenda(
         if upcoming.from > end {
             continue;
         }
-        let record = records.customer(customer.address)?;
-        let (name, owner) = name_and_owner(&record);
+        let head = records.customer(customer.address)?;
         items.push(Item {
             date: upcoming.from.max(today),
-            id: record.id.clone(),
-            name,
-            owner,
+            id: head.id,
+            name: head.name,
+            owner: head.owner,
             event: Event::Trip(upcoming),
         });
     }
@@ -482,15 +479,38 @@ fn filters<'a>(read: &ReadIndex, options: &'a AgendaOptions) -> Vec<scan::Filter
     filters
 }
 
-fn name_and_owner(record: &StoredRecord) -> (String, Option<String>) {
-    let text = |key| {
-        record
-            .text(key)
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-    };
-    (text("name").unwrap_or_default(), text("owner"))
+/// What the agenda shows of a customer: a few fields of its stored record.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerHead {
+    /// Customer id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its owner, if any.
+    pub owner: Option<String>,
+    /// Its birthday as written, if any.
+    pub birthday: Option<String>,
+    /// Its home city as written, if any.
+    pub city: Option<String>,
+}
+
+/// The fields `CustomerHead` reads; serde skips every other one without
+/// building it (a whole record as a map costs several times more, and the
+/// agenda of a large knowledge base reads thousands).
+#[derive(serde::Deserialize)]
+struct HeadFields {
+    name: Option<Value>,
+    owner: Option<Value>,
+    birthday: Option<Value>,
+    city: Option<Value>,
+}
+
+fn plain_text(value: Option<Value>) -> Option<String> {
+    match value? {
+        Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_string()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
 }
 
 /// Stored records read once each: a customer with a birthday and three
@@ -498,7 +518,7 @@ fn name_and_owner(record: &StoredRecord) -> (String, Option<String>) {
 struct Records<'a> {
     read: &'a ReadIndex,
     location: &'a Location,
-    customers: rustc_hash::FxHashMap<DocAddress, StoredRecord>,
+    customers: rustc_hash::FxHashMap<DocAddress, CustomerHead>,
 }
 
 impl<'a> Records<'a> {
@@ -510,13 +530,34 @@ impl<'a> Records<'a> {
         }
     }
 
-    fn customer(&mut self, address: DocAddress) -> Result<StoredRecord> {
-        if let Some(record) = self.customers.get(&address) {
-            return Ok(record.clone());
+    fn customer(&mut self, address: DocAddress) -> Result<CustomerHead> {
+        use tantivy::schema::Value as _;
+        if let Some(head) = self.customers.get(&address) {
+            return Ok(head.clone());
         }
-        let record = self.read.record(self.location, address)?;
-        self.customers.insert(address, record.clone());
-        Ok(record)
+        let doc: tantivy::TantivyDocument = self
+            .read
+            .searcher
+            .doc(address)
+            .map_err(|e| Error::index(self.location.index_dir(), e))?;
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str());
+        let fields = text(self.read.fields.record)
+            .and_then(|json| serde_json::from_str::<HeadFields>(json).ok());
+        let head = match fields {
+            Some(fields) => CustomerHead {
+                id: text(self.read.fields.id).unwrap_or_default().to_string(),
+                name: plain_text(fields.name).unwrap_or_default(),
+                owner: plain_text(fields.owner),
+                birthday: plain_text(fields.birthday),
+                city: plain_text(fields.city),
+            },
+            None => CustomerHead {
+                id: text(self.read.fields.id).unwrap_or_default().to_string(),
+                ..CustomerHead::default()
+            },
+        };
+        self.customers.insert(address, head.clone());
+        Ok(head)
     }
 
     fn get(&self, address: DocAddress) -> Result<StoredRecord> {
@@ -592,28 +633,24 @@ pub fn feed(
     with_birthday.sort_by_key(|customer| customer.address);
     let mut birthdays = Vec::new();
     for customer in with_birthday {
-        let record = records.customer(customer.address)?;
+        let head = records.customer(customer.address)?;
         if !options
             .may_see_birthday
             .as_ref()
-            .is_none_or(|may| may(&record))
+            .is_none_or(|may| may(&head))
         {
             continue;
         }
-        let Some(written) = record.text("birthday") else {
+        let Some(birthday) = head.birthday.as_deref().and_then(parse_birthday) else {
             continue;
         };
-        let Some(birthday) = parse_birthday(written) else {
-            continue;
-        };
-        let (name, owner) = name_and_owner(&record);
         birthdays.push(FeedBirthday {
-            id: record.id.clone(),
-            name,
-            owner,
-            city: record.text("city").map(str::to_string),
+            written: head.birthday.clone().unwrap_or_default(),
+            id: head.id,
+            name: head.name,
+            owner: head.owner,
+            city: head.city,
             birthday,
-            written: written.trim().to_string(),
         });
     }
     let mut trips = Vec::new();
@@ -632,12 +669,11 @@ pub fn feed(
         let Some(upcoming) = upcoming_trip(&Value::Object(stored.fields), index, today) else {
             continue;
         };
-        let record = records.customer(customer.address)?;
-        let (name, owner) = name_and_owner(&record);
+        let head = records.customer(customer.address)?;
         trips.push(FeedTrip {
-            id: record.id.clone(),
-            name,
-            owner,
+            id: head.id,
+            name: head.name,
+            owner: head.owner,
             trip: upcoming,
         });
     }

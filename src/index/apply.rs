@@ -10,6 +10,7 @@ use std::time::Instant;
 use tantivy::schema::Term;
 use tantivy::{Searcher, TantivyDocument};
 
+use super::resolve::name_hashes;
 use super::writer::{FileState, IdKey, Writer, id_key};
 use super::{Access, Progress, SyncReport, index_error};
 use crate::document::{self, FileStamp};
@@ -94,7 +95,7 @@ impl Writer {
         }
         upserts.sort();
         upserts.dedup();
-        self.upsert_paths(&upserts, &mut report, &mut |_| {})?;
+        self.upsert_paths(&upserts, &mut report, &mut |_| {}, false)?;
         self.finish_batch(&mut report, started)?;
         Ok(report)
     }
@@ -121,6 +122,9 @@ impl Writer {
     /// Forgets a file's state and frees the ids it owned.
     pub(super) fn forget(&mut self, rel_path: &str) -> Option<FileState> {
         let state = self.known.remove(rel_path)?;
+        if !state.links.is_empty() {
+            self.unregister_links(rel_path, &state);
+        }
         for key in &state.ids {
             if self.ids.get(key).is_some_and(|owner| &**owner == rel_path) {
                 self.ids.remove(key);
@@ -134,7 +138,12 @@ impl Writer {
     }
 
     pub(super) fn remove_file(&mut self, rel_path: &str, report: &mut SyncReport) {
-        if self.forget(rel_path).is_some() {
+        if let Some(state) = self.forget(rel_path) {
+            if state.ids.iter().any(|(is_customer, _)| *is_customer) {
+                // Its customers are gone: notes that named them are read
+                // again (the error is the index's, reported at commit).
+                self.requeue_linked_notes(Some(&state), None);
+            }
             self.writer
                 .delete_term(Term::from_field_text(self.fields.path, rel_path));
             report.removed += 1;
@@ -169,7 +178,7 @@ impl Writer {
         };
         if let Some(state) = self.known.get(rel_path)
             && state.stamp.hash == stamp.hash
-            && !self.problems.contains_key(rel_path)
+            && !self.in_error(rel_path)
             && !self.forced.contains(rel_path)
         {
             return Loaded::Unchanged(stamp);
@@ -193,20 +202,67 @@ impl Writer {
     /// Reads the paths into the index (in path order, `CHUNK_FILES` at a
     /// time), then the files whose ids changed hands meanwhile (see
     /// `requeue`), until none is left.
+    ///
+    /// `unchanged_counted`: every known file not in `paths` was counted
+    /// unchanged (a reconcile), so one read again moves to `updated`.
     pub(super) fn upsert_paths(
         &mut self,
         paths: &[String],
         report: &mut SyncReport,
         progress: &mut dyn FnMut(Progress),
+        unchanged_counted: bool,
     ) -> Result<()> {
         self.upsert_chunks(paths, report, progress)?;
-        // Each round only moves ids to files whose paths sort first, so
-        // this ends.
+        let sorted = paths.is_sorted();
+        // Each round only moves ids to files whose paths sort first, or
+        // links to customers that exist now, so this ends.
+        let mut again_read = false;
+        self.requeue_notes_of_gone_customers()?;
         while !self.requeue.is_empty() {
             let again: Vec<String> = std::mem::take(&mut self.requeue).into_iter().collect();
             self.forced = again.iter().cloned().collect();
+            // A file is counted once per batch: read again, it was already
+            // counted as added or updated, or else as unchanged.
+            let (added, updated) = (report.added, report.updated);
             self.upsert_chunks(&again, report, &mut |_| {})?;
+            let counted_before = again
+                .iter()
+                .filter(|path| {
+                    if sorted {
+                        paths.binary_search(path).is_ok()
+                    } else {
+                        paths.contains(path)
+                    }
+                })
+                .count();
+            let read = (report.added - added) + (report.updated - updated);
+            let twice = counted_before.min(read);
+            let undo_updated = twice.min(report.updated - updated);
+            report.updated -= undo_updated;
+            report.added -= twice - undo_updated;
+            if unchanged_counted {
+                report.unchanged = report.unchanged.saturating_sub(read - twice);
+            }
             self.forced.clear();
+            again_read = true;
+            self.requeue_notes_of_gone_customers()?;
+        }
+        if again_read {
+            // A file read again may have lost (or changed) the problems it
+            // had the first time: report what holds now, once, in path order.
+            let mut seen = std::collections::HashSet::new();
+            report.problems.retain(|problem| {
+                self.problems
+                    .get(&problem.path)
+                    .is_some_and(|now| now.contains(problem))
+                    && seen.insert((
+                        problem.path.clone(),
+                        problem.line,
+                        problem.column,
+                        problem.message.clone(),
+                    ))
+            });
+            report.problems.sort_by(|a, b| a.path.cmp(&b.path));
         }
         Ok(())
     }
@@ -270,10 +326,10 @@ impl Writer {
             }
             Loaded::Parsed {
                 mut stamp,
-                parsed,
+                mut parsed,
                 mut documents,
             } => {
-                let mut problems = parsed.problems;
+                let mut problems = std::mem::take(&mut parsed.problems);
                 if parsed.unreadable {
                     // Keep the last good version searchable.
                     report.problems.extend(problems.iter().cloned());
@@ -314,14 +370,58 @@ impl Writer {
                         kept_ids.push(key);
                     }
                 }
-                if keep.iter().any(|k| !k) && stamp.hash != 0 {
-                    // The fingerprint must say "re-read me" so the record
-                    // is picked up once the other file goes away.
-                    stamp.hash = 0;
+                // Links: notes to their customers (by id, or a unique name),
+                // customers by their names; warnings for what names none.
+                let mut links: Vec<u64> = Vec::new();
+                let mut relink = false;
+                for (i, record) in parsed.records.iter_mut().enumerate() {
+                    if !keep[i] {
+                        continue;
+                    }
+                    if record.kind.is_note() {
+                        let (changed, watched, warnings) = self.resolve_links(record);
+                        relink |= changed;
+                        if let Some(doc) = documents[i].first_mut() {
+                            for hash in &watched {
+                                doc.add_u64(self.fields.link_names, *hash);
+                            }
+                        }
+                        links.extend(watched);
+                        problems.extend(warnings);
+                    } else {
+                        let names = name_hashes(record);
+                        if let Some(doc) = documents[i].first_mut() {
+                            for hash in &names {
+                                doc.add_u64(self.fields.link_names, *hash);
+                            }
+                        }
+                        links.extend(names);
+                    }
+                }
+                if (keep.iter().any(|k| !k) && stamp.hash != 0) || relink {
+                    if keep.iter().any(|k| !k) {
+                        // The fingerprint must say "re-read me" so the
+                        // record is picked up once the other file goes away.
+                        stamp.hash = 0;
+                    }
                     documents = parsed
                         .records
                         .iter()
-                        .map(|record| document::build(&self.analyzer, &self.fields, record, stamp))
+                        .map(|record| {
+                            let mut docs =
+                                document::build(&self.analyzer, &self.fields, record, stamp);
+                            let hashes = if record.kind.is_note() {
+                                self.resolve_links(&mut record.clone()).1
+                            } else {
+                                name_hashes(record)
+                            };
+                            if let Some(doc) = docs.first_mut() {
+                                for hash in hashes {
+                                    doc.add_u64(self.fields.link_names, hash);
+                                }
+                            }
+                            docs
+                        })
                         .collect();
                 }
                 self.writer
@@ -349,13 +449,23 @@ impl Writer {
                     report.problems.extend(problems.iter().cloned());
                     self.problems.insert(rel_path.to_string(), problems);
                 }
-                self.known.insert(
-                    shared_path,
-                    FileState {
-                        stamp,
-                        ids: kept_ids,
-                    },
-                );
+                links.sort_unstable();
+                links.dedup();
+                let state = FileState {
+                    stamp,
+                    ids: kept_ids,
+                    links: links.into(),
+                };
+                if !state.links.is_empty() {
+                    self.register_links(&shared_path, &state);
+                }
+                let customers = |state: Option<&FileState>| {
+                    state.is_some_and(|s| s.ids.iter().any(|(is_customer, _)| *is_customer))
+                };
+                if customers(previous.as_ref()) || customers(Some(&state)) {
+                    self.requeue_linked_notes(previous.as_ref(), Some(&state));
+                }
+                self.known.insert(shared_path, state);
             }
         }
         Ok(())

@@ -9,7 +9,7 @@
 //! (what an index must have been built with), `writer` (the `Writer`:
 //! open, commit, status file), `reconcile` (the full walk), `apply`
 //! (reading changed files into the index, duplicate ids, last good
-//! versions), `read` (`ReadIndex` and `open_for_search`), `live` (the
+//! versions), `resolve` (which customer a note links to), `read` (`ReadIndex` and `open_for_search`), `live` (the
 //! watcher's `LiveIndex`), `directory` (index files that follow the umask)
 //! `handoff` (`index` asking a running watcher to sync) and `links`
 //! (customers without a profile).
@@ -21,6 +21,7 @@ mod live;
 mod lock;
 mod read;
 mod reconcile;
+mod resolve;
 mod version;
 mod writer;
 

@@ -61,7 +61,7 @@ impl Writer {
                     state.stamp.hash != 0
                         && state.stamp.size == file.size
                         && state.stamp.mtime == file.mtime
-                }) && !self.problems.contains_key(file.rel_path);
+                }) && !self.in_error(file.rel_path);
                 if unchanged {
                     report.unchanged += 1;
                 }
@@ -71,7 +71,7 @@ impl Writer {
             .collect();
         drop(present);
         drop(files);
-        self.upsert_paths(&paths, &mut report, progress)?;
+        self.upsert_paths(&paths, &mut report, progress, true)?;
         self.finish_batch(&mut report, started)?;
         if !report.committed {
             // An index committed by an older dossier, or whose cache file

@@ -14,6 +14,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDo
 
 use super::directory::SharedDirectory;
 use super::lock::{Holder, acquire_lock, try_acquire};
+use super::resolve::NAME_BIT;
 use super::version::{Payload, read_version, version_with};
 use super::{
     Access, Location, SyncReport, access_error, index_error, io_cause, is_damaged, write_atomically,
@@ -51,6 +52,9 @@ pub(super) fn folded_key(is_customer: bool, id: &str) -> IdKey {
 pub(super) struct FileState {
     pub(super) stamp: FileStamp,
     pub(super) ids: Vec<IdKey>,
+    /// Its customers' name hashes (with `resolve::NAME_BIT`) and its
+    /// notes' watched links (see `resolve`); empty for most files.
+    pub(super) links: Box<[u64]>,
 }
 
 /// The status written after every commit, read by `dossier status`.
@@ -109,6 +113,13 @@ pub struct Writer {
     pub(super) losers: FxHashMap<IdKey, std::collections::BTreeSet<String>>,
     /// Files to read again before the batch ends (their id changed hands).
     pub(super) requeue: std::collections::BTreeSet<String>,
+    /// Customer name and nickname hashes → the (folded) ids of the
+    /// customers that have them (see `resolve`).
+    pub(super) names: FxHashMap<u64, Vec<Box<str>>>,
+    /// Link hashes that named no existing id → the notes that wrote them.
+    pub(super) watching: FxHashMap<u64, Vec<Arc<str>>>,
+    /// Customer ids gone in this batch: their notes are read again.
+    pub(super) gone_customers: Vec<Box<str>>,
     /// Files being read again: not skipped as unchanged.
     pub(super) forced: rustc_hash::FxHashSet<String>,
     pub(super) problems: BTreeMap<String, Vec<Problem>>,
@@ -262,6 +273,9 @@ impl Writer {
             known: FxHashMap::default(),
             ids: FxHashMap::default(),
             losers: FxHashMap::default(),
+            names: FxHashMap::default(),
+            watching: FxHashMap::default(),
+            gone_customers: Vec::new(),
             requeue: std::collections::BTreeSet::new(),
             forced: rustc_hash::FxHashSet::default(),
             problems: BTreeMap::new(),
@@ -311,6 +325,7 @@ impl Writer {
             let hashes = fast.u64(names::FP_HASH).map_err(err)?;
             let sizes = fast.u64(names::FP_SIZE).map_err(err)?;
             let mtimes = fast.i64(names::FP_MTIME).map_err(err)?;
+            let links = fast.u64(names::LINK_NAMES).map_err(err)?;
             // Whole dictionaries in ord order: one pass each, instead of a
             // block decompression per document (12 s on 300k files).
             let (path_terms, id_terms, kind_terms) = (
@@ -336,11 +351,38 @@ impl Writer {
                     mtime: mtimes.first(doc).unwrap_or(0),
                 };
                 let key = folded_key(kind == Kind::Customer.as_str(), id);
+                let mut hashes = links.values_for_doc(doc).peekable();
+                if hashes.peek().is_some() {
+                    let mut all = state.links.to_vec();
+                    for hash in hashes {
+                        all.push(hash);
+                        if hash & NAME_BIT != 0 {
+                            self.names.entry(hash).or_default().push(key.1.clone());
+                        } else {
+                            self.watching
+                                .entry(hash)
+                                .or_default()
+                                .push(Arc::clone(&path));
+                        }
+                    }
+                    state.links = all.into();
+                }
                 state.ids.push(key.clone());
                 self.ids.insert(key, path);
             }
         }
         Ok(())
+    }
+
+    /// True when a file has an error (read again on every reconcile until
+    /// it is fixed); a file with warnings only is read again when it
+    /// changes, or when the customers its links name do.
+    pub(super) fn in_error(&self, rel_path: &str) -> bool {
+        self.problems.get(rel_path).is_some_and(|problems| {
+            problems
+                .iter()
+                .any(|p| p.severity == crate::record::Severity::Error)
+        })
     }
 
     pub(super) fn reader(&self) -> Result<IndexReader> {

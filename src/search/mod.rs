@@ -224,6 +224,19 @@ impl<'a> Searcher<'a> {
     /// cannot be read.
     pub fn search(&mut self, query: &Query, options: SearchOptions) -> Result<SearchResult> {
         let mut notices = Vec::new();
+        // A misspelled word that finds nothing is searched as the closest
+        // indexed one, and a notice says so (`typo`).
+        let location = self.location;
+        let corrected = crate::typo::correct(
+            &self.read.searcher,
+            &location.index_dir(),
+            &self.read.fields,
+            &|| Ok(Vocabulary::for_knowledge_base(&location.kb)?.0),
+            query,
+            &mut notices,
+        )?;
+        let asked = query;
+        let query = corrected.as_ref().unwrap_or(query);
         let mut plans = Vec::new();
         let mut nodes = self.plan_group(query, false, &mut plans, &mut notices)?;
         // The reader's visibility clause: one more clause of the query,
@@ -256,7 +269,7 @@ impl<'a> Searcher<'a> {
             let plans: Vec<&Plan> = plans.iter().map(|(plan, _)| plan).collect();
             self.found_by_and(&plans, &weights, options)?
         };
-        self.hits_of(query, total, scored, &plans, &weights, notices)
+        self.hits_of(asked, total, scored, &plans, &weights, notices)
     }
 
     /// Plans an AND group: its clauses in a tree of OR and NOT, each
@@ -416,7 +429,7 @@ impl<'a> Searcher<'a> {
     /// The hits of the customers kept, in order, each with why it matched.
     fn hits_of(
         &self,
-        query: &Query,
+        asked: &Query,
         total: usize,
         scored: Vec<(u64, Score)>,
         plans: &[(Plan, bool)],
@@ -463,7 +476,8 @@ impl<'a> Searcher<'a> {
             hits.push(hit);
         }
         Ok(SearchResult {
-            query: query.to_string(),
+            // What was asked, as parsed; a correction is in the notices.
+            query: asked.to_string(),
             total,
             hits,
             notices,

@@ -737,6 +737,11 @@ impl<'a> Searcher<'a> {
                         .filter(|c| c.is_alphanumeric())
                         .collect();
                     queries.push(term_query(fields.name_pinyin, &joined));
+                    // Initials (smgm) rank below a whole reading.
+                    queries.push(Box::new(BoostQuery::new(
+                        term_query(fields.name_pinyin, &crate::analysis::initials_term(&joined)),
+                        0.3,
+                    )));
                 }
                 any_of(queries)
             }

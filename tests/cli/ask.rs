@@ -238,3 +238,99 @@ fn an_unmappable_question_falls_back_to_a_text_search() {
         );
     }
 }
+
+#[test]
+fn each_class_of_question_through_the_binary() {
+    let dir = indexed_kb("kb");
+    check_equivalent(
+        dir.path(),
+        &[
+            // An interest with its verb.
+            ("who likes playing golf?", "likes:golf"),
+            ("邊個鍾意打高爾夫", "likes:高爾夫"),
+            ("谁是高尔夫迷", "likes:高尔夫"),
+            // A trip with a purpose after the city.
+            ("谁下周要去北京见客户", "travel:北京 when:下周"),
+            (
+                "who travels to Beijing next week to meet clients",
+                "travel:Beijing when:next-week",
+            ),
+            // A month.
+            (
+                "who is in Beijing in December",
+                "travel:Beijing when:2026-12",
+            ),
+            ("谁12月去北京", "travel:北京 when:2026-12"),
+            // A home city.
+            ("谁住在济南", "city:济南"),
+            (
+                "which customers are based in Hong Kong",
+                "city:\"Hong Kong\"",
+            ),
+            // An owner behind the question.
+            ("喜欢话剧的客户里哪些是刘芳的", "owner:刘芳 likes:话剧"),
+            ("Emily Zhou's customers", "owner:\"Emily Zhou\""),
+            // A tier, a competitor, combined.
+            ("VIP客户里谁在用IBM", "tier:vip mentions:IBM"),
+        ],
+    );
+}
+
+/// Questions whose terms are version 2's (`region:`, `date:`,
+/// `birthday:`, OR): `ask` reads them so, and until the search runs those
+/// terms it searches the question's words instead and says so; never
+/// exit 2.
+#[test]
+fn questions_of_the_new_terms_never_fail() {
+    let dir = indexed_kb("kb");
+    for (question, understood) in [
+        ("广东的客户", "region:广东"),
+        ("做物流的客户", "industry:物流"),
+        ("谁是局长", "title:局长"),
+        ("whose birthday is next week?", "birthday:next-week"),
+        ("这个月谁过生日", "birthday:本月"),
+        (
+            "who did we meet last month that mentioned 联想",
+            "date:last-month mentions:联想",
+        ),
+        ("who likes golf or theatre", "likes:golf OR likes:theatre"),
+        ("哪些客户是长沙人", "hometown:长沙"),
+    ] {
+        let output = dossier(dir.path(), &["ask", "--json", question]);
+        assert_ne!(code(&output), 2, "{question}\n{}", describe(&output));
+        let answer = json(&output);
+        let notices = answer["notices"].to_string();
+        if answer["fallback"] == true {
+            assert!(
+                notices.contains("searched the question's words as text"),
+                "{question}: a fallback says why: {answer}"
+            );
+        } else {
+            assert_eq!(answer["understood"], understood, "{question}: {answer}");
+        }
+        let human = dossier(dir.path(), &["ask", question]);
+        assert!(
+            stderr(&human).contains(understood),
+            "{question}: says what it understood\n{}",
+            describe(&human)
+        );
+    }
+}
+
+#[test]
+fn a_trip_to_an_unknown_place_is_text_with_a_notice() {
+    let dir = indexed_kb("kb");
+    for question in ["谁下周要去火星", "谁下周要去广州见客户"] {
+        let output = dossier(dir.path(), &["ask", "--json", question]);
+        assert_ne!(code(&output), 2, "{question}\n{}", describe(&output));
+    }
+    let output = dossier(dir.path(), &["ask", "--json", "谁下周要去火星"]);
+    let answer = json(&output);
+    assert_eq!(answer["understood"], "when:下周 火星", "{answer}");
+    assert!(
+        answer["notices"]
+            .to_string()
+            .contains("火星: not a known place"),
+        "{answer}"
+    );
+}

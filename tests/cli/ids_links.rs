@@ -130,3 +130,119 @@ fn a_file_that_cannot_be_read_is_a_problem_on_every_index_and_in_status() {
     let output = dossier(dir.path(), &["index"]);
     assert_eq!(code(&output), 0, "{}", describe(&output));
 }
+
+/// The ids `search` finds for a word of a note, and the warnings `index`
+/// printed about notes (exit 0: warnings never fail it).
+fn found_and_warned(dir: &Path, word: &str) -> (Vec<String>, String) {
+    let output = dossier(dir, &["index"]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    let warnings: Vec<String> = crate::stderr(&output)
+        .lines()
+        .filter(|line| line.contains(".json:"))
+        .map(str::to_string)
+        .collect();
+    (crate::search_ids(dir, word), warnings.join("\n"))
+}
+
+#[test]
+fn a_note_links_by_id_or_unique_name_and_says_when_it_cannot() {
+    let dir = crate::indexed_kb("kb");
+    let root = dir.path();
+    let note = |id: &str, link: &str, word: &str| {
+        write_file(
+            root,
+            &format!("meetings/{id}.json"),
+            &format!(
+                r#"{{"id": "{id}", "kind": "meeting", {link}, "date": "2026-11-01", "title": "t", "text": "{word}"}}"#
+            ),
+        );
+    };
+    // By name, by an id in another case: found under c001 (王建国), no warning.
+    note("n1", r#""customer": "王建国""#, "独角兽");
+    note("n2", r#""customer": "C001""#, "凤凰兽");
+    let (found, warned) = found_and_warned(root, "独角兽");
+    assert_eq!(found, ["c001"], "{warned}");
+    assert_eq!(crate::search_ids(root, "凤凰兽"), ["c001"]);
+    assert_eq!(warned, "");
+    let show = json(&dossier(root, &["show", "--json", "c001"]));
+    assert!(show.to_string().contains("meetings/n1.json"), "{show}");
+    // An id no customer has: a warning; the customer comes, it resolves by
+    // itself and the warning goes; the customer goes, it comes back.
+    note("n3", r#""customer": "k999""#, "麒麟兽");
+    let (found, warned) = found_and_warned(root, "麒麟兽");
+    assert_eq!(found, Vec::<String>::new());
+    assert!(
+        warned.contains(r#"meetings/n3.json:1:1: customer "k999" names no customer"#),
+        "{warned}"
+    );
+    write_file(
+        root,
+        "customers/k999.json",
+        r#"{"id": "K999", "kind": "customer", "name": "新来的"}"#,
+    );
+    let (found, warned) = found_and_warned(root, "麒麟兽");
+    assert_eq!((found, warned), (vec!["K999".to_string()], String::new()));
+    std::fs::remove_file(root.join("customers/k999.json")).expect("remove the customer");
+    let (found, warned) = found_and_warned(root, "麒麟兽");
+    assert_eq!(found, Vec::<String>::new());
+    assert!(
+        warned.contains("meetings/n3.json:1:1: customer \"k999\" names no customer"),
+        "{warned}"
+    );
+    // A name two customers have: a warning naming both; one is renamed,
+    // the link resolves to the other.
+    write_file(
+        root,
+        "customers/z1.json",
+        r#"{"id": "z1", "kind": "customer", "name": "同名人"}"#,
+    );
+    write_file(
+        root,
+        "customers/z2.json",
+        r#"{"id": "z2", "kind": "customer", "name": "同名人"}"#,
+    );
+    note("n4", r#""customer": "同名人""#, "白泽兽");
+    let (found, warned) = found_and_warned(root, "白泽兽");
+    assert_eq!(found, Vec::<String>::new());
+    assert!(warned.contains("names 2 customers (z1, z2)"), "{warned}");
+    write_file(
+        root,
+        "customers/z2.json",
+        r#"{"id": "z2", "kind": "customer", "name": "改名了"}"#,
+    );
+    let (found, warned) = found_and_warned(root, "白泽兽");
+    assert_eq!(found, ["z1"], "{warned}");
+    assert!(!warned.contains("n4.json"), "{warned}");
+    // A CRM export's key is not a link: the warning says which to use.
+    note("n5", r#""customer_id": "c001""#, "貔貅兽");
+    let (_, warned) = found_and_warned(root, "貔貅兽");
+    assert!(
+        warned.contains(r#"meetings/n5.json:1:1: "customer_id" is not a link"#),
+        "{warned}"
+    );
+    // Status lists the warnings.
+    let status = dossier(root, &["status", "--json"]);
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("meetings/n5.json"),
+        "{}",
+        describe(&status)
+    );
+    // A rebuild gives the same answers, and a note read before its
+    // customer (its path sorts first) is not warned about.
+    write_file(
+        root,
+        "0/meetings/n6.json",
+        r#"{"id": "n6", "kind": "meeting", "customer": "y1", "text": "獬豸兽"}"#,
+    );
+    write_file(
+        root,
+        "customers/y1.json",
+        r#"{"id": "y1", "kind": "customer", "name": "后来者"}"#,
+    );
+    std::fs::remove_dir_all(root.join(".dossier")).expect("remove the index");
+    let (found, warned) = found_and_warned(root, "白泽兽");
+    assert_eq!(found, ["z1"]);
+    assert!(!warned.contains("n6.json"), "{warned}");
+    assert_eq!(crate::search_ids(root, "獬豸兽"), ["y1"]);
+    assert_eq!(crate::search_ids(root, "独角兽"), ["c001"]);
+}

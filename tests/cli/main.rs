@@ -8,6 +8,7 @@ mod ask;
 mod ids_links;
 mod index;
 mod index_access;
+mod names;
 mod problems;
 mod properties;
 mod query_v2;
@@ -15,6 +16,7 @@ mod search;
 mod show_status;
 mod team;
 mod watch;
+mod words;
 
 use std::collections::HashSet;
 use std::fmt;

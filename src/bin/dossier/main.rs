@@ -486,7 +486,7 @@ fn searching(
             Err(_) => {}
         }
     }
-    let prepared = prepare(command, text, config.today)?;
+    let prepared = prepare(command, text, config.today, &config.location.kb)?;
     if let Some(line) = understood_line(&prepared, json) {
         eprintln!("{line}");
     }
@@ -509,20 +509,35 @@ fn searching(
 struct Prepared {
     query: query::Query,
     understood: Option<(String, bool)>,
+    /// For `ask`: what `ask` noticed, and the question's words as text, run
+    /// instead when the understood query cannot be searched (`ask` never
+    /// fails on a question).
+    notices: Vec<String>,
+    as_text: Option<query::Query>,
 }
 
-fn prepare(command: serve::Command, text: &str, today: NaiveDate) -> Result<Prepared> {
+fn prepare(
+    command: serve::Command,
+    text: &str,
+    today: NaiveDate,
+    kb: &std::path::Path,
+) -> Result<Prepared> {
     Ok(match command {
         serve::Command::Search => Prepared {
             query: query::parse(text, today)?,
             understood: None,
+            notices: Vec::new(),
+            as_text: None,
         },
         serve::Command::Ask => {
-            let understood = ask::understand(text, today)?;
+            // The knowledge base's own names count too.
+            let understood = ask::understand_in(text, today, kb)?;
             let query_text = understood.query.to_string();
             Prepared {
+                as_text: (!understood.fallback).then(|| ask::as_text(text)),
                 query: understood.query,
                 understood: Some((query_text, understood.fallback)),
+                notices: understood.notices,
             }
         }
     })
@@ -554,15 +569,35 @@ fn answer(
     options: SearchOptions,
     style: Style,
 ) -> Result<serve::Answer> {
-    let result = Searcher::new(read, location, reader).search(&prepared.query, options)?;
+    let mut understood_instead = None;
+    let mut result = match Searcher::new(read, location, reader).search(&prepared.query, options) {
+        Ok(result) => result,
+        Err(error @ Error::Query { .. }) if prepared.as_text.is_some() => {
+            let as_text = prepared.as_text.as_ref().expect("checked above");
+            let mut result = Searcher::new(read, location, reader).search(as_text, options)?;
+            result.notices.insert(
+                0,
+                format!("{error} — searched the question's words as text instead: {as_text}"),
+            );
+            understood_instead = Some(as_text.to_string());
+            result
+        }
+        Err(error) => return Err(error.into()),
+    };
+    for (i, notice) in prepared.notices.iter().enumerate() {
+        result.notices.insert(i, notice.clone());
+    }
     let mut stderr = String::new();
     for notice in &result.notices {
         stderr.push_str(&format!("dossier: {notice}\n"));
     }
-    let (understood, fallback) = prepared
-        .understood
-        .as_ref()
-        .map_or((None, false), |(q, f)| (Some(q.as_str()), *f));
+    let (understood, fallback) = match &understood_instead {
+        Some(text) => (Some(text.as_str()), true),
+        None => prepared
+            .understood
+            .as_ref()
+            .map_or((None, false), |(q, f)| (Some(q.as_str()), *f)),
+    };
     let stdout = if json {
         let mut line = serde_json::to_string(&wire::search_output(&result, understood, fallback))?;
         line.push('\n');
@@ -636,7 +671,7 @@ fn serve_answer(
     let Ok(today) = NaiveDate::parse_from_str(&request.today, "%Y-%m-%d") else {
         return NotServed(format!("unreadable date {}", request.today));
     };
-    let prepared = match prepare(request.command, &request.text, today) {
+    let prepared = match prepare(request.command, &request.text, today, &location.kb) {
         Ok(prepared) => prepared,
         Err(error) if is_query_error(&error) => return query_error_reply(&error),
         Err(error) => return NotServed(format!("{error:#}")),
