@@ -198,6 +198,11 @@ fn commands() -> Vec<Vec<String>> {
         "contacts.mobile:138",
         "钱多多",
         "Michael",
+        // Typos: a correction from the whole index would name them.
+        "Micheal",
+        "name:zhaomim",
+        "qianduoduo",
+        "wx_wangjh",
     ];
     for query in queries {
         for json in [true, false] {
@@ -265,6 +270,20 @@ fn nobody_sees_an_invisible_customer_or_a_private_field_in_any_output() {
                 }
             }
             let mut leaks = Vec::new();
+            // Names as a typo correction would write them.
+            let lower = all.to_lowercase();
+            for (id, spelled) in [
+                ("t03", "michael"),
+                ("t05", "zhaomin"),
+                ("t07", "qianduoduo"),
+            ] {
+                if !visible.contains(&id) && lower.contains(spelled) {
+                    leaks.push(format!("{spelled} (invisible {id}, spelled)"));
+                }
+            }
+            if !private.contains(&"t01") && lower.contains("wx_wangjg") {
+                leaks.push("wx_wangjg (spelled)".into());
+            }
             for (id, name, _, secrets) in CUSTOMERS {
                 if !visible.contains(id) {
                     for word in [*id, *name] {
