@@ -444,6 +444,11 @@ pub const STOP_WORDS: &[&str] = &[
 /// Chinese question words and fillers, removed from the text searched when
 /// a question cannot be mapped (longest first).
 pub const ZH_FILLERS: &[&str] = &[
+    "的客户里",
+    "客户里面",
+    "客户当中",
+    "客户里",
+    "客户中",
     "有哪些客户",
     "哪些客户",
     "哪个客户",

@@ -372,8 +372,9 @@ impl Writer {
                 }
                 // Links: notes to their customers (by id, or a unique name),
                 // customers by their names; warnings for what names none.
-                let mut links: Vec<u64> = Vec::new();
                 let mut relink = false;
+                // Per record: its `link_names` (see `resolve`).
+                let mut hashes: Vec<Vec<u64>> = vec![Vec::new(); parsed.records.len()];
                 for (i, record) in parsed.records.iter_mut().enumerate() {
                     if !keep[i] {
                         continue;
@@ -381,21 +382,10 @@ impl Writer {
                     if record.kind.is_note() {
                         let (changed, watched, warnings) = self.resolve_links(record);
                         relink |= changed;
-                        if let Some(doc) = documents[i].first_mut() {
-                            for hash in &watched {
-                                doc.add_u64(self.fields.link_names, *hash);
-                            }
-                        }
-                        links.extend(watched);
+                        hashes[i] = watched;
                         problems.extend(warnings);
                     } else {
-                        let names = name_hashes(record);
-                        if let Some(doc) = documents[i].first_mut() {
-                            for hash in &names {
-                                doc.add_u64(self.fields.link_names, *hash);
-                            }
-                        }
-                        links.extend(names);
+                        hashes[i] = name_hashes(record);
                     }
                 }
                 if (keep.iter().any(|k| !k) && stamp.hash != 0) || relink {
@@ -404,26 +394,21 @@ impl Writer {
                         // record is picked up once the other file goes away.
                         stamp.hash = 0;
                     }
+                    // Built again here: a name link now names its id.
                     documents = parsed
                         .records
                         .iter()
-                        .map(|record| {
-                            let mut docs =
-                                document::build(&self.analyzer, &self.fields, record, stamp);
-                            let hashes = if record.kind.is_note() {
-                                self.resolve_links(&mut record.clone()).1
-                            } else {
-                                name_hashes(record)
-                            };
-                            if let Some(doc) = docs.first_mut() {
-                                for hash in hashes {
-                                    doc.add_u64(self.fields.link_names, hash);
-                                }
-                            }
-                            docs
-                        })
+                        .map(|record| document::build(&self.analyzer, &self.fields, record, stamp))
                         .collect();
                 }
+                for (docs, hashes) in documents.iter_mut().zip(&hashes) {
+                    if let Some(doc) = docs.first_mut() {
+                        for hash in hashes {
+                            doc.add_u64(self.fields.link_names, *hash);
+                        }
+                    }
+                }
+                let mut links: Vec<u64> = hashes.into_iter().flatten().collect();
                 self.writer
                     .delete_term(Term::from_field_text(self.fields.path, rel_path));
                 for (docs, keep) in documents.into_iter().zip(keep) {

@@ -172,7 +172,7 @@ fn a_note_links_by_id_or_unique_name_and_says_when_it_cannot() {
     let (found, warned) = found_and_warned(root, "麒麟兽");
     assert_eq!(found, Vec::<String>::new());
     assert!(
-        warned.contains(r#"meetings/n3.json:1:1: customer "k999" names no customer"#),
+        warned.contains(r#"meetings/n3.json:1:1: warning: customer "k999" names no customer"#),
         "{warned}"
     );
     write_file(
@@ -186,7 +186,7 @@ fn a_note_links_by_id_or_unique_name_and_says_when_it_cannot() {
     let (found, warned) = found_and_warned(root, "麒麟兽");
     assert_eq!(found, Vec::<String>::new());
     assert!(
-        warned.contains("meetings/n3.json:1:1: customer \"k999\" names no customer"),
+        warned.contains("meetings/n3.json:1:1: warning: customer \"k999\" names no customer"),
         "{warned}"
     );
     // A name two customers have: a warning naming both; one is renamed,
@@ -217,7 +217,7 @@ fn a_note_links_by_id_or_unique_name_and_says_when_it_cannot() {
     note("n5", r#""customer_id": "c001""#, "貔貅兽");
     let (_, warned) = found_and_warned(root, "貔貅兽");
     assert!(
-        warned.contains(r#"meetings/n5.json:1:1: "customer_id" is not a link"#),
+        warned.contains(r#"meetings/n5.json:1:1: warning: "customer_id" is not a link"#),
         "{warned}"
     );
     // Status lists the warnings.
@@ -244,5 +244,18 @@ fn a_note_links_by_id_or_unique_name_and_says_when_it_cannot() {
     assert_eq!(found, ["z1"]);
     assert!(!warned.contains("n6.json"), "{warned}");
     assert_eq!(crate::search_ids(root, "獬豸兽"), ["y1"]);
+    // A later run (another process) still knows n4 names z1 by its name:
+    // renamed, the link stops resolving.
+    write_file(
+        root,
+        "customers/z1.json",
+        r#"{"id": "z1", "kind": "customer", "name": "又改名"}"#,
+    );
+    let (found, warned) = found_and_warned(root, "白泽兽");
+    assert_eq!(found, Vec::<String>::new());
+    assert!(
+        warned.contains(r#"meetings/n4.json:1:1: customer "同名人" names no customer"#),
+        "{warned}"
+    );
     assert_eq!(crate::search_ids(root, "独角兽"), ["c001"]);
 }

@@ -789,3 +789,43 @@ fn a_vocabulary_change_reports_the_new_vocabulary_problems() {
     watcher.wait_for_line("dossier-vocab.tsv:2: unknown section");
     watcher.wait_for_line("dossier-vocab.tsv changed");
 }
+
+#[test]
+fn a_watcher_gives_ids_by_path_order_and_resolves_links_as_customers_come_and_go() {
+    let dir = crate::indexed_kb("kb");
+    let root = dir.path();
+    let _watcher = Watcher::start(root, &[]);
+    // The later path first: the earlier one takes the id when it comes.
+    std::fs::write(
+        root.join("customers/dup-b.json"),
+        r#"{"id": "x100", "kind": "customer", "name": "乙方二"}"#,
+    )
+    .expect("write");
+    eventually(root, "乙方二", "the only x100", has("x100"));
+    std::fs::write(
+        root.join("customers/dup-a.json"),
+        r#"{"id": "X100", "kind": "customer", "name": "甲方一"}"#,
+    )
+    .expect("write");
+    eventually(root, "甲方一", "dup-a takes X100", has("X100"));
+    eventually(root, "乙方二", "dup-b loses it", |ids| ids.is_empty());
+    std::fs::remove_file(root.join("customers/dup-a.json")).expect("remove");
+    eventually(root, "乙方二", "dup-b takes it back", has("x100"));
+    // A note naming a customer that does not exist yet, then by name.
+    std::fs::write(
+        root.join("meetings/w1.json"),
+        r#"{"id": "w1", "kind": "meeting", "customer": "新朋友", "text": "穷奇兽"}"#,
+    )
+    .expect("write");
+    write_customer(root, "c960", "新朋友");
+    eventually(
+        root,
+        "穷奇兽",
+        "linked by name once the customer exists",
+        has("c960"),
+    );
+    std::fs::remove_file(root.join("customers/c960.json")).expect("remove");
+    eventually(root, "穷奇兽", "unlinked when it goes", |ids| {
+        ids.is_empty()
+    });
+}
