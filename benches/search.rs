@@ -8,7 +8,9 @@
 //! `benches/analyzer.rs`). Words after `--` pick the queries that contain
 //! them. The agenda shapes (`agenda`, the whole knowledge base and one
 //! owner's customers over 14 days) run on the index as a watcher holds it,
-//! as `serve` answers `/api/agenda`.
+//! as `serve` answers `/api/agenda`. `DOSSIER_BENCH_AS=NAME` searches as
+//! that person of the knowledge base's team file sees it (a rep's view: the
+//! visibility clause); compare with a run without it.
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
 use std::path::{Path, PathBuf};
@@ -83,6 +85,14 @@ fn main() {
             .expect("index the knowledge base");
         writer.finish().expect("finish indexing");
     }
+    let reader = match std::env::var("DOSSIER_BENCH_AS") {
+        Ok(name) => dossier::team::Team::load(&kb)
+            .expect("read the team file")
+            .expect("DOSSIER_BENCH_AS needs a dossier-team.toml")
+            .reader(&name)
+            .expect("a user of the team file"),
+        Err(_) => dossier::team::Reader::everyone(),
+    };
     let started = Instant::now();
     let alone = index::open_for_search(&location).expect("open the index");
     println!(
@@ -124,7 +134,7 @@ fn main() {
                 || (budget.elapsed() < Duration::from_secs(1) && times.len() < 200)
             {
                 let started = Instant::now();
-                let result = Searcher::new(read, &location)
+                let result = Searcher::new(read, &location, &reader)
                     .search(&query, SearchOptions { limit: LIMIT, sort })
                     .expect("search runs");
                 times.push(started.elapsed());

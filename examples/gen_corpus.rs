@@ -7,8 +7,14 @@
 //!
 //! ```text
 //! cargo run --release --example gen_corpus -- --out /tmp/corpus
-//! gen_corpus --out DIR [--customers N] [--notes M] [--seed S] [--today YYYY-MM-DD] [--force]
+//! gen_corpus --out DIR [--customers N] [--notes M] [--seed S] [--today YYYY-MM-DD] [--force] [--team]
 //! ```
+//!
+//! `--team` also writes `DIR/dossier-team.toml`: `private_fields = ["birthday",
+//! "contacts"]`, one `rep` per sales rep (named as Chinese records write them; the
+//! English-script records of the same rep spell them in pinyin and are not theirs), a
+//! `manager` of the first five reps and an `admin`. Each person's token is
+//! `bench-NAME`, for `benches/search.rs`'s `DOSSIER_BENCH_AS=NAME` (a rep's view).
 //!
 //! Defaults: 100 000 customers, 200 000 notes, seed 42, today 2026-11-23.
 //!
@@ -70,6 +76,7 @@ Writes a deterministic synthetic dossier knowledge base into DIR.
   --seed S         random seed (default 42)
   --today DATE     reference date for trips, notes and birthdays (default 2026-11-23)
   --force          delete DIR/customers, DIR/meetings and DIR/visits first
+  --team           also write DIR/dossier-team.toml (a rep per sales rep, tokens bench-NAME)
 ";
 
 /// Records handed to one worker at a time: large enough to keep the shared counter
@@ -113,6 +120,7 @@ struct Config {
     seed: u64,
     today: Day,
     force: bool,
+    team: bool,
 }
 
 /// Parses the arguments; `Ok(None)` means help was asked for.
@@ -125,6 +133,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, 
         seed: 42,
         today: Day::from_ymd(2026, 11, 23),
         force: false,
+        team: false,
     };
     while let Some(flag) = args.next() {
         match flag.as_str() {
@@ -138,6 +147,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, 
                     .ok_or(format!("--today `{text}` is not a date — use YYYY-MM-DD"))?;
             }
             "--force" => config.force = true,
+            "--team" => config.team = true,
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument `{other}` — see --help")),
         }
@@ -169,6 +179,9 @@ fn run(config: &Config) -> Result<(), String> {
     let started = Instant::now();
     let generator = Generator::new(config);
     let totals = write_everything(&generator, &config.out)?;
+    if config.team {
+        write_team_file(&generator.tables, &config.out)?;
+    }
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "gen_corpus: {} files ({} customers, {} meetings, {} visits), {:.1} MB in {:.1} s → {}",
@@ -181,6 +194,47 @@ fn run(config: &Config) -> Result<(), String> {
         config.out.display()
     );
     Ok(())
+}
+
+/// Writes `DIR/dossier-team.toml` (see `--team`): tokens are `bench-NAME`, kept
+/// as their SHA-256 as `dossier team add` would print them.
+fn write_team_file(tables: &Tables, out: &Path) -> Result<(), String> {
+    use sha2::{Digest, Sha256};
+    let hash = |name: &str| -> String {
+        Sha256::digest(format!("bench-{name}").as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let mut text = String::from(
+        "# Written by gen_corpus --team; each token is bench-NAME.\nprivate_fields = [\"birthday\", \"contacts\"]\n",
+    );
+    for &(zh, _) in &tables.reps {
+        let _ = write!(
+            text,
+            "\n[[user]]\nname = \"{zh}\"\nrole = \"rep\"\ntoken_sha256 = \"{}\"\n",
+            hash(zh)
+        );
+    }
+    let team: Vec<String> = tables
+        .reps
+        .iter()
+        .take(5)
+        .map(|(zh, _)| format!("\"{zh}\""))
+        .collect();
+    let _ = write!(
+        text,
+        "\n[[user]]\nname = \"销售总监\"\nrole = \"manager\"\nteam = [{}]\ntoken_sha256 = \"{}\"\n",
+        team.join(", "),
+        hash("销售总监")
+    );
+    let _ = write!(
+        text,
+        "\n[[user]]\nname = \"admin\"\nrole = \"admin\"\ntoken_sha256 = \"{}\"\n",
+        hash("admin")
+    );
+    let path = out.join("dossier-team.toml");
+    fs::write(&path, text).map_err(|error| format!("{}: {error}", path.display()))
 }
 
 /// Refuses a non-empty folder so a typo cannot mix two corpora or bury real data;

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::index::{self, Location, Progress, ReadIndex, SyncReport, Writer};
 use crate::query::{self, Query};
 use crate::search::{SearchOptions, SearchResult, Searcher};
+use crate::team::Reader;
 use crate::vocab::Vocabulary;
 
 /// Which command asks: a query in the query language, or a question.
@@ -124,11 +125,12 @@ pub fn run(
     prepared: &Prepared,
     read: &ReadIndex,
     location: &Location,
+    reader: &Reader,
     options: SearchOptions,
     vocabulary: Option<Arc<Vocabulary>>,
 ) -> Result<Answer> {
     let searcher = || {
-        let searcher = Searcher::new(read, location);
+        let searcher = Searcher::new(read, location, reader);
         match &vocabulary {
             Some(vocabulary) => searcher.with_vocabulary(Arc::clone(vocabulary)),
             None => searcher,
@@ -165,11 +167,19 @@ pub fn run(
 pub fn answer(
     read: &ReadIndex,
     location: &Location,
+    reader: &Reader,
     request: &Request,
     vocabulary: Option<Arc<Vocabulary>>,
 ) -> Result<Answer> {
     let prepared = prepare(request.command, &request.text, request.today, &location.kb)?;
-    run(&prepared, read, location, request.options, vocabulary)
+    run(
+        &prepared,
+        read,
+        location,
+        reader,
+        request.options,
+        vocabulary,
+    )
 }
 
 /// Whether an error is the query's own (the same wherever it runs), as

@@ -15,6 +15,11 @@ use crate::vocab::{Vocabulary, alias_key};
 
 /// The kind stored for trip documents.
 pub const TRIP_KIND: &str = "trip";
+/// The kind stored for a customer's private fields (`team`): their text
+/// and birthday live in a document of their own, whose customer key has
+/// `PRIVATE_KEY` set, so a search counts it for the customer only when its
+/// reader may see them.
+pub const PRIVATE_KIND: &str = "private";
 /// Prefix of a keyword term that holds a raw folded name rather than a
 /// vocabulary id (an interest, city or competitor in no group).
 pub const RAW_PREFIX: &str = "=";
@@ -57,10 +62,15 @@ pub fn customer_key(id: &str) -> u64 {
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if plain {
-        return stable_hash(id.as_bytes()) & !MORE_CUSTOMERS;
+        return stable_hash(id.as_bytes()) & !(MORE_CUSTOMERS | PRIVATE_KEY);
     }
-    stable_hash(crate::fold::fold(id).as_bytes()) & !MORE_CUSTOMERS
+    stable_hash(crate::fold::fold(id).as_bytes()) & !(MORE_CUSTOMERS | PRIVATE_KEY)
 }
+
+/// Set in the customer key of a customer's private document (see
+/// `PRIVATE_KIND`): keys use 62 bits, so it never collides with a
+/// customer's own key.
+pub const PRIVATE_KEY: u64 = 1 << 62;
 
 /// Set in a document's `cust_first` when it belongs to more customers than
 /// the one named there: a search then reads them all from `cust`.
@@ -74,7 +84,14 @@ fn add_customers(doc: &mut TantivyDocument, fields: &Fields, keys: &[u64]) {
         doc.add_u64(fields.cust, *key);
     }
     if let Some(first) = keys.first() {
-        let more = if keys.len() > 1 { MORE_CUSTOMERS } else { 0 };
+        // A private document is marked as one of several customers, so a
+        // search looks at its key (`PRIVATE_KEY`) and the usual path of
+        // one plain key per document stays as it was.
+        let more = if keys.len() > 1 || first & PRIVATE_KEY != 0 {
+            MORE_CUSTOMERS
+        } else {
+            0
+        };
         doc.add_u64(fields.cust_first, first | more);
     }
 }
@@ -97,6 +114,9 @@ pub struct Analyzer {
     /// Jieba with the vocabulary's names as custom words, loaded on first
     /// use: a run that changes no customer never pays its ~100 ms and memory.
     segmenter: std::sync::OnceLock<Segmenter>,
+    /// The team file's `private_fields`: indexed in a customer's private
+    /// document, not its profile (empty without a team file).
+    pub private_fields: Vec<String>,
 }
 
 impl Analyzer {
@@ -105,7 +125,14 @@ impl Analyzer {
         Analyzer {
             vocabulary,
             segmenter: std::sync::OnceLock::new(),
+            private_fields: Vec::new(),
         }
+    }
+
+    /// The same, with the team file's private fields kept apart.
+    pub fn with_private_fields(mut self, private_fields: Vec<String>) -> Self {
+        self.private_fields = private_fields;
+        self
     }
 
     /// The segmenter, loading jieba the first time.
@@ -281,7 +308,9 @@ pub fn build(
             .collect(),
     };
     add_customers(&mut doc, fields, &keys);
-    add_dates(&mut doc, fields, record);
+    let private_birthday = record.kind == Kind::Customer
+        && crate::team::is_private(&analyzer.private_fields, "birthday");
+    add_dates(&mut doc, fields, record, private_birthday);
 
     // Free text: every string value, so a company's own fields are searchable.
     // Jieba words rank whole-word matches in profiles; a note's body gets
@@ -289,7 +318,19 @@ pub fn build(
     // (see BENCHMARKS.md), and grams already find words, substrings and phrases.
     let mut competitor_terms: Vec<String> = Vec::new();
     let mut word_terms = String::new();
-    for (_, text) in text_values(&record.fields) {
+    let is_private = |key: &str| {
+        record.kind == Kind::Customer && crate::team::is_private(&analyzer.private_fields, key)
+    };
+    let mut private = None;
+    for (key, text) in text_values(&record.fields) {
+        if is_private(key) {
+            // The private document gets it, and nothing else does.
+            let private = private.get_or_insert_with(|| {
+                private_document(fields, record, stamp, &analyzer.private_fields)
+            });
+            add_grams(private, fields.all_grams, text);
+            continue;
+        }
         add_grams(&mut doc, fields.all_grams, text);
         if record.kind == Kind::Customer {
             let folded = fold(text);
@@ -312,7 +353,17 @@ pub fn build(
     let mut documents = Vec::new();
     if record.kind == Kind::Customer {
         for (path, text) in keyed_values(&record.fields) {
-            doc.add_text(fields.field_grams, format!("{path}{LIST_SEPARATOR}{text}"));
+            let keyed = format!("{path}{LIST_SEPARATOR}{text}");
+            // `contacts.mobile:138…` of a private field: the private
+            // document's, like its free text.
+            if is_private(&path) {
+                let private = private.get_or_insert_with(|| {
+                    private_document(fields, record, stamp, &analyzer.private_fields)
+                });
+                private.add_text(fields.field_grams, keyed);
+            } else {
+                doc.add_text(fields.field_grams, keyed);
+            }
         }
         if let Some(name) = record.text("name") {
             doc.add_text(fields.name_sort, name_sort_key(name));
@@ -329,6 +380,15 @@ pub fn build(
         }
         if let Some(owner) = record.text("owner") {
             add_grams(&mut doc, fields.owner_grams, owner);
+        }
+        // Who may see this customer (`team`): exact folded owners, or the
+        // mark of the shared pool.
+        let owners = crate::team::record_owners(&record.fields);
+        if owners.is_empty() {
+            doc.add_text(fields.owner_key, crate::team::NO_OWNER);
+        }
+        for owner in owners {
+            doc.add_text(fields.owner_key, owner);
         }
         for (key, field) in [
             ("tier", fields.tier),
@@ -382,17 +442,57 @@ pub fn build(
     for term in competitor_terms {
         doc.add_text(fields.competitor, term);
     }
+    if is_private("birthday")
+        && let Some(birthday) = record.dates.birthday
+    {
+        let private = private.get_or_insert_with(|| {
+            private_document(fields, record, stamp, &analyzer.private_fields)
+        });
+        private.add_u64(fields.birthday_md, birthday.month_day());
+    }
     documents.insert(0, doc);
+    if let Some(private) = private {
+        documents.push(private);
+    }
     documents
+}
+
+/// A customer's private document (`PRIVATE_KIND`): its file and id, the
+/// customer key with `PRIVATE_KEY`, and the private fields as stored
+/// record (for the snippets its owner sees).
+fn private_document(
+    fields: &Fields,
+    record: &Record,
+    stamp: FileStamp,
+    private_fields: &[String],
+) -> TantivyDocument {
+    let mut doc = base_document(fields, record, stamp, PRIVATE_KIND);
+    add_customers(&mut doc, fields, &[customer_key(&record.id) | PRIVATE_KEY]);
+    let own: Map<String, Value> = record
+        .fields
+        .iter()
+        .filter(|(key, _)| {
+            NON_TEXT_KEYS.contains(&key.as_str()) || crate::team::is_private(private_fields, key)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    doc.add_text(
+        fields.record,
+        serde_json::to_string(&own).expect("a JSON map always serializes"),
+    );
+    doc
 }
 
 /// The dates a search or the agenda reads without the record: a
 /// customer's birthday (month and day) and `updated`, a note's `date`.
 /// Only the dates `record` read are used: a value that is no date is
-/// left out, and `record` reported it.
-fn add_dates(doc: &mut TantivyDocument, fields: &Fields, record: &Record) {
+/// left out, and `record` reported it. A private birthday goes to the
+/// private document instead.
+fn add_dates(doc: &mut TantivyDocument, fields: &Fields, record: &Record, private_birthday: bool) {
     let dates = &record.dates;
-    if let Some(birthday) = dates.birthday {
+    if let Some(birthday) = dates.birthday
+        && !private_birthday
+    {
         doc.add_u64(fields.birthday_md, birthday.month_day());
     }
     if let Some(updated) = dates.updated {

@@ -68,6 +68,11 @@ pub enum Error {
     #[error("{term}: {problem}")]
     NotFound { term: String, problem: String },
 
+    /// A team file (`dossier-team.toml`) that cannot be used, or a reader
+    /// the team file does not know.
+    #[error("{}: {problem}", path.display())]
+    Team { path: PathBuf, problem: String },
+
     /// The file watcher could not be started or failed for good.
     #[error("{}: watcher error: {message}", path.display())]
     Watch { path: PathBuf, message: String },

@@ -21,6 +21,7 @@ pub mod search;
 pub mod serve;
 pub mod show;
 pub mod status;
+pub mod team;
 pub mod typo;
 pub mod vocab;
 pub mod walk;

@@ -62,6 +62,7 @@ pub struct Fields {
     /// A customer's name as it sorts (`--sort name`).
     pub name_sort: Field,
     pub link_names: Field,
+    pub owner_key: Field,
 }
 
 /// Fast-field names read by the collectors.
@@ -90,6 +91,8 @@ pub mod names {
     /// Links by name: a customer's folded name and nickname hashes; a
     /// note's link texts that did not name an existing id.
     pub const LINK_NAMES: &str = "link_names";
+    /// A customer's owner, folded (`team::owner_fold`), or `team::NO_OWNER`.
+    pub const OWNER_KEY: &str = "owner_key";
 }
 
 fn text(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
@@ -154,6 +157,7 @@ pub fn build() -> (Schema, Fields) {
         field_grams: builder.add_text_field("field_grams", text(KEYED_GRAMS, positions)),
         name_sort: builder.add_text_field("name_sort", FAST),
         link_names: builder.add_u64_field(names::LINK_NAMES, NumericOptions::default().set_fast()),
+        owner_key: builder.add_text_field(names::OWNER_KEY, STRING | FAST),
     };
     (builder.build(), fields)
 }

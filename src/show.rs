@@ -22,6 +22,7 @@ use crate::fold::fold;
 use crate::index::{Location, ReadIndex};
 use crate::record::{Kind, Problem};
 use crate::search::grams_query;
+use crate::team::Reader;
 
 /// Most linked notes shown for one customer.
 const MAX_NOTES: usize = 10_000;
@@ -61,10 +62,17 @@ fn kind_is(read: &ReadIndex, kind: &str) -> Box<dyn TantivyQuery> {
     ))
 }
 
-/// Finds the customers an id or name names: the customer with that id, or
-/// else the customers whose name or nickname is exactly it, or else those
-/// whose name contains it or reads as it in pinyin.
-pub fn candidates(read: &ReadIndex, location: &Location, term: &str) -> Result<Vec<StoredRecord>> {
+/// Finds the customers an id or name names, among those `reader` may see
+/// (a customer they may not see is not there, exactly like an unknown
+/// one): the customer with that id, or else the customers whose name or
+/// nickname is exactly it, or else those whose name contains it or reads
+/// as it in pinyin.
+pub fn candidates(
+    read: &ReadIndex,
+    location: &Location,
+    term: &str,
+    reader: &Reader,
+) -> Result<Vec<StoredRecord>> {
     let fields = read.fields;
     let by_id = BooleanQuery::new(vec![
         (Occur::Must, kind_is(read, Kind::Customer.as_str())),
@@ -77,7 +85,10 @@ pub fn candidates(read: &ReadIndex, location: &Location, term: &str) -> Result<V
         ),
     ]);
     if let Some(address) = search_all(read, location, &by_id, 1)?.first() {
-        return Ok(vec![read.record(location, *address)?]);
+        let customer = read.record(location, *address)?;
+        if reader.may_see_record(&customer.fields) {
+            return Ok(vec![customer]);
+        }
     }
     let mut name_queries: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
     if let Some(query) = grams_query(fields.name_grams, term) {
@@ -99,7 +110,10 @@ pub fn candidates(read: &ReadIndex, location: &Location, term: &str) -> Result<V
     let by_name = BooleanQuery::new(name_queries);
     let mut found = Vec::new();
     for address in search_all(read, location, &by_name, 50)? {
-        found.push(read.record(location, address)?);
+        let customer = read.record(location, address)?;
+        if reader.may_see_record(&customer.fields) {
+            found.push(customer);
+        }
     }
     let folded = fold(term.trim());
     let exact: Vec<StoredRecord> = found
@@ -114,12 +128,19 @@ pub fn candidates(read: &ReadIndex, location: &Location, term: &str) -> Result<V
     Ok(if exact.is_empty() { found } else { exact })
 }
 
-/// The whole dossier of one customer.
+/// The whole dossier of one customer, as `reader` may see it: private
+/// fields only for its owner and admins, and a note's links only to
+/// customers the reader may see.
 ///
-/// Fails with `Error::NotFound` when the id or name names no customer, or
-/// several (the message lists them, with their ids).
-pub fn dossier(read: &ReadIndex, location: &Location, term: &str) -> Result<Dossier> {
-    let mut found = candidates(read, location, term)?;
+/// Fails with `Error::NotFound` when the id or name names no customer the
+/// reader may see, or several (the message lists them, with their ids).
+pub fn dossier(
+    read: &ReadIndex,
+    location: &Location,
+    term: &str,
+    reader: &Reader,
+) -> Result<Dossier> {
+    let mut found = candidates(read, location, term, reader)?;
     let customer = match found.len() {
         1 => found.remove(0),
         0 => {
@@ -144,6 +165,10 @@ pub fn dossier(read: &ReadIndex, location: &Location, term: &str) -> Result<Doss
             });
         }
     };
+    let mut customer = customer;
+    if let Some(fields) = reader.strip_private(&customer.fields) {
+        customer.fields = fields;
+    }
     let key = customer_key(&customer.id);
     let linked = BooleanQuery::new(vec![
         (
@@ -158,7 +183,11 @@ pub fn dossier(read: &ReadIndex, location: &Location, term: &str) -> Result<Doss
     ]);
     let mut notes = Vec::new();
     for address in search_all(read, location, &linked, MAX_NOTES)? {
-        notes.push(read.record(location, address)?);
+        let mut note = read.record(location, address)?;
+        if !reader.sees_all() {
+            hide_invisible_links(read, location, reader, &mut note)?;
+        }
+        notes.push(note);
     }
     notes.sort_by(|a, b| {
         let date = |r: &StoredRecord| r.text("date").and_then(crate::dates::parse_date);
@@ -266,6 +295,63 @@ pub fn brief(dossier: &Dossier, today: NaiveDate) -> Brief {
         competitors,
         satisfaction: plain(profile.get("satisfaction")),
     }
+}
+
+/// Leaves in a note's `customer` / `customers` only the links that name a
+/// customer the reader may see: the note is seen with them, and its other
+/// customers never appear.
+fn hide_invisible_links(
+    read: &ReadIndex,
+    location: &Location,
+    reader: &Reader,
+    note: &mut StoredRecord,
+) -> Result<()> {
+    use serde_json::Value;
+    for key in ["customer", "customers"] {
+        let Some(value) = note.fields.remove(key) else {
+            continue;
+        };
+        let kept = match value {
+            Value::String(link) => {
+                names_visible(read, location, reader, &link)?.then_some(Value::String(link))
+            }
+            Value::Array(links) => {
+                let mut kept = Vec::new();
+                for link in links {
+                    if let Some(text) = link.as_str()
+                        && names_visible(read, location, reader, text)?
+                    {
+                        kept.push(link);
+                    }
+                }
+                Some(Value::Array(kept))
+            }
+            _ => None,
+        };
+        if let Some(kept) = kept {
+            note.fields.insert(key.to_string(), kept);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a link names, exactly (id, or name or nickname folded), a
+/// customer the reader may see.
+fn names_visible(
+    read: &ReadIndex,
+    location: &Location,
+    reader: &Reader,
+    link: &str,
+) -> Result<bool> {
+    let folded = fold(link.trim());
+    Ok(candidates(read, location, link, reader)?
+        .iter()
+        .any(|customer| {
+            fold(&customer.id) == folded
+                || ["name", "nickname"]
+                    .iter()
+                    .any(|k| customer.text(k).is_some_and(|n| fold(n.trim()) == folded))
+        }))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use tantivy::schema::{IndexRecordOption, Term};
 use crate::error::{Error, Result};
 use crate::index::{self, Holder, Location};
 use crate::record::{Problem, Severity};
+use crate::team::Reader;
 
 /// The state of one knowledge base's index.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,10 +84,11 @@ fn folder_size(path: &std::path::Path) -> u64 {
         .sum()
 }
 
-/// Reads the status of a knowledge base. Never takes the writer lock.
+/// Reads the status of a knowledge base, counted over what `reader` may
+/// see (see `team`). Never takes the writer lock.
 ///
 /// Fails only when the index exists but cannot be read.
-pub fn status(location: &Location) -> Result<Status> {
+pub fn status(location: &Location, reader: &Reader) -> Result<Status> {
     let file = index::read_status(location);
     let mut status = Status {
         kb: location.kb.display().to_string(),
@@ -114,9 +116,22 @@ pub fn status(location: &Location) -> Result<Status> {
                     .map(|n| n as u64)
                     .map_err(|e| Error::index(location.index_dir(), e))
             };
-            status.customers = count("customer")?;
-            status.meetings = count("meeting")?;
-            status.visits = count("visit")?;
+            if reader.sees_all() {
+                status.customers = count("customer")?;
+                status.meetings = count("meeting")?;
+                status.visits = count("visit")?;
+            } else {
+                // What this reader may see, and nothing of the rest: no
+                // problems (their paths and messages may name anyone's
+                // customers), and files are the records they see.
+                let counts =
+                    crate::search::Searcher::new(&read, location, reader).visible_counts()?;
+                status.customers = counts.customers;
+                status.meetings = counts.meetings;
+                status.visits = counts.visits;
+                status.files = (counts.customers + counts.meetings + counts.visits) as usize;
+                status.problems.clear();
+            }
         }
         Err(Error::Stale { .. }) => status.index_state = IndexState::Stale,
         Err(Error::NoIndex { .. }) => status.index_state = IndexState::Missing,

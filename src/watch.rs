@@ -150,8 +150,10 @@ struct Batch {
     paths: Vec<PathBuf>,
     /// The watcher lost events: reconcile everything.
     rescan: bool,
-    /// The knowledge base's vocabulary file changed: rebuild.
-    vocabulary_changed: bool,
+    /// The knowledge base's vocabulary file, or its team file (whose
+    /// private fields are part of the index version too), changed: the
+    /// file's name, and the writer reopens (rebuilding if need be).
+    vocabulary_changed: Option<&'static str>,
     /// When the first event of the batch happened.
     first_event: Option<Instant>,
 }
@@ -162,7 +164,7 @@ fn collect_batch(events: &[DebouncedEvent], location: &Location, vocabulary_file
     let mut batch = Batch {
         paths: Vec::new(),
         rescan: events.iter().any(|e| e.need_rescan()),
-        vocabulary_changed: false,
+        vocabulary_changed: None,
         first_event: events.iter().map(|e| e.time).min(),
     };
     for event in events
@@ -171,7 +173,10 @@ fn collect_batch(events: &[DebouncedEvent], location: &Location, vocabulary_file
     {
         for path in &event.paths {
             if path.as_path() == vocabulary_file {
-                batch.vocabulary_changed = true;
+                batch.vocabulary_changed = Some(KB_VOCAB_FILE);
+            } else if path.as_path() == location.kb.join(crate::team::TEAM_FILE) {
+                batch.vocabulary_changed =
+                    batch.vocabulary_changed.or(Some(crate::team::TEAM_FILE));
             } else if is_interesting(location, path) {
                 batch.paths.push(path.clone());
             }
@@ -296,7 +301,7 @@ pub fn watch(
                     vocabulary_changed,
                     first_event,
                 } = collect_batch(&events, &location, &vocabulary_file);
-                if vocabulary_changed {
+                if let Some(changed) = vocabulary_changed {
                     // The vocabulary is part of the index version: reopening
                     // detects the change and rebuilds. The lock is kept
                     // throughout, so no other writer slips in.
@@ -307,7 +312,7 @@ pub fn watch(
                     let report = writer.reconcile(&mut |_| {})?;
                     on_event(WatchEvent::Reconciled {
                         report,
-                        reason: format!("{KB_VOCAB_FILE} changed"),
+                        reason: format!("{changed} changed"),
                     });
                     last_reconcile = Instant::now();
                 } else if rescan {

@@ -54,6 +54,24 @@ pub struct AgendaOptions {
 /// fields, by its owner).
 pub type MaySee = Box<dyn Fn(&CustomerHead) -> bool + Send + Sync>;
 
+impl AgendaOptions {
+    /// The same options, as `reader` sees the knowledge base: only the
+    /// customers they may see (the search engine's visibility clause, as a
+    /// query on profiles), and a birthday only where it is not a private
+    /// field hidden from them.
+    pub fn for_reader(mut self, read: &ReadIndex, reader: &crate::team::Reader) -> Self {
+        self.visible = crate::search::visible_profiles(read, reader);
+        if !reader.sees_all() {
+            let reader = reader.clone();
+            self.may_see_birthday = Some(Box::new(move |head: &CustomerHead| {
+                !reader.is_private_field("birthday")
+                    || reader.may_see_private(head.owner.as_deref())
+            }));
+        }
+        self
+    }
+}
+
 impl Default for AgendaOptions {
     fn default() -> Self {
         AgendaOptions {

@@ -11,7 +11,7 @@ use tantivy::schema::{IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, DocSet as _, TERMINATED};
 
 use crate::dates::to_days;
-use crate::document::{MORE_CUSTOMERS, TRIP_KIND};
+use crate::document::{MORE_CUSTOMERS, PRIVATE_KEY, PRIVATE_KIND, TRIP_KIND};
 use crate::error::{Error, Result};
 use crate::index::{Location, ReadIndex};
 use crate::record::Kind;
@@ -99,6 +99,10 @@ pub(super) fn scan(
     // Note dates are gathered per key for every note, then kept for the
     // customers found: a note may sit in another segment than its customer.
     let mut latest_note: FxHashMap<u64, i64> = FxHashMap::default();
+    // A private birthday (a team file's `private_fields`) is on the
+    // customer's private document; whether the reader may see it is
+    // `may_see_birthday`'s to say, on the record.
+    let mut private_birthday: FxHashMap<u64, u64> = FxHashMap::default();
     for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
         let ordinal = ordinal as u32;
         let alive = segment.alive_bitset();
@@ -177,6 +181,23 @@ pub(super) fn scan(
             }
         }
 
+        let term = Term::from_field_text(read.fields.kind, PRIVATE_KIND);
+        if let Some(mut postings) = inverted
+            .read_postings(&term, IndexRecordOption::Basic)
+            .map_err(|e| index_error(e.into()))?
+        {
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if is_alive(doc)
+                    && let (Some(key), Some(month_day)) =
+                        (cust_first.first(doc), birthday.first(doc))
+                {
+                    private_birthday.insert(key & !(MORE_CUSTOMERS | PRIVATE_KEY), month_day);
+                }
+                doc = postings.advance();
+            }
+        }
+
         let term = Term::from_field_text(read.fields.kind, TRIP_KIND);
         if let Some(mut postings) = inverted
             .read_postings(&term, IndexRecordOption::Basic)
@@ -204,6 +225,9 @@ pub(super) fn scan(
     }
     for (key, customer) in customers.iter_mut() {
         customer.latest_note = latest_note.get(key).copied().and_then(from_days);
+        if customer.birthday_md.is_none() {
+            customer.birthday_md = private_birthday.get(key).copied();
+        }
     }
     trips.retain(|trip| customers.contains_key(&trip.customer));
     Ok(Scanned { customers, trips })

@@ -67,7 +67,8 @@ fn compute(searcher: &Searcher) -> tantivy::Result<FxHashSet<u64>> {
             }
         }
     }
-    linked.retain(|key| !customers.contains(key));
+    // A private document's key (`PRIVATE_KEY`) is its customer's, not a link.
+    linked.retain(|key| key & crate::document::PRIVATE_KEY == 0 && !customers.contains(key));
     Ok(linked)
 }
 

@@ -28,10 +28,10 @@ struct OpenIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
-    /// The index's `meta.json` and the knowledge base's vocabulary file
-    /// as they were when the reader was last reloaded and the version
+    /// The index's `meta.json`, the knowledge base's vocabulary file and
+    /// team file as they were when the reader was last reloaded and the version
     /// checked: while both are the same, neither needs doing again.
-    checked: Option<[Option<FileVersion>; 2]>,
+    checked: Option<[Option<FileVersion>; 3]>,
 }
 
 /// Which version of a file is on disk: a file written again (tantivy
@@ -92,6 +92,7 @@ impl LiveIndex {
         let stamps = [
             FileVersion::of(&location.index_dir().join("meta.json")),
             FileVersion::of(&location.kb.join(crate::vocab::KB_VOCAB_FILE)),
+            FileVersion::of(&location.kb.join(crate::team::TEAM_FILE)),
         ];
         if self.open.is_none() {
             let read = open_for_search(location)?;

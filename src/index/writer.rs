@@ -19,7 +19,7 @@ use super::version::{Payload, read_version, version_with};
 use super::{
     Access, Location, SyncReport, access_error, index_error, io_cause, is_damaged, write_atomically,
 };
-use crate::document::{Analyzer, FileStamp, TRIP_KIND};
+use crate::document::{Analyzer, FileStamp, PRIVATE_KIND, TRIP_KIND};
 use crate::error::{Error, Result};
 use crate::record::{Kind, Problem, Record};
 use crate::schema::{self, Fields, names};
@@ -230,7 +230,9 @@ impl Writer {
         // bytes, so an edit meanwhile cannot stamp an index with a
         // vocabulary it was not built with (the next open sees the edit).
         let (vocabulary, vocabulary_problems) = Vocabulary::for_knowledge_base(&location.kb)?;
-        let version = version_with(vocabulary.fingerprint);
+        // The same for the team file's private fields.
+        let private_fields = crate::team::private_fields_for(&location.kb);
+        let version = version_with(vocabulary.fingerprint, &private_fields);
         let index_dir = location.index_dir();
         let (schema, fields) = schema::build();
         let status = read_status(location);
@@ -254,7 +256,7 @@ impl Writer {
                 previous = Some(reader.searcher());
                 (
                     create_index(&index_dir, schema)?,
-                    Some("the schema, analyzer or vocabulary changed".to_string()),
+                    Some("the schema, analyzer, vocabulary or private fields changed".to_string()),
                 )
             }
             Found::Corrupt(why) => (
@@ -275,7 +277,7 @@ impl Writer {
             index,
             writer,
             fields,
-            analyzer: Analyzer::new(vocabulary),
+            analyzer: Analyzer::new(vocabulary).with_private_fields(private_fields),
             version,
             known: FxHashMap::default(),
             ids: FxHashMap::default(),
@@ -342,7 +344,7 @@ impl Writer {
             );
             for doc in segment.doc_ids_alive() {
                 let kind = kind_terms.of_doc(&kinds, doc).unwrap_or_default();
-                if kind == TRIP_KIND {
+                if kind == TRIP_KIND || kind == PRIVATE_KIND {
                     continue;
                 }
                 let path = path_terms.of_doc(&paths, doc).unwrap_or_default();

@@ -7,7 +7,7 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal};
 
 use super::snippet::{self, Needle};
 use crate::document::{
-    TRIP_KIND, entries, entry_name, keyed_values, text_values, trip_city, trip_dates,
+    PRIVATE_KEY, TRIP_KIND, entries, entry_name, keyed_values, text_values, trip_city, trip_dates,
 };
 use crate::error::{Error, Result};
 use crate::index::{Profiles, StoredRecord};
@@ -41,8 +41,14 @@ impl<'a> Searcher<'a> {
                 .map_err(index_error)?;
             let profiles = Profiles::of(segment).map_err(index_error)?;
             let mut theirs: Vec<(DocId, u64)> = Vec::new();
-            for &key in keys {
-                let term = Term::from_field_u64(self.read.fields.cust, key);
+            // A customer's private document explains them only to a reader
+            // who may see it.
+            let private = keys
+                .iter()
+                .filter(|&&key| self.may_see_private_key(key))
+                .map(|&key| (key | PRIVATE_KEY, key));
+            for (term_key, key) in keys.iter().map(|&key| (key, key)).chain(private) {
+                let term = Term::from_field_u64(self.read.fields.cust, term_key);
                 let Some(mut docs) = postings
                     .read_postings(&term, IndexRecordOption::Basic)
                     .map_err(io_error)?

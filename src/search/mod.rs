@@ -19,6 +19,7 @@ mod run;
 pub mod snippet;
 mod sort;
 mod table;
+mod visibility;
 
 use serde_json::{Map, Value};
 use tantivy::query::EnableScoring;
@@ -29,6 +30,7 @@ use tantivy::{DocAddress, Score};
 use crate::error::{Error, Result};
 use crate::index::{Location, ReadIndex, StoredRecord};
 use crate::query::{Clause, Query};
+use crate::team::Reader;
 use crate::vocab::Vocabulary;
 
 pub use explain::describe_trip;
@@ -39,6 +41,8 @@ pub use plan::grams_query;
 pub use run::Ordinals;
 use run::Threads;
 use table::{Best, Ranked, Table};
+use visibility::PrivateSeen;
+pub use visibility::{VisibleCounts, visible_profiles};
 
 /// How many documents per clause and customer are kept to explain a hit.
 const MATCHES_PER_CLAUSE: usize = 3;
@@ -182,16 +186,23 @@ pub struct Searcher<'a> {
     location: &'a Location,
     vocabulary: Option<std::sync::Arc<Vocabulary>>,
     threads: Threads,
+    /// Whose view every search answers with (see `visibility`).
+    reader: &'a Reader,
+    /// Whose private documents count, set by `search` for its clauses.
+    private_seen: PrivateSeen,
 }
 
 impl<'a> Searcher<'a> {
-    /// A searcher over an opened index.
-    pub fn new(read: &'a ReadIndex, location: &'a Location) -> Self {
+    /// A searcher over an opened index, answering as `reader` sees it
+    /// (`Reader::everyone()` without a team file).
+    pub fn new(read: &'a ReadIndex, location: &'a Location, reader: &'a Reader) -> Self {
         Searcher {
             read,
             location,
             vocabulary: None,
             threads: Threads::default(),
+            reader,
+            private_seen: PrivateSeen::All,
         }
     }
 
@@ -224,19 +235,37 @@ impl<'a> Searcher<'a> {
         let mut notices = Vec::new();
         // A misspelled word that finds nothing is searched as the closest
         // indexed one, and a notice says so (`typo`).
+        // Not for a reader who may not see everything: the closest words
+        // come from every customer's text (names they may not see, private
+        // fields), and the notice would name them.
         let location = self.location;
-        let corrected = crate::typo::correct(
-            &self.read.searcher,
-            &location.index_dir(),
-            &self.read.fields,
-            &|| Ok(Vocabulary::for_knowledge_base(&location.kb)?.0),
-            query,
-            &mut notices,
-        )?;
+        let corrected = match self.reader.sees_all() {
+            true => crate::typo::correct(
+                &self.read.searcher,
+                &location.index_dir(),
+                &self.read.fields,
+                &|| Ok(Vocabulary::for_knowledge_base(&location.kb)?.0),
+                query,
+                &mut notices,
+            )?,
+            false => None,
+        };
         let asked = query;
         let query = corrected.as_ref().unwrap_or(query);
         let mut plans = Vec::new();
-        let nodes = self.plan_group(query, false, &mut plans, &mut notices)?;
+        let mut nodes = self.plan_group(query, false, &mut plans, &mut notices)?;
+        // The reader's visibility clause: one more clause of the query,
+        // ANDed with the rest (score 0, explaining nothing), so customers
+        // they may not see are not counted, ranked, sorted, kept or
+        // explained, whatever the tree of OR and NOT. No query runs
+        // without it.
+        self.private_seen = self.private_customers()?;
+        if !nodes.is_empty()
+            && let Some(visible) = self.visibility_plan()
+        {
+            plans.push((visible, false));
+            nodes.push(Node::Leaf(plans.len() - 1));
+        }
         // One weight per clause (its BM25 statistics), for the run over
         // every match and again for the documents that explain a hit.
         let weights = plans
@@ -439,7 +468,11 @@ impl<'a> Searcher<'a> {
             };
             // Each document is read once per hit: a customer-only clause
             // matches the profile itself, and one note can answer two words.
-            let customer = self.stored(address)?;
+            // Private fields are neither shown nor quoted to others.
+            let mut customer = self.stored(address)?;
+            if let Some(fields) = self.reader.strip_private(&customer.fields) {
+                customer.fields = fields;
+            }
             let mut hit = hit_of(&customer, score);
             let mut records = rustc_hash::FxHashMap::default();
             records.insert(address, customer);

@@ -8,7 +8,7 @@ use tantivy::{DocId, Score};
 
 use super::Searcher;
 use super::table::{ClauseResult, DenseResult, KeyScore, Table, score_bits};
-use crate::document::MORE_CUSTOMERS;
+use crate::document::{MORE_CUSTOMERS, PRIVATE_KEY};
 use crate::error::{Error, Result};
 use crate::index::Location;
 use crate::record::Kind;
@@ -51,19 +51,23 @@ pub(super) struct SegmentOrdinals {
 pub(super) const MORE_ORDINALS: u32 = 1 << 31;
 /// A document of no customer.
 pub(super) const NO_ORDINAL: u32 = u32::MAX;
+/// In a list of `more`: the ordinal of a customer whose private document
+/// this is (see `visibility`).
+pub(super) const PRIVATE_ORDINAL: u32 = 1 << 31;
 
 impl SegmentOrdinals {
-    /// Calls `take` with the ordinal of every customer of `doc`.
+    /// Calls `take` with the ordinal of every customer of `doc`, and
+    /// whether `doc` is that customer's private document.
     #[inline]
-    pub(super) fn for_each(&self, doc: DocId, mut take: impl FnMut(u32)) {
+    pub(super) fn for_each(&self, doc: DocId, mut take: impl FnMut(u32, bool)) {
         match self.documents[doc as usize] {
             NO_ORDINAL => {}
-            ordinal if ordinal & MORE_ORDINALS == 0 => take(ordinal),
+            ordinal if ordinal & MORE_ORDINALS == 0 => take(ordinal, false),
             more => {
                 let start = (more & !MORE_ORDINALS) as usize;
                 let count = self.more[start] as usize;
                 for &ordinal in &self.more[start + 1..start + 1 + count] {
-                    take(ordinal);
+                    take(ordinal & !PRIVATE_ORDINAL, ordinal & PRIVATE_ORDINAL != 0);
                 }
             }
         }
@@ -96,7 +100,10 @@ impl Ordinals {
                         let start = more.len();
                         more.push(0);
                         for key in keys.values_for_doc(doc) {
-                            more.push(self.ordinal(key));
+                            more.push(match key & PRIVATE_KEY {
+                                0 => self.ordinal(key),
+                                _ => self.ordinal(key & !PRIVATE_KEY) | PRIVATE_ORDINAL,
+                            });
                         }
                         more[start] = (more.len() - start - 1) as u32;
                         MORE_ORDINALS | start as u32
@@ -367,9 +374,12 @@ impl<'a> Searcher<'a> {
                 return;
             }
             let bits = score_bits(score) + 1;
-            customers.for_each(doc, |ordinal| {
-                let slot = &mut scores[ordinal as usize];
-                *slot = (*slot).max(bits);
+            customers.for_each(doc, |ordinal, private| {
+                // A private document counts only where its reader may see it.
+                if !private || self.private_seen.allows(u64::from(ordinal)) {
+                    let slot = &mut scores[ordinal as usize];
+                    *slot = (*slot).max(bits);
+                }
             });
         };
         self.for_each_match(weight, segment, piece, &mut one)
@@ -475,7 +485,17 @@ impl<'a> Searcher<'a> {
             }
             match first.first(doc) {
                 Some(key) if key & MORE_CUSTOMERS == 0 => batch.push((key, score)),
-                Some(_) => batch.extend(keys.values_for_doc(doc).map(|key| (key, score))),
+                // Several customers, or a customer's private document
+                // (counted only where its reader may see it).
+                Some(_) => {
+                    for key in keys.values_for_doc(doc) {
+                        if key & PRIVATE_KEY == 0 {
+                            batch.push((key, score));
+                        } else if self.private_seen.allows(key & !PRIVATE_KEY) {
+                            batch.push((key & !PRIVATE_KEY, score));
+                        }
+                    }
+                }
                 None => {}
             }
             if batch.len() >= ClauseResult::BATCH {
@@ -492,6 +512,10 @@ impl<'a> Searcher<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tests search as the operator: no team file, nothing hidden.
+    static EVERYONE: std::sync::LazyLock<crate::team::Reader> =
+        std::sync::LazyLock::new(crate::team::Reader::everyone);
     use crate::search::*;
 
     #[test]
@@ -586,9 +610,9 @@ mod tests {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
         let query = crate::query::parse("计费系统", today)?;
         let options = SearchOptions::new(10);
-        let one = Searcher::new(&read, &location).search(&query, options)?;
+        let one = Searcher::new(&read, &location, &EVERYONE).search(&query, options)?;
         assert_eq!(one.total, 3, "{one:?}");
-        let mut searcher = Searcher::new(&read, &location);
+        let mut searcher = Searcher::new(&read, &location, &EVERYONE);
         searcher.threads = Threads {
             min_cost: 0,
             cost_per_key: 0,
@@ -653,14 +677,14 @@ mod tests {
             let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
             let query = crate::query::parse(text, today)?;
             let options = SearchOptions::new(50);
-            let one = Searcher::new(&read, &location).search(&query, options)?;
+            let one = Searcher::new(&read, &location, &EVERYONE).search(&query, options)?;
             for (read, how) in [
                 (&read, "by key"),
                 (&numbered, "by ordinal"),
                 (&reopened, "by ordinal, reopened"),
             ] {
                 for workers in [1, 2, 3] {
-                    let mut searcher = Searcher::new(read, &location);
+                    let mut searcher = Searcher::new(read, &location, &EVERYONE);
                     searcher.threads = Threads {
                         min_cost: 0,
                         cost_per_key: 0,
@@ -722,8 +746,9 @@ mod tests {
             let query = crate::query::parse(text, today)?;
             for limit in [0, 1, 2, 3, 5, 7, 20] {
                 let options = SearchOptions::new(limit);
-                let one = Searcher::new(&by_key, &location).search(&query, options)?;
-                let other = Searcher::new(&by_ordinal, &location).search(&query, options)?;
+                let one = Searcher::new(&by_key, &location, &EVERYONE).search(&query, options)?;
+                let other =
+                    Searcher::new(&by_ordinal, &location, &EVERYONE).search(&query, options)?;
                 assert_eq!(other, one, "{text} --limit {limit}");
                 assert_eq!(one.total, total, "{text}: c404 is not counted");
                 assert_eq!(one.hits.len(), limit.min(total), "{text} --limit {limit}");

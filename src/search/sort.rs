@@ -144,8 +144,12 @@ impl<'a> Searcher<'a> {
         };
         Ok(match dated {
             Some(Dated::Birthday(from)) => {
-                let days: FxHashMap<u64, i64> = self
-                    .profile_u64(names::BIRTHDAY_MD, &found)?
+                let mut month_days = self.profile_u64(names::BIRTHDAY_MD, &found)?;
+                // A private birthday, where the reader may see it.
+                for (key, md) in self.private_birthdays(&found)? {
+                    month_days.entry(key).or_insert(md);
+                }
+                let days: FxHashMap<u64, i64> = month_days
                     .into_iter()
                     .filter_map(|(key, md)| {
                         let (month, day) = ((md / 100) as u32, (md % 100) as u32);
@@ -490,8 +494,10 @@ mod tests {
         for &(text, sort, expected) in cases {
             let query = crate::query::parse(text, today)?;
             let options = SearchOptions { limit: 10, sort };
-            let one = Searcher::new(&by_key, &location).search(&query, options)?;
-            let other = Searcher::new(&by_ordinal, &location).search(&query, options)?;
+            let one = Searcher::new(&by_key, &location, &crate::team::Reader::everyone())
+                .search(&query, options)?;
+            let other = Searcher::new(&by_ordinal, &location, &crate::team::Reader::everyone())
+                .search(&query, options)?;
             assert_eq!(other, one, "{text}");
             let ids: Vec<&str> = one.hits.iter().map(|hit| hit.id.as_str()).collect();
             assert_eq!(ids, expected, "{text} --sort {}", sort.name());

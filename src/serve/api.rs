@@ -145,7 +145,12 @@ pub(super) async fn customer(
                 Ok(read) => read,
                 Err(e) => return error(error_status(&e), e.to_string()),
             };
-            match show::dossier(&read, live.location(), &id) {
+            match show::dossier(
+                &read,
+                live.location(),
+                &id,
+                &crate::team::Reader::everyone(),
+            ) {
                 Ok(dossier) => {
                     let brief = show::brief(&dossier, today);
                     json_response(StatusCode::OK, wire::show_json(&dossier, &brief, today))
@@ -219,7 +224,7 @@ pub(super) async fn status(State(app): State<App>) -> Response {
     blocking(
         &app,
         "status".into(),
-        move || match status::status(live.location()) {
+        move || match status::status(live.location(), &crate::team::Reader::everyone()) {
             Ok(status) => json_response(StatusCode::OK, wire::status_json(&status)),
             Err(e) => error(error_status(&e), e.to_string()),
         },

@@ -439,9 +439,14 @@ pub(super) async fn customer_page(
         &app,
         format!("the page of customer {id:?}"),
         move || {
-            let dossier = live
-                .read()
-                .and_then(|read| show::dossier(&read, live.location(), &id));
+            let dossier = live.read().and_then(|read| {
+                show::dossier(
+                    &read,
+                    live.location(),
+                    &id,
+                    &crate::team::Reader::everyone(),
+                )
+            });
             match dossier {
                 Ok(dossier) => {
                     let name =
@@ -779,7 +784,7 @@ pub(super) async fn status_page(State(app): State<App>, headers: HeaderMap) -> R
     blocking(
         &app,
         "the status page".into(),
-        move || match status::status(live.location()) {
+        move || match status::status(live.location(), &crate::team::Reader::everyone()) {
             Ok(status) => page(
                 StatusCode::OK,
                 layout(

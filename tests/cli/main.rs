@@ -15,6 +15,7 @@ mod properties;
 mod query_v2;
 mod search;
 mod show_status;
+mod team;
 mod watch;
 mod words;
 

@@ -23,6 +23,7 @@ use dossier::index::{Location, Progress, ReadIndex, SyncReport, Writer};
 use dossier::record::Severity;
 use dossier::search::{SearchOptions, Sort};
 use dossier::serve::Live;
+use dossier::team::{self, Reader};
 use dossier::{Error, index, show, status, wire};
 
 use render::Style;
@@ -41,6 +42,10 @@ struct Cli {
     /// Keep the index here instead of DIR/.dossier/.
     #[arg(long, global = true, value_name = "PATH")]
     index: Option<PathBuf>,
+    /// Answer as this person of the team file sees the knowledge base
+    /// (without it, the person at the terminal sees everything).
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    as_user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -139,11 +144,40 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The team file DIR/dossier-team.toml: add a person, check the file.
+    Team {
+        #[command(subcommand)]
+        action: TeamAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TeamAction {
+    /// Make an access token for a person: prints the token (once) and the
+    /// [[user]] block, holding only its SHA-256, to paste into the team file.
+    Add {
+        /// The person, as written in customers' "owner".
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// rep, manager or admin.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// For a manager: the people whose customers they also see (A,B).
+        #[arg(long, value_name = "A,B", value_delimiter = ',')]
+        team: Vec<String>,
+    },
+    /// Report the team file's problems as dossier-team.toml:LINE:COL: message
+    /// (exit 2 on errors).
+    Check,
 }
 
 /// Everything the commands need, resolved once from the arguments.
 struct Config {
     location: Location,
+    /// Whose view the reading commands answer with (`--as`).
+    reader: Reader,
+    /// `--as` as given, for a watcher answering in our place.
+    as_user: Option<String>,
     today: NaiveDate,
     /// `--today` when given: a server then answers as of that day, else as
     /// of each request's real date.
@@ -156,8 +190,11 @@ fn config(cli: &Cli) -> Result<Config> {
     let today_given = cli.today.as_deref().map(parse_today).transpose()?;
     let today = today_given.unwrap_or_else(|| chrono::Local::now().date_naive());
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let location = Location::new(&cli.dir, cli.index.as_deref())?;
     Ok(Config {
-        location: Location::new(&cli.dir, cli.index.as_deref())?,
+        reader: reader_of(&location, cli.as_user.as_deref())?,
+        as_user: cli.as_user.clone(),
+        location,
         today,
         today_given,
         style: Style {
@@ -167,6 +204,23 @@ fn config(cli: &Cli) -> Result<Config> {
             color: !no_color && std::io::stderr().is_terminal(),
         },
     })
+}
+
+/// The view `--as NAME` asks for. Without `--as` the person at the
+/// terminal, who can read the files anyway, sees everything (the team file
+/// is not even read); `--as` without a team file is an error.
+fn reader_of(location: &Location, as_user: Option<&str>) -> Result<Reader> {
+    let Some(name) = as_user else {
+        return Ok(Reader::everyone());
+    };
+    match team::Team::load(&location.kb)? {
+        Some(team) => Ok(team.reader(name)?),
+        None => anyhow::bail!(
+            "--as {name}: {} has no {} — write one (see `dossier team add`) or leave out --as",
+            location.kb.display(),
+            team::TEAM_FILE
+        ),
+    }
 }
 
 /// `--today`: `YYYY-MM-DD` and nothing else. chrono's `%Y-%m-%d` alone
@@ -279,7 +333,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         ),
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
-            let dossier = show::dossier(&read, &config.location, &id.join(" "))?;
+            let dossier = show::dossier(&read, &config.location, &id.join(" "), &config.reader)?;
             let brief = show::brief(&dossier, config.today);
             emit(
                 *json,
@@ -295,13 +349,84 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             ics,
         } => agenda_command(&config, *days, owner.as_deref(), *json, *ics),
         Command::Status { json } => {
-            let status = status::status(&config.location)?;
+            let status = status::status(&config.location, &config.reader)?;
             emit(
                 *json,
                 || wire::status_json(&status),
                 || render::status(config.style, &status),
             )?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Team { action } => team_command(&config, action),
+    }
+}
+
+/// `team add` and `team check`.
+fn team_command(config: &Config, action: &TeamAction) -> Result<ExitCode> {
+    let file = config.location.kb.join(team::TEAM_FILE);
+    match action {
+        TeamAction::Add { name, role, team } => {
+            let Some(parsed) = team::Role::parse(role) else {
+                anyhow::bail!("--role {role}: unknown role — use rep, manager or admin");
+            };
+            let name = name.trim();
+            anyhow::ensure!(
+                !name.is_empty(),
+                "team add: the name is empty — give the person's name as customers' \"owner\" writes it"
+            );
+            let token = team::new_token()?;
+            // JSON string escapes are valid TOML basic strings.
+            let quoted = |text: &str| serde_json::to_string(text).expect("a string serializes");
+            let mut block = format!(
+                "[[user]]\nname = {}\nrole = {}\n",
+                quoted(name),
+                quoted(parsed.as_str())
+            );
+            let members: Vec<&str> = team
+                .iter()
+                .map(|m| m.trim())
+                .filter(|m| !m.is_empty())
+                .collect();
+            if !members.is_empty() {
+                let list: Vec<String> = members.iter().map(|m| quoted(m)).collect();
+                block.push_str(&format!("team = [{}]\n", list.join(", ")));
+            }
+            block.push_str(&format!("token_sha256 = {}\n", quoted(&token.sha256_hex)));
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "Token for {name} (give it to them; it is shown only this once, and dossier keeps only its hash):\n\n    {}\n\nPaste this into {}:\n\n{block}",
+                token.secret,
+                file.display()
+            )?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        TeamAction::Check => {
+            let text = std::fs::read_to_string(&file).with_context(|| {
+                format!(
+                    "{}: cannot read the team file — write one first (see `dossier team add`)",
+                    file.display()
+                )
+            })?;
+            let read = open_or_build(config)?;
+            let owners = team::indexed_owners(&read, &config.location)?;
+            let problems = team::check(&file, &text, Some(&owners));
+            let mut errors = 0;
+            for problem in &problems {
+                if problem.severity == dossier::record::Severity::Error {
+                    errors += 1;
+                }
+                eprintln!("{problem}");
+            }
+            let warnings = problems.len() - errors;
+            println!(
+                "{}: {errors} error{}, {warnings} warning{}",
+                team::TEAM_FILE,
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" },
+            );
+            Ok(ExitCode::from(if errors > 0 { 2 } else { 0 }))
         }
     }
 }
@@ -324,6 +449,7 @@ fn agenda_command(
         ..AgendaOptions::default()
     };
     let read = open_or_build(config)?;
+    let options = options.for_reader(&read, &config.reader);
     let unknown_owner = if ics {
         let feed = agenda::feed(&read, &config.location, config.today, &options)?;
         let mut out = std::io::stdout().lock();
@@ -380,6 +506,7 @@ fn searching(
             limit: options.limit,
             sort: options.sort.name().to_string(),
             today: config.today.format("%Y-%m-%d").to_string(),
+            reader: config.as_user.clone(),
         };
         match socket::ask_watcher(&config.location, &request) {
             Ok(socket::Served::Answer(answer)) => {
@@ -403,7 +530,14 @@ fn searching(
         eprintln!("{line}");
     }
     let read = open_or_build(config)?;
-    let answer = answer::run(&prepared, &read, &config.location, options, None)?;
+    let answer = answer::run(
+        &prepared,
+        &read,
+        &config.location,
+        &config.reader,
+        options,
+        None,
+    )?;
     skip_teardown(read);
     print_answer(config, json, &answer)
 }
@@ -508,7 +642,23 @@ fn socket_reply(live: &Live, build: &str, request: &socket::Request) -> socket::
         limit: request.limit,
         sort: Sort::parse(&request.sort).unwrap_or_default(),
     };
-    match answer::run(&prepared, &read, location, options, Some(vocabulary)) {
+    // `--as NAME`: that person's view, read from the team file as the
+    // command would read it; anything amiss and the command answers alone.
+    let reader = match &request.reader {
+        None => Reader::everyone(),
+        Some(name) => match reader_of(location, Some(name)) {
+            Ok(reader) => reader,
+            Err(error) => return NotServed(format!("{error:#}")),
+        },
+    };
+    match answer::run(
+        &prepared,
+        &read,
+        location,
+        &reader,
+        options,
+        Some(vocabulary),
+    ) {
         Ok(answer) => Reply::Answer(answer),
         Err(error) if answer::is_query_error(&error) => query_error(error),
         Err(error) => NotServed(error.to_string()),

@@ -51,6 +51,9 @@ pub struct Request {
     pub sort: String,
     /// `YYYY-MM-DD`: the client's today, never the watcher's.
     pub today: String,
+    /// `--as NAME`: whose view to answer with (`None`: everything).
+    #[serde(default)]
+    pub reader: Option<String>,
 }
 
 /// A watcher's reply: the answer as data (the client renders it as it
@@ -396,6 +399,7 @@ mod tests {
             limit: 1,
             sort: "score".into(),
             today: "2026-12-04".into(),
+            reader: None,
         };
         let reply = answer_or_recover(&mut service, &request);
         assert!(

@@ -1,0 +1,383 @@
+//! The reader's visibility clause: no query runs without it.
+//!
+//! A reader (`team::Reader`) who may not see everything gets one more
+//! customer-level clause in every search: the customers whose `owner_key`
+//! is one of theirs or the shared pool's (`team::NO_OWNER`). It is run
+//! like any clause, into a table of the same kind (by key or by ordinal),
+//! with a score of 0, and intersected with the query's clauses before
+//! anything is counted, ranked, limited or explained (`Searcher::search`).
+//! A note belongs to each of its customers separately in a clause's table,
+//! so a note shared with a customer the reader may not see counts for the
+//! visible one only.
+//!
+//! Private fields live in a private document per customer whose customer
+//! key has `document::PRIVATE_KEY` set (and `MORE_CUSTOMERS` in
+//! `cust_first`, so the common path of one plain key per document is
+//! untouched). When a clause matches one, `run` asks `may_see_private`:
+//! for a reader who is not an admin, only the customers they own.
+//!
+//! Why customer sets, and not owner keys on every note: a note's owners
+//! would change with its customers' `owner`, so the writer would re-index
+//! every note of a customer whose owner changes, and a note read before
+//! its customer would carry a stale owner. The customer set is computed
+//! from the profiles at query time, always current, and costs one term
+//! query over the reader's own customers.
+
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query as TantivyQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Term};
+
+use super::Searcher;
+use super::plan::{Explain, Plan};
+use super::table::Table;
+use crate::document::{MORE_CUSTOMERS, PRIVATE_KEY, PRIVATE_KIND};
+use crate::error::{Error, Result};
+use crate::index::ReadIndex;
+use crate::team::{NO_OWNER, Reader};
+
+/// Whose private documents a search counts.
+pub(super) enum PrivateSeen {
+    /// Every customer's (no team file, an admin, the operator).
+    All,
+    /// Only these customers' (by key or ordinal, like the clause tables).
+    Only(Table),
+}
+
+impl PrivateSeen {
+    /// Whether the private document of this customer (a key, or an
+    /// ordinal by `Ordinals`) counts.
+    #[inline]
+    pub(super) fn allows(&self, id: u64) -> bool {
+        match self {
+            PrivateSeen::All => true,
+            PrivateSeen::Only(table) => table.get(id).is_some(),
+        }
+    }
+}
+
+/// A query for the profiles whose `owner_key` is one of `owners`.
+fn owned_by<'o>(field: Field, owners: impl Iterator<Item = &'o str>) -> Box<dyn TantivyQuery> {
+    let terms: Vec<(Occur, Box<dyn TantivyQuery>)> = owners
+        .filter(|owner| !owner.is_empty())
+        .map(|owner| {
+            let term = TermQuery::new(
+                Term::from_field_text(field, owner),
+                IndexRecordOption::Basic,
+            );
+            (Occur::Should, Box::new(term) as Box<dyn TantivyQuery>)
+        })
+        .collect();
+    Box::new(BooleanQuery::new(terms))
+}
+
+/// The profiles `reader` may see, as a query (for passes over profiles
+/// that are not searches: the agenda); `None` for a reader who sees all.
+pub fn visible_profiles(read: &ReadIndex, reader: &Reader) -> Option<Box<dyn TantivyQuery>> {
+    if reader.sees_all() {
+        return None;
+    }
+    let owners = reader
+        .owner_keys()
+        .iter()
+        .map(String::as_str)
+        .chain([NO_OWNER]);
+    Some(owned_by(read.fields.owner_key, owners))
+}
+
+impl Searcher<'_> {
+    /// The reader's visibility clause as a clause of the query (see
+    /// `Searcher::search`): the customers they may see, score 0, explaining
+    /// nothing; `None` for a reader who sees all.
+    pub(super) fn visibility_plan(&self) -> Option<Plan> {
+        let query = visible_profiles(self.read, self.reader)?;
+        Some(Plan {
+            query: Box::new(ConstScoreQuery::new(query, 0.0)),
+            explain: Explain::Nothing,
+            customer_only: true,
+            label: "visible to the reader".into(),
+            dated: None,
+        })
+    }
+
+    /// The reader's visibility clause: every customer they may see, with
+    /// score 0; `None` for a reader who sees all (nothing to intersect).
+    pub(super) fn visible_customers(&self) -> Result<Option<Table>> {
+        if self.reader.sees_all() {
+            return Ok(None);
+        }
+        let owners = self
+            .reader
+            .owner_keys()
+            .iter()
+            .map(String::as_str)
+            .chain([NO_OWNER]);
+        self.customers_owned_by(owners).map(Some)
+    }
+
+    /// The birthdays (month * 100 + day) that private documents hold for
+    /// these customers, where the reader may see them (`--sort date`).
+    pub(super) fn private_birthdays(
+        &self,
+        found: &[(u64, tantivy::Score)],
+    ) -> Result<rustc_hash::FxHashMap<u64, u64>> {
+        use tantivy::DocSet as _;
+        let index_error = |e| Error::index(self.location.index_dir(), e);
+        let wanted: rustc_hash::FxHashSet<u64> = found.iter().map(|&(key, _)| key).collect();
+        let term = Term::from_field_text(self.read.fields.kind, PRIVATE_KIND);
+        let mut birthdays = rustc_hash::FxHashMap::default();
+        for segment in self.read.searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            let first = fast
+                .u64(crate::schema::names::CUST_FIRST)
+                .map_err(index_error)?;
+            let month_day = fast
+                .u64(crate::schema::names::BIRTHDAY_MD)
+                .map_err(index_error)?;
+            let postings = segment
+                .inverted_index(self.read.fields.kind)
+                .map_err(index_error)?;
+            let Some(mut docs) = postings
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(|e| Error::io(self.location.index_dir(), e))?
+            else {
+                continue;
+            };
+            while docs.doc() != tantivy::TERMINATED {
+                let doc = docs.doc();
+                if !segment.is_deleted(doc)
+                    && let (Some(key), Some(md)) = (first.first(doc), month_day.first(doc))
+                {
+                    let key = key & !(MORE_CUSTOMERS | PRIVATE_KEY);
+                    if wanted.contains(&key) && self.may_see_private_key(key) {
+                        birthdays.insert(key, md);
+                    }
+                }
+                docs.advance();
+            }
+        }
+        Ok(birthdays)
+    }
+
+    /// Whether the private document of the customer with this key counts
+    /// (by key, or through its ordinal when the index numbers customers).
+    pub(super) fn may_see_private_key(&self, key: u64) -> bool {
+        match (&self.private_seen, self.read.ordinals.as_deref()) {
+            (PrivateSeen::All, _) => true,
+            (seen, None) => seen.allows(key),
+            (seen, Some(ordinals)) => ordinals
+                .ordinal_of
+                .get(&key)
+                .is_some_and(|&ordinal| seen.allows(u64::from(ordinal))),
+        }
+    }
+
+    /// The customers whose private documents count for the reader.
+    pub(super) fn private_customers(&self) -> Result<PrivateSeen> {
+        if self.reader.sees_all() {
+            return Ok(PrivateSeen::All);
+        }
+        let own = self.reader.own_key();
+        Ok(PrivateSeen::Only(
+            self.customers_owned_by([own].into_iter())?,
+        ))
+    }
+
+    /// The profiles whose `owner_key` is one of `owners`, as a clause's
+    /// table with score 0.
+    fn customers_owned_by<'o>(&self, owners: impl Iterator<Item = &'o str>) -> Result<Table> {
+        let query = ConstScoreQuery::new(owned_by(self.read.fields.owner_key, owners), 0.0);
+        // Scoring enabled, or tantivy drops the constant and scores 1; the
+        // terms inside are not scored either way.
+        let weight = query
+            .weight(EnableScoring::enabled_from_searcher(&self.read.searcher))
+            .map_err(|e| Error::index(self.location.index_dir(), e))?;
+        self.run(weight.as_ref())
+    }
+}
+
+/// How many records of each kind a reader may see (`status`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VisibleCounts {
+    /// Customers they may see.
+    pub customers: u64,
+    /// Meeting notes linked to one of them.
+    pub meetings: u64,
+    /// Visit reports linked to one of them.
+    pub visits: u64,
+}
+
+impl Searcher<'_> {
+    /// How many customers, meetings and visits the reader may see, through
+    /// the same visibility clause as every search.
+    ///
+    /// Fails with `Error::Index` when the index cannot be read.
+    pub fn visible_counts(&mut self) -> Result<VisibleCounts> {
+        use tantivy::DocSet as _;
+        let index_error = |e| Error::index(self.location.index_dir(), e);
+        let kind_docs = |kind: &str| {
+            self.read
+                .searcher
+                .doc_freq(&Term::from_field_text(self.read.fields.kind, kind))
+        };
+        let Some(visible) = self.visible_customers()? else {
+            // Deleted documents are counted until a merge, as before.
+            return Ok(VisibleCounts {
+                customers: kind_docs("customer").map_err(index_error)?,
+                meetings: kind_docs("meeting").map_err(index_error)?,
+                visits: kind_docs("visit").map_err(index_error)?,
+            });
+        };
+        let ordinals = self.read.ordinals.as_deref();
+        let sees = |key: u64| match ordinals {
+            None => visible.get(key).is_some(),
+            Some(ordinals) => ordinals
+                .ordinal_of
+                .get(&key)
+                .is_some_and(|&ordinal| visible.get(u64::from(ordinal)).is_some()),
+        };
+        let mut counts = VisibleCounts {
+            customers: visible.len() as u64,
+            ..VisibleCounts::default()
+        };
+        for (kind, count) in [
+            ("meeting", &mut counts.meetings),
+            ("visit", &mut counts.visits),
+        ] {
+            let term = Term::from_field_text(self.read.fields.kind, kind);
+            for segment in self.read.searcher.segment_readers() {
+                let keys = segment
+                    .fast_fields()
+                    .u64(crate::schema::names::CUST)
+                    .map_err(index_error)?;
+                let postings = segment
+                    .inverted_index(self.read.fields.kind)
+                    .map_err(index_error)?;
+                let Some(mut docs) = postings
+                    .read_postings(&term, IndexRecordOption::Basic)
+                    .map_err(|e| Error::io(self.location.index_dir(), e))?
+                else {
+                    continue;
+                };
+                while docs.doc() != tantivy::TERMINATED {
+                    let doc = docs.doc();
+                    if !segment.is_deleted(doc) && keys.values_for_doc(doc).any(sees) {
+                        *count += 1;
+                    }
+                    docs.advance();
+                }
+            }
+        }
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::Location;
+    use crate::search::SearchOptions;
+    use crate::team::{Reader, Team};
+
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("create a folder");
+        for entry in std::fs::read_dir(from).expect("read the fixture") {
+            let entry = entry.expect("an entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("a type").is_dir() {
+                copy(&entry.path(), &target);
+            } else if entry.file_name() != ".dossier" {
+                std::fs::copy(entry.path(), target).expect("copy a file");
+            }
+        }
+    }
+
+    /// By key (a one-shot search) and by ordinal (a watcher), every reader
+    /// of `fixtures/team` gets the same answer, which holds only the
+    /// customers they may see and private matches of their own only.
+    #[test]
+    fn every_reader_gets_the_same_answer_by_key_and_by_ordinal() -> Result<()> {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let kb = scratch.path().join("kb");
+        copy(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/team"),
+            &kb,
+        );
+        let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
+        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
+        writer.reconcile(&mut |_| {})?;
+        writer.finish()?;
+        let by_key = crate::index::open_for_search(&location)?;
+        let by_ordinal = crate::index::LiveIndex::new().current(&location)?;
+        assert!(by_ordinal.ordinals.is_some());
+        let team = Team::load(&kb)?.expect("the fixture has a team file");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
+        let readers: Vec<(Reader, &[&str])> = vec![
+            (team.reader("刘芳")?, &["t01", "t02", "t06"]),
+            (team.reader("Mark Liu")?, &["t03", "t04", "t06"]),
+            (team.reader("陈杰")?, &["t01", "t02", "t05", "t06"]),
+            (
+                team.reader("Boss")?,
+                &["t01", "t02", "t03", "t04", "t05", "t06", "t07"],
+            ),
+            (
+                Reader::everyone(),
+                &["t01", "t02", "t03", "t04", "t05", "t06", "t07"],
+            ),
+        ];
+        let queries = [
+            "蓝海项目",
+            "IBM",
+            "likes:话剧",
+            "潜水",
+            "13800001111",
+            "蓝海项目 IBM",
+            "*",
+            "-likes:golf",
+            "likes:golf OR 蓝海项目",
+            "birthday:next-week",
+            "birthday:this-month OR likes:话剧",
+            "contacts.mobile:138",
+            "family:潜水",
+        ];
+        let sorts = [
+            crate::search::Sort::Score,
+            crate::search::Sort::Name,
+            crate::search::Sort::Date,
+        ];
+        for (reader, visible) in &readers {
+            for text in queries {
+                let query = crate::query::parse(text, today)?;
+                for (limit, sort) in [1, 20].into_iter().flat_map(|l| sorts.map(|s| (l, s))) {
+                    let options = SearchOptions { limit, sort };
+                    let one = Searcher::new(&by_key, &location, reader).search(&query, options)?;
+                    let other =
+                        Searcher::new(&by_ordinal, &location, reader).search(&query, options)?;
+                    assert_eq!(
+                        other, one,
+                        "{} {text} --limit {limit} {sort:?}",
+                        reader.name
+                    );
+                    for hit in &one.hits {
+                        assert!(
+                            visible.contains(&hit.id.as_str()),
+                            "{} {text}: {}",
+                            reader.name,
+                            hit.id
+                        );
+                    }
+                }
+            }
+            // t01's private fields (刘芳's): a word, a keyed value, a birthday.
+            let owner_or_admin = reader.may_see_private(Some("刘芳"));
+            for text in ["潜水", "contacts.mobile:13800001111", "birthday:2026-12-02"] {
+                let private = Searcher::new(&by_ordinal, &location, reader)
+                    .search(&crate::query::parse(text, today)?, SearchOptions::new(20))?;
+                let ids: Vec<&str> = private.hits.iter().map(|h| h.id.as_str()).collect();
+                let expected: &[&str] = if owner_or_admin { &["t01"] } else { &[] };
+                assert_eq!(ids, expected, "{} {text}", reader.name);
+            }
+        }
+        Ok(())
+    }
+}
