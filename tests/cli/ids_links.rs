@@ -254,7 +254,7 @@ fn a_note_links_by_id_or_unique_name_and_says_when_it_cannot() {
     let (found, warned) = found_and_warned(root, "白泽兽");
     assert_eq!(found, Vec::<String>::new());
     assert!(
-        warned.contains(r#"meetings/n4.json:1:1: customer "同名人" names no customer"#),
+        warned.contains(r#"meetings/n4.json:1:1: warning: customer "同名人" names no customer"#),
         "{warned}"
     );
     assert_eq!(crate::search_ids(root, "独角兽"), ["c001"]);
