@@ -1,6 +1,3 @@
-//! FIXME(issue 15): not registered in `tests/cli/main.rs` yet (see the note
-//! there): its default run fails on a bug not yet explained.
-//!
 //! Proof that the index equals the folder: a model of a knowledge base kept
 //! in the test, random changes made on a real folder the way people, editors
 //! and sync clients make them, a real `dossier watch` killed with SIGKILL at

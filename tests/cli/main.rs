@@ -5,12 +5,7 @@
 
 mod agenda;
 mod ask;
-// FIXME(issue 15): `converge.rs` (the randomised convergence test) is not in
-// the suite yet: its default run (DOSSIER_CONVERGE_SEED=6840352473039765525)
-// finds a bug not yet explained — after `dossier index` through a running
-// watcher (exit 2, a duplicate id) and a customer file broken, its last good
-// version's `likes:` group finds nothing within 30 s. Register it again
-// (`mod converge;`) once that and the four bugs in its KNOWN_BUGS are fixed.
+mod converge;
 mod ids_links;
 mod index;
 mod index_access;

@@ -531,9 +531,12 @@ impl Model {
             };
             // A word no group has finds the customers who wrote it; when
             // none did, the search takes it for a typo of the nearest group
-            // ("zztheatre: not found — searched for theatre").
+            // ("zztheatre: not found — searched for theatre") if the typo
+            // rule allows it: `zz` + the group's word is two edits away,
+            // and two typos are allowed from 9 letters on (one from 5), so
+            // zztheatre and zzfishing are corrected, zztea and zzgolf not.
             let mut ids = members(literal);
-            if literal && ids.is_empty() {
+            if literal && ids.is_empty() && word.chars().count() >= 9 {
                 ids = members(false);
             }
             likes.insert(query.clone(), ids);
