@@ -191,30 +191,29 @@ impl<'a> Searcher<'a> {
 
     /// A u64 fast field of the profiles of the customers found.
     fn profile_u64(&self, field: &str, found: &[(u64, Score)]) -> Result<FxHashMap<u64, u64>> {
-        let index_error = |e| Error::index(self.location.index_dir(), e);
-        let wanted: FxHashSet<u64> = found.iter().map(|&(key, _)| key).collect();
-        let mut values = FxHashMap::default();
-        for segment in self.read.searcher.segment_readers() {
-            let column = segment.fast_fields().u64(field).map_err(index_error)?;
-            let (_, first) = customer_columns(segment).map_err(index_error)?;
-            for doc in self.profiles_in(segment)? {
-                if let (Some(key), Some(value)) = (first.first(doc), column.first(doc))
-                    && wanted.contains(&key)
-                {
-                    values.insert(key, value);
-                }
-            }
-        }
-        Ok(values)
+        self.profile_values(found, |segment| segment.fast_fields().u64(field))
     }
 
     /// An i64 fast field of the profiles of the customers found.
     fn profile_i64(&self, field: &str, found: &[(u64, Score)]) -> Result<FxHashMap<u64, i64>> {
+        self.profile_values(found, |segment| segment.fast_fields().i64(field))
+    }
+
+    /// The values of a fast field (its column opened by `column`) on the
+    /// profiles of the customers found, by customer key.
+    fn profile_values<T>(
+        &self,
+        found: &[(u64, Score)],
+        column: impl Fn(&tantivy::SegmentReader) -> tantivy::Result<tantivy::columnar::Column<T>>,
+    ) -> Result<FxHashMap<u64, T>>
+    where
+        T: PartialOrd + Copy + std::fmt::Debug + Send + Sync + 'static,
+    {
         let index_error = |e| Error::index(self.location.index_dir(), e);
         let wanted: FxHashSet<u64> = found.iter().map(|&(key, _)| key).collect();
         let mut values = FxHashMap::default();
         for segment in self.read.searcher.segment_readers() {
-            let column = segment.fast_fields().i64(field).map_err(index_error)?;
+            let column = column(segment).map_err(index_error)?;
             let (_, first) = customer_columns(segment).map_err(index_error)?;
             for doc in self.profiles_in(segment)? {
                 if let (Some(key), Some(value)) = (first.first(doc), column.first(doc))
