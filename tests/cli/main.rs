@@ -22,6 +22,8 @@ mod query_v2;
 mod search;
 mod show_status;
 mod team;
+#[path = "../common/team_views.rs"]
+mod team_views;
 mod watch;
 mod words;
 

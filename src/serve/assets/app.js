@@ -84,6 +84,9 @@
     const api = isQuestion(text) ? "/api/ask" : "/api/search";
     try {
       const response = await fetch(api + "?limit=20&q=" + encodeURIComponent(text));
+      // The session ended (signed out elsewhere, expired, token replaced):
+      // the page itself now asks for the token.
+      if (response.status === 401) { location.reload(); return; }
       const body = await response.json();
       if (mine === asked) { show(body, response.ok); answer.dataset.answered = text; }
     } catch (error) {
