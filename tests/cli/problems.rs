@@ -370,7 +370,11 @@ fn notes_still_link_a_broken_customers_last_good_version_after_a_rebuild() {
         "interest\tguqin\t古琴|guqin|七弦琴\n",
     );
     let output = dossier(root, &["index"]);
-    assert!(stderr(&output).contains("rebuilding"), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("rebuilding"),
+        "{}",
+        describe(&output)
+    );
     let status = crate::json(&dossier(root, &["status", "--json"]));
     let problems: Vec<String> = status["problems"]
         .as_array()
