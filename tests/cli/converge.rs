@@ -1018,14 +1018,21 @@ impl Run {
                     self.note(format!("converged in {} ms", started.elapsed().as_millis()));
                     return got;
                 }
-                Ok(_) if started.elapsed() >= patience => {
+                Ok(sampled) if started.elapsed() >= patience => {
                     // Everything the index answers wrong, not only the
-                    // first: every word and dossier, without stopping.
+                    // first: every word and dossier, without stopping; and
+                    // what the sample that failed found (its gone words are
+                    // not all in the whole probe).
+                    let mut differences = differences(expected, &sampled);
                     let probe = self.model.probe(&mut self.rng, None);
                     let expected = self.model.expected(&probe);
-                    let differences = match answers(&root, index, &probe, &expected, false) {
-                        Ok(got) => differences(&expected, &got),
-                        Err(message) => vec![message],
+                    match answers(&root, index, &probe, &expected, false) {
+                        Ok(got) => differences.extend(
+                            crate::converge::answers::differences(&expected, &got)
+                                .into_iter()
+                                .map(|d| format!("(whole probe) {d}")),
+                        ),
+                        Err(message) => differences.push(message),
                     };
                     self.fail(&format!(
                         "the index does not answer as the folder says after {patience:?} \
