@@ -10,6 +10,7 @@ use tantivy::schema::{Field, IndexRecordOption, Term};
 
 use super::Searcher;
 use super::snippet::Needle;
+use super::typing;
 use crate::analysis::{Gram, LIST_SEPARATOR, grams, normalize_word, runs};
 use crate::dates::{DateRange, to_days};
 use crate::document::RAW_PREFIX;
@@ -55,6 +56,9 @@ pub(super) enum Dated {
 pub(super) struct Context<'q> {
     pub(super) when: Option<(&'q str, DateRange)>,
     pub(super) note: Option<(&'q str, DateRange)>,
+    /// The clause holds the word being typed (`typing`): its last Latin
+    /// word also matches as the start of a word.
+    pub(super) typed: bool,
 }
 
 pub(super) struct Plan {
@@ -414,7 +418,7 @@ impl<'a> Searcher<'a> {
         context: Context,
         notices: &mut Vec<String>,
     ) -> Result<Option<Plan>> {
-        let Some(mut plan) = self.plan_alone(clause, context.when, notices)? else {
+        let Some(mut plan) = self.plan_alone(clause, context.when, context.typed, notices)? else {
             return Ok(None);
         };
         // The same-note rule: with `date:`, a free word or `mentions:`
@@ -439,6 +443,7 @@ impl<'a> Searcher<'a> {
         &mut self,
         clause: &Clause,
         when: Option<(&str, DateRange)>,
+        typed: bool,
         notices: &mut Vec<String>,
     ) -> Result<Option<Plan>> {
         let fields = self.read.fields;
@@ -447,7 +452,9 @@ impl<'a> Searcher<'a> {
             Clause::Word(word) => {
                 let mut parts: Vec<Box<dyn TantivyQuery>> = Vec::new();
                 let folded = fold(word);
-                for run in runs(&folded) {
+                let runs = runs(&folded);
+                let last = runs.len().saturating_sub(1);
+                for (i, run) in runs.into_iter().enumerate() {
                     let Some(grams_part) = grams_query(fields.all_grams, run.text) else {
                         continue;
                     };
@@ -465,7 +472,13 @@ impl<'a> Searcher<'a> {
                         ]))
                     } else {
                         // A Latin word may be a name in pinyin (zhangwei).
-                        any_of(vec![grams_part, term_query(fields.name_pinyin, run.text)])
+                        let mut any = vec![grams_part, term_query(fields.name_pinyin, run.text)];
+                        // Being typed: also the words and names it starts.
+                        if typed && i == last && typing::ends_in_latin_word(&folded) {
+                            any.extend(self.grams_prefix_query(fields.all_grams, "", run.text)?);
+                            any.extend(self.pinyin_prefix_query(run.text)?);
+                        }
+                        any_of(any)
                     };
                     parts.push(part);
                 }
@@ -473,9 +486,13 @@ impl<'a> Searcher<'a> {
                     notices.push(format!("{word}: nothing searchable in it, ignored"));
                     return Ok(None);
                 }
+                let mut needles = text_needles(word);
+                if typed {
+                    typing::add_needles(&mut needles, &folded);
+                }
                 Plan {
                     query: all_of(parts),
-                    explain: Explain::Text(text_needles(word)),
+                    explain: Explain::Text(needles),
                     customer_only: false,
                     label,
                     dated: None,
@@ -602,8 +619,8 @@ impl<'a> Searcher<'a> {
                     }
                 }
             }
-            Clause::Field(field, value) => self.plan_field(*field, value, label)?,
-            Clause::Key(key, value) => self.plan_key(key, value, label, notices)?,
+            Clause::Field(field, value) => self.plan_field(*field, value, label, typed)?,
+            Clause::Key(key, value) => self.plan_key(key, value, label, typed, notices)?,
             Clause::Date(_, range) => Plan {
                 query: Box::new(ConstScoreQuery::new(
                     note_range(fields.note_day, *range),
@@ -670,6 +687,7 @@ impl<'a> Searcher<'a> {
         key: &str,
         value: &str,
         label: String,
+        typed: bool,
         notices: &mut Vec<String>,
     ) -> Result<Plan> {
         let fields = self.read.fields;
@@ -680,11 +698,20 @@ impl<'a> Searcher<'a> {
                 "{key}: no customer has this field, so {label} finds nobody — check the key's spelling, or search the value as text"
             ));
         }
-        let query = keyed_grams_query(fields.field_grams, &prefix, value)
-            .unwrap_or_else(|| Box::new(BooleanQuery::new(Vec::new())));
+        let mut queries: Vec<Box<dyn TantivyQuery>> = Vec::new();
+        queries.extend(keyed_grams_query(fields.field_grams, &prefix, value));
+        let mut needles = text_needles(value);
+        if typed {
+            queries.extend(self.grams_prefix_query(fields.field_grams, &prefix, value)?);
+            typing::add_needles(&mut needles, &fold(value));
+        }
+        let query = match queries.len() {
+            0 => Box::new(BooleanQuery::new(Vec::new())),
+            _ => any_of(queries),
+        };
         Ok(Plan {
             query,
-            explain: Explain::Path(path, text_needles(value)),
+            explain: Explain::Path(path, needles),
             customer_only: true,
             label,
             dated: None,
@@ -719,18 +746,32 @@ impl<'a> Searcher<'a> {
         field: ProfileField,
         value: &str,
         label: String,
+        typed: bool,
     ) -> Result<Plan> {
         let fields = self.read.fields;
         let nothing = || Box::new(BooleanQuery::new(Vec::new())) as Box<dyn TantivyQuery>;
-        let needles = text_needles(value);
-        let query: Box<dyn TantivyQuery> = match field {
-            ProfileField::Owner => grams_query(fields.owner_grams, value).unwrap_or_else(nothing),
-            ProfileField::Company => {
-                grams_query(fields.company_grams, value).unwrap_or_else(nothing)
+        let mut needles = text_needles(value);
+        if typed {
+            typing::add_needles(&mut needles, &fold(value));
+        }
+        // The value, and being typed, the words its last word starts.
+        let grams_or_prefix = |searcher: &Self, field: Field| -> Result<Box<dyn TantivyQuery>> {
+            let mut queries: Vec<Box<dyn TantivyQuery>> = Vec::new();
+            queries.extend(grams_query(field, value));
+            if typed {
+                queries.extend(searcher.grams_prefix_query(field, "", value)?);
             }
+            Ok(match queries.len() {
+                0 => nothing(),
+                _ => any_of(queries),
+            })
+        };
+        let query: Box<dyn TantivyQuery> = match field {
+            ProfileField::Owner => grams_or_prefix(self, fields.owner_grams)?,
+            ProfileField::Company => grams_or_prefix(self, fields.company_grams)?,
             ProfileField::Name => {
-                let mut queries: Vec<Box<dyn TantivyQuery>> = Vec::new();
-                queries.extend(grams_query(fields.name_grams, value));
+                let mut queries: Vec<Box<dyn TantivyQuery>> =
+                    vec![grams_or_prefix(self, fields.name_grams)?];
                 if !value.chars().any(is_cjk) {
                     let joined: String = fold(value)
                         .chars()
@@ -742,6 +783,9 @@ impl<'a> Searcher<'a> {
                         term_query(fields.name_pinyin, &crate::analysis::initials_term(&joined)),
                         0.3,
                     )));
+                    if typed && !joined.is_empty() {
+                        queries.extend(self.pinyin_prefix_query(&joined)?);
+                    }
                 }
                 any_of(queries)
             }
