@@ -512,13 +512,7 @@ impl<'a> Searcher<'a> {
                 }
             }
             Clause::Likes(value) => {
-                let groups: Vec<Group> = self
-                    .vocabulary()?
-                    .interests()
-                    .resolve(value)
-                    .into_iter()
-                    .cloned()
-                    .collect();
+                let groups = self.groups(value, typed, true)?;
                 let mut queries: Vec<Box<dyn TantivyQuery>> = groups
                     .iter()
                     .map(|g| term_query(fields.interest, &g.id))
@@ -531,6 +525,9 @@ impl<'a> Searcher<'a> {
                     && let Some(substring) = grams_query(fields.interest_grams, value)
                 {
                     queries.push(substring);
+                }
+                if typed && groups.is_empty() {
+                    queries.extend(self.grams_prefix_query(fields.interest_grams, "", value)?);
                 }
                 let group_refs: Vec<&Group> = groups.iter().collect();
                 let mut needles = alias_needles(&group_refs);
@@ -577,13 +574,7 @@ impl<'a> Searcher<'a> {
                 }
             }
             Clause::Mentions(value) => {
-                let groups: Vec<Group> = self
-                    .vocabulary()?
-                    .competitors()
-                    .resolve(value)
-                    .into_iter()
-                    .cloned()
-                    .collect();
+                let groups = self.groups(value, typed, false)?;
                 let raw = term_query(
                     fields.competitor,
                     &format!("{RAW_PREFIX}{}", alias_key(value)),
@@ -595,6 +586,9 @@ impl<'a> Searcher<'a> {
                     let mut queries = vec![raw];
                     if let Some(text) = grams_query(fields.all_grams, value) {
                         queries.push(text);
+                    }
+                    if typed {
+                        queries.extend(self.grams_prefix_query(fields.all_grams, "", value)?);
                     }
                     Plan {
                         query: any_of(queries),
@@ -657,6 +651,25 @@ impl<'a> Searcher<'a> {
             }
         };
         Ok(Some(plan))
+    }
+
+    /// The interest (or competitor) groups a `likes:` (`mentions:`) value
+    /// names, and being typed, those with a name it starts.
+    fn groups(&mut self, value: &str, typed: bool, interests: bool) -> Result<Vec<Group>> {
+        let vocabulary = self.vocabulary()?;
+        let table = match interests {
+            true => vocabulary.interests(),
+            false => vocabulary.competitors(),
+        };
+        let mut groups: Vec<Group> = table.resolve(value).into_iter().cloned().collect();
+        if typed {
+            for group in typing::groups_starting(table, value) {
+                if !groups.iter().any(|g| g.id == group.id) {
+                    groups.push(group.clone());
+                }
+            }
+        }
+        Ok(groups)
     }
 
     pub(super) fn place_terms(

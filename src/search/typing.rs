@@ -4,8 +4,9 @@
 //! space follows it, also matches that word as the start of an indexed
 //! word: a Latin word of the text (`gol` → golf), a pinyin reading of a
 //! name whose last syllable is incomplete (`zhangw` → zhangwei, zhangwen),
-//! initials (`zw`, `name:zw`), and inside `name:`, `company:`, `owner:` and
-//! `KEY:VALUE`. Han text needs nothing more: grams already find any
+//! initials (`zw`, `name:zw`), inside `name:`, `company:`, `owner:` and
+//! `KEY:VALUE`, and the start of a vocabulary name in `likes:` and
+//! `mentions:` (`likes:gol`, so `who likes gol` too). Han text needs nothing more: grams already find any
 //! substring (`计费系` finds 计费系统). A complete query without the mode is
 //! searched exactly as before.
 //!
@@ -22,6 +23,7 @@ use crate::analysis::{grams, initials_term, normalize_word};
 use crate::error::{Error, Result};
 use crate::fold::{fold, is_cjk, is_word_char};
 use crate::query::{Clause, ProfileField, Query};
+use crate::vocab::{AliasTable, Group, alias_key};
 
 /// At most this many indexed words one prefix stands for, per field: the
 /// first in term order (a prefix's shortest continuations come first
@@ -40,8 +42,8 @@ const INITIALS_BOOST: f32 = 0.3;
 /// The clause of `query` that holds the last word of `typed` (the text the
 /// query was read from), when that clause can match a prefix: the query's
 /// last clause (inside an OR, its last alternative's), a free word or a
-/// `name:`, `company:`, `owner:` or `KEY:VALUE` term, whose value ends the
-/// text. None when a space ends the text: its last word is complete. A closed quote or parenthesis, a `-` term or a question whose last
+/// `name:`, `company:`, `owner:`, `likes:`, `mentions:` or `KEY:VALUE`
+/// term, whose value ends the text. None when a space ends the text: its last word is complete. A closed quote or parenthesis, a `-` term or a question whose last
 /// word became something else (`likes:`) has none.
 pub fn typed_clause<'q>(query: &'q Query, typed: &str) -> Option<&'q Clause> {
     let mut clause = query.clauses.last()?;
@@ -50,6 +52,8 @@ pub fn typed_clause<'q>(query: &'q Query, typed: &str) -> Option<&'q Clause> {
     }
     let value = match clause {
         Clause::Word(value)
+        | Clause::Likes(value)
+        | Clause::Mentions(value)
         | Clause::Key(_, value)
         | Clause::Field(ProfileField::Name | ProfileField::Company | ProfileField::Owner, value) => {
             value
@@ -81,6 +85,29 @@ pub(super) fn add_needles(needles: &mut Vec<Needle>, folded: &str) {
     };
     needles.insert(0, Needle::Prefix(word.text.to_string()));
     needles.push(Needle::Pinyin(word.text.to_string()));
+}
+
+/// The groups of a vocabulary (interests, competitors) one of whose names
+/// starts with `prefix` (folded, spaces and case aside: `gol` → golf,
+/// `高尔` → 高尔夫, `hewlett p` → HP), in file order, at most
+/// `MAX_EXPANSIONS`.
+pub(super) fn groups_starting<'t>(table: &'t AliasTable, prefix: &str) -> Vec<&'t Group> {
+    let folded = fold(prefix);
+    let prefix = alias_key(prefix);
+    if prefix.is_empty() {
+        return Vec::new();
+    }
+    table
+        .groups
+        .iter()
+        .filter(|group| {
+            group
+                .names
+                .iter()
+                .any(|name| alias_key(name).starts_with(&prefix) || fold(name).starts_with(&folded))
+        })
+        .take(MAX_EXPANSIONS)
+        .collect()
 }
 
 /// Whether folded text ends with a Latin word (Han text needs no prefix:
@@ -331,7 +358,12 @@ mod tests {
             ("billing sys", &["d"]),
             ("company:lenovo bei", &["a"]),
             ("owner:mark l", &["d"]),
+            ("owner:li", &["d"]),
             ("region:shand", &["b"]),
+            // Vocabulary names: an interest or competitor it starts.
+            ("likes:gol", &["a"]),
+            ("likes:高尔", &["a"]),
+            ("mentions:len", &["a"]),
             // Chinese: any substring already.
             ("计费系", &["d"]),
             ("高尔", &["e"]),
@@ -358,6 +390,7 @@ mod tests {
         for (text, expected) in [
             ("gol", &[][..]),
             ("sim", &[]),
+            ("likes:gol", &[]),
             ("zhangwei", &["a"]),
             ("golf", &["a"]),
             ("name:zw", &["a", "b"]),
@@ -391,6 +424,8 @@ mod tests {
             ("sim", "c", "name", "司马"),
             ("smg", "c", "name", "司马光"),
             ("thomp", "d", "name", "Thomp"),
+            ("owner:li", "d", "owner", "Li"),
+            ("name:zhangw", "a", "name", "张伟"),
             ("billing system up", "d", "text", "Billing"),
         ];
         for &(text, id, field, marked) in table {
@@ -466,10 +501,16 @@ mod tests {
             ("(a OR gol)", "(a OR gol)", None),
             ("\"billing sys\"", "\"billing sys\"", None),
             ("-gol", "-gol", None),
-            ("likes:gol", "likes:gol", None),
+            ("likes:gol", "likes:gol", Some("likes:gol")),
+            ("travel:bei", "travel:bei", None),
             // `ask`: only when the question's last word is the last clause.
             ("zhangw", "客户 zhangw", Some("zhangw")),
-            ("likes:golf", "who likes golf", None),
+            ("likes:gol", "who likes gol", Some("likes:gol")),
+            (
+                "likes:golf when:next-week",
+                "who likes golf next week",
+                None,
+            ),
             ("gol", "gol ", None),
         ];
         for &(query, typed, expected) in table {

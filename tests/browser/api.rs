@@ -317,6 +317,14 @@ fn typing_matches_the_last_word_as_a_prefix_and_changes_nothing_else() {
             "{path}"
         );
     }
+    // Cut short, an interest's name in a question: the customers of the
+    // whole word.
+    let golf = ids(&format!("/api/ask?q={}", encode("who likes golf")));
+    assert!(golf.len() >= 2, "{golf:?}");
+    assert_eq!(
+        ids(&format!("/api/ask?typing=1&q={}", encode("who likes gol"))),
+        golf
+    );
     let response = server.get("/api/search?typing=yes&q=gol");
     assert_eq!(response.status, 400, "{}", response.body);
     assert!(response.body.contains("typing=yes"), "{}", response.body);
