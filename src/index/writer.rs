@@ -433,6 +433,16 @@ impl Writer {
             version: self.version.clone(),
         })
         .expect("payload serializes");
+        // The problems are written before the commit as well as after it:
+        // a file read again (stamp changed) gets its problems anew, but a
+        // file the index holds unchanged is not read again, so its warnings
+        // live only in the status file. Killed between the commit and a
+        // status written after it, the next writer would find the new
+        // files committed and their warnings nowhere. Written first, the
+        // status is never behind the index: killed before the commit, the
+        // files whose problems it holds are still stale in the index and
+        // are read again.
+        self.write_status()?;
         let mut prepared = self
             .writer
             .prepare_commit()

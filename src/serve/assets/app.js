@@ -87,6 +87,9 @@
       // typed and also matches as the start of a word (zhangw, gol).
       const typed = /\s$/.test(box.value) ? text + " " : text;
       const response = await fetch(api + "?limit=20&typing=1&q=" + encodeURIComponent(typed));
+      // The session ended (signed out elsewhere, expired, token replaced):
+      // the page itself now asks for the token.
+      if (response.status === 401) { location.reload(); return; }
       const body = await response.json();
       if (mine === asked) { show(body, response.ok); answer.dataset.answered = text; }
     } catch (error) {
