@@ -281,7 +281,7 @@ mod tests {
     const FILES: &[(&str, &str)] = &[
         (
             "customers/a.json",
-            r#"{"id": "a", "name": "张伟", "company": "Lenovo Beijing", "interests": ["golf"]}"#,
+            r#"{"id": "a", "name": "张伟", "company": "Lenovo Beijing", "interests": ["golf"], "contacts": {"wechat": "zhangwei_bj"}}"#,
         ),
         (
             "customers/b.json",
@@ -420,6 +420,7 @@ mod tests {
             // typed, customer, field, highlighted text
             ("gol", "a", "interests", "gol"),
             ("Lenov", "a", "company", "Lenov"),
+            // The name it spells, before a word that starts with it.
             ("zhangw", "a", "name", "张伟"),
             ("sim", "c", "name", "司马"),
             ("smg", "c", "name", "司马光"),
