@@ -91,40 +91,31 @@ fn keeps(state_dir: PathBuf) -> impl Fn(&notify::Event) -> bool + Send + 'static
     }
 }
 
-fn start_native(
+/// Starts watching the knowledge base, by inotify or (`poll`) polling
+/// every so often, and the thread that gathers its events into batches.
+fn start_watching(
     location: &Location,
+    poll: Option<Duration>,
 ) -> notify::Result<(AnyWatcher, Receiver<DebounceEventResult>)> {
     let (sender, raw) = channel();
     // Every raw event is kept (see `debounce`): the watcher looks at every
     // named path again, so it needs no file-ID cache to pair renames.
-    let mut watcher = RecommendedWatcher::new(sender, notify::Config::default())?;
-    watcher.watch(&location.kb, RecursiveMode::Recursive)?;
-    let batches = debounce::start(
-        raw,
-        DEBOUNCE,
-        LONGEST_BATCH,
-        keeps(location.state_dir.clone()),
-    )?;
-    Ok((AnyWatcher::Native(watcher), batches))
-}
-
-fn start_poll(
-    location: &Location,
-    interval: Duration,
-) -> notify::Result<(AnyWatcher, Receiver<DebounceEventResult>)> {
-    let (sender, raw) = channel();
-    let mut watcher = PollWatcher::new(
-        sender,
-        notify::Config::default().with_poll_interval(interval),
-    )?;
-    watcher.watch(&location.kb, RecursiveMode::Recursive)?;
-    let batches = debounce::start(
-        raw,
-        DEBOUNCE,
-        LONGEST_BATCH,
-        keeps(location.state_dir.clone()),
-    )?;
-    Ok((AnyWatcher::Poll(watcher), batches))
+    let watcher = match poll {
+        None => {
+            let mut watcher = RecommendedWatcher::new(sender, notify::Config::default())?;
+            watcher.watch(&location.kb, RecursiveMode::Recursive)?;
+            AnyWatcher::Native(watcher)
+        }
+        Some(interval) => {
+            let config = notify::Config::default().with_poll_interval(interval);
+            let mut watcher = PollWatcher::new(sender, config)?;
+            watcher.watch(&location.kb, RecursiveMode::Recursive)?;
+            AnyWatcher::Poll(watcher)
+        }
+    };
+    let keep = keeps(location.state_dir.clone());
+    let batches = debounce::start(raw, DEBOUNCE, LONGEST_BATCH, keep)?;
+    Ok((watcher, batches))
 }
 
 /// True for paths whose changes can matter: not inside dossier's own
@@ -239,9 +230,9 @@ pub fn watch(
     };
     let (debouncer, events) = match options.poll {
         Some(interval) => {
-            start_poll(&location, interval).map_err(|e| watch_error(e.to_string()))?
+            start_watching(&location, Some(interval)).map_err(|e| watch_error(e.to_string()))?
         }
-        None => match start_native(&location) {
+        None => match start_watching(&location, None) {
             Ok(started) => started,
             Err(error) => {
                 let fallback = Duration::from_secs(2);
@@ -255,7 +246,7 @@ pub fn watch(
                     location.kb.display(),
                     fallback.as_secs()
                 )));
-                start_poll(&location, fallback).map_err(|e| watch_error(e.to_string()))?
+                start_watching(&location, Some(fallback)).map_err(|e| watch_error(e.to_string()))?
             }
         },
     };

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::team_views::{CUSTOMERS, leaks, views};
+use crate::team_views::{CUSTOMERS, QUERIES, QUESTIONS, leaks, views};
 use crate::{Response, Server, encode, fixture};
 
 /// The fixture team's tokens (written in `fixtures/team/dossier-team.toml`).
@@ -24,42 +24,6 @@ fn token_of(name: &str) -> &'static str {
         .map(|(_, t)| *t)
         .expect("a fixture user")
 }
-
-/// Queries that touch customers of several owners: broad ones, interests,
-/// competitors, words of notes shared by customers of two owners, private
-/// values, typos whose correction would name someone.
-const QUERIES: &[&str] = &[
-    "*",
-    "likes:话剧",
-    "likes:theatre",
-    "likes:golf",
-    "mentions:IBM",
-    "IBM",
-    "蓝海项目",
-    "tier:vip",
-    "owner:王五",
-    "owner:Mark",
-    "travel:北京 when:next-week",
-    "birthday:next-week",
-    "潜水",
-    "13800001111",
-    "13900002222",
-    "13700003333",
-    "contacts.mobile:138",
-    "钱多多",
-    "Michael",
-    "Micheal",
-    "name:zhaomim",
-    "qianduoduo",
-    "wx_wangjh",
-];
-
-const QUESTIONS: &[&str] = &[
-    "who likes theatre?",
-    "谁喜欢话剧",
-    "who mentions IBM",
-    "谁下周去北京",
-];
 
 /// Every route a reader may ask, with what they typed in it (echoed back
 /// by the answer, so not a leak).

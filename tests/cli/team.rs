@@ -2,7 +2,7 @@
 //! tests of who sees which dossiers (`fixtures/team`, whose team file and
 //! customers are described in its `dossier-team.toml`).
 
-use crate::team_views::{CUSTOMERS, views};
+use crate::team_views::{CUSTOMERS, QUERIES, QUESTIONS, views};
 use crate::{code, describe, dossier, indexed_kb, kb, read_file, stderr, stdout, write_file};
 
 #[test]
@@ -135,38 +135,7 @@ fn as_needs_a_team_file_and_a_user_of_it() {
 /// names of every customer.
 fn commands() -> Vec<Vec<String>> {
     let mut commands: Vec<Vec<String>> = Vec::new();
-    let queries = [
-        "*",
-        "likes:话剧",
-        "likes:theatre",
-        "likes:golf",
-        "likes:茶艺",
-        "mentions:IBM",
-        "mentions:联想",
-        "IBM",
-        "蓝海项目",
-        "计费系统",
-        "\"蓝海项目\" IBM",
-        "tier:vip",
-        "owner:王五",
-        "owner:Mark",
-        "travel:北京 when:next-week",
-        "birthday:next-week",
-        "潜水",
-        "13800001111",
-        "13900002222",
-        "13700003333",
-        "wx_wangjg",
-        "contacts.mobile:138",
-        "钱多多",
-        "Michael",
-        // Typos: a correction from the whole index would name them.
-        "Micheal",
-        "name:zhaomim",
-        "qianduoduo",
-        "wx_wangjh",
-    ];
-    for query in queries {
+    for query in QUERIES {
         for json in [true, false] {
             let mut command = vec!["search".to_string()];
             if json {
@@ -176,13 +145,7 @@ fn commands() -> Vec<Vec<String>> {
             commands.push(command);
         }
     }
-    for question in [
-        "who likes theatre?",
-        "谁喜欢话剧",
-        "who mentions IBM",
-        "谁下周去北京",
-        "蓝海项目",
-    ] {
+    for &question in QUESTIONS {
         commands.push(vec!["ask".into(), "--json".into(), question.into()]);
         commands.push(vec!["ask".into(), question.into()]);
     }

@@ -79,3 +79,47 @@ pub fn leaks(all: &str, visible: &[&str], private: &[&str]) -> Vec<String> {
     }
     leaks
 }
+
+/// Queries that touch customers of several owners: broad ones, interests,
+/// competitors, words of notes shared by customers of two owners, private
+/// values, and typos whose correction would name someone.
+pub const QUERIES: &[&str] = &[
+    "*",
+    "likes:话剧",
+    "likes:theatre",
+    "likes:golf",
+    "likes:茶艺",
+    "mentions:IBM",
+    "mentions:联想",
+    "IBM",
+    "蓝海项目",
+    "计费系统",
+    "\"蓝海项目\" IBM",
+    "tier:vip",
+    "owner:王五",
+    "owner:Mark",
+    "travel:北京 when:next-week",
+    "birthday:next-week",
+    "潜水",
+    "13800001111",
+    "13900002222",
+    "13700003333",
+    "wx_wangjg",
+    "contacts.mobile:138",
+    "钱多多",
+    "Michael",
+    // Typos: a correction from the whole index would name them.
+    "Micheal",
+    "name:zhaomim",
+    "qianduoduo",
+    "wx_wangjh",
+];
+
+/// Questions over customers of several owners.
+pub const QUESTIONS: &[&str] = &[
+    "who likes theatre?",
+    "谁喜欢话剧",
+    "who mentions IBM",
+    "谁下周去北京",
+    "蓝海项目",
+];
