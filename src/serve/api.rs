@@ -58,7 +58,9 @@ fn internal_error() -> Response {
 }
 
 /// The request a search or ask API call makes: `q` (required), `limit`
-/// (default 20) and `sort` (`score`, `name`, `date` or `updated`).
+/// (default 20), `sort` (`score`, `name`, `date` or `updated`) and
+/// `typing=1` (`q` is being typed: its last word, unless a space follows
+/// it, also matches as the start of a word).
 pub(super) fn search_request(
     app: &App,
     command: Command,
@@ -85,11 +87,17 @@ pub(super) fn search_request(
         Some(word) => Sort::parse(word)
             .ok_or_else(|| format!("sort={word}: expected one of {}", Sort::NAMES.join(", ")))?,
     };
+    let typing = match params.get("typing").map(|t| t.trim()) {
+        None | Some("" | "0") => false,
+        Some("1") => !params["q"].ends_with(char::is_whitespace),
+        Some(other) => return Err(format!("typing={other}: expected typing=1 or typing=0")),
+    };
     Ok(Request {
         command,
         text: text.to_string(),
         options: SearchOptions { limit, sort },
         today: app.today(),
+        typing,
     })
 }
 

@@ -35,6 +35,17 @@ fn routes() -> Vec<(String, Vec<String>)> {
             vec![query.to_string()],
         ));
         routes.push((format!("/?q={}", encode(query)), vec![query.to_string()]));
+        // As a search box sends it while typing (`typing=1`): the query
+        // and the query cut short, its last word then a prefix
+        // (`1380000` of a private mobile number, `Mich`, `zhaom`). What is
+        // cut short is not blanked: it holds no whole name or secret, so
+        // a leak of one is still seen.
+        let chars: Vec<char> = query.chars().collect();
+        for cut in 0..=3.min(chars.len() - 1) {
+            let typed: String = chars[..chars.len() - cut].iter().collect();
+            let path = format!("/api/search?limit=100&typing=1&q={}", encode(&typed));
+            routes.push((path, if cut == 0 { vec![typed] } else { Vec::new() }));
+        }
     }
     for question in QUESTIONS {
         routes.push((
@@ -44,6 +55,13 @@ fn routes() -> Vec<(String, Vec<String>)> {
         routes.push((
             format!("/?q={}", encode(question)),
             vec![question.to_string()],
+        ));
+        let mut cut: Vec<char> = question.trim_end_matches('?').chars().collect();
+        cut.pop();
+        let cut: String = cut.into_iter().collect();
+        routes.push((
+            format!("/api/ask?limit=100&typing=1&q={}", encode(&cut)),
+            Vec::new(),
         ));
     }
     for (id, name, _, _) in CUSTOMERS {
