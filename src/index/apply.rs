@@ -459,7 +459,21 @@ impl Writer {
     /// During a rebuild, re-adds an unreadable file's last good version
     /// from the index being replaced, marked to be re-read next time.
     fn carry_over(&mut self, rel_path: &str) -> Result<()> {
-        if self.known.contains_key(rel_path) {
+        if let Some(state) = self.known.get(rel_path) {
+            // Kept, unless a file whose path sorts first now claims one of
+            // its ids: a broken file's last good version never holds an id
+            // against a readable file (its error still says it is broken).
+            let claimed = state
+                .ids
+                .iter()
+                .any(|key| self.ids.get(key).is_some_and(|owner| &**owner != rel_path));
+            if claimed && let Some(state) = self.forget(rel_path) {
+                if state.ids.iter().any(|(is_customer, _)| *is_customer) {
+                    self.requeue_linked_notes(Some(&state), None);
+                }
+                self.writer
+                    .delete_term(Term::from_field_text(self.fields.path, rel_path));
+            }
             return Ok(());
         }
         let Some(previous) = &self.previous else {

@@ -80,7 +80,8 @@ const KNOWN_BUGS: &[(&str, &str)] = &[
     ),
     (
         "kept-duplicate",
-        "a_broken_files_last_good_version_gives_up_its_id_to_a_path_that_sorts_first: \
+        "fixed (a kept last good version gives up an id a path that sorts first claims; \
+         the test is ids_links::a_broken_files_last_good_version_gives_up_its_id_to_a_path_that_sorts_first): \
          no id held by a broken file's last good version is claimed again (id change, copy, rename)",
     ),
     (
@@ -92,12 +93,14 @@ const KNOWN_BUGS: &[(&str, &str)] = &[
 ];
 
 /// Known bugs a run leaves out when `DOSSIER_CONVERGE_AVOID` is not set.
-// FIXME: these two known bugs (issue 15) are left out of the default run
-// until they are fixed. Their reproductions (the tests named in
-// `KNOWN_BUGS`) were written on the `proof` branch (cdb7443,
-// tests/cli/converge/found.rs) and are described in the issue's notes; a run
-// with `DOSSIER_CONVERGE_AVOID=` (empty) includes the bugs and fails.
-const DEFAULT_AVOID: &[&str] = &["kept-note-text", "kept-duplicate"];
+// FIXME(issue 15): one known bug is left out of the default run until it is
+// fixed: a broken note file's last good version is shown by `show` without
+// its text (a note's text is not stored in the index; `show` reads it from
+// the file, which no longer parses). Its reproduction,
+// `a_broken_note_file_is_shown_with_the_text_of_its_last_good_version`, is on
+// the `proof` branch (cdb7443, tests/cli/converge/found.rs); a run with
+// `DOSSIER_CONVERGE_AVOID=` (empty) includes it and fails.
+const DEFAULT_AVOID: &[&str] = &["kept-note-text"];
 
 /// One run: the folder, the model of it, the watcher, and what happened.
 struct Run {

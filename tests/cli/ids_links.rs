@@ -259,3 +259,48 @@ fn a_note_links_by_id_or_unique_name_and_says_when_it_cannot() {
     );
     assert_eq!(crate::search_ids(root, "独角兽"), ["c001"]);
 }
+
+/// A broken file's last good version gives up its id when a file whose
+/// path sorts first claims it: one customer per id, and the old version's
+/// words find nothing. (Found by the convergence run's long run, seed 2026:
+/// the kept version used to keep the id, two customers with one id.)
+#[test]
+fn a_broken_files_last_good_version_gives_up_its_id_to_a_path_that_sorts_first() {
+    let dir = tempfile::Builder::new()
+        .prefix("dossier-converge-repro-")
+        .tempdir()
+        .expect("creating a temporary directory");
+    let root = dir.path();
+    crate::write_file(
+        root,
+        "customers/b.json",
+        r#"{"id": "c1", "name": "Old", "notes": "zqoldwords"}"#,
+    );
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    crate::write_file(
+        root,
+        "customers/b.json",
+        r#"{"id": "c1", "name": "Old", "notes": "zqoldwords""#,
+    );
+    crate::write_file(
+        root,
+        "customers/a.json",
+        r#"{"id": "c1", "name": "New", "notes": "zqnewwords"}"#,
+    );
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 2, "{}", describe(&output));
+    let status = crate::json(&dossier(root, &["status", "--json"]));
+    let mut failures = Vec::new();
+    if status["customers"] != 1 {
+        failures.push(format!(
+            "status counts {} customers, not 1",
+            status["customers"]
+        ));
+    }
+    let old_words = crate::search_ids(root, "zqoldwords");
+    if !old_words.is_empty() {
+        failures.push(format!("the old version's words still find {old_words:?}"));
+    }
+    crate::assert_no_failures("answers", 2, &failures);
+}
