@@ -141,10 +141,10 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
 }
 
-#[test]
-fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
-    let dir = kb();
-    let server = Server::start(dir.path());
+/// Serves `dir` (`dossier serve`), opens a fresh headless chromium with a
+/// profile of its own, and runs `test` with it and the server's address.
+fn in_browser(dir: &std::path::Path, test: impl AsyncFnOnce(Client, String)) {
+    let server = Server::start(dir);
     let driver = Driver::start();
     let profile = tempfile::tempdir().expect("a browser profile folder");
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -153,17 +153,30 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
         .expect("a runtime");
     runtime.block_on(async {
         let client = browser(&driver, profile.path()).await;
-        let base = &server.base;
+        test(client, server.base.clone()).await;
+    });
+}
+
+#[test]
+fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
+    let dir = kb();
+    in_browser(dir.path(), async |client, base| {
+        let base = &base;
         client.goto(&format!("{base}/")).await.expect("opening /");
 
         // Letter by letter, no Enter: 话 then 话剧; 王建国 appears. The
         // hits of 话 have him too: wait for the answer to 话剧 itself.
         let answered_names = "return [document.getElementById('answer').dataset.answered || ''].concat(Array.from(document.querySelectorAll('#results .hit .name')).map(a => a.textContent))";
         type_slowly(&client, "话剧").await;
-        let found = until(&client, "王建国 among the hits for 话剧", answered_names, |v| {
-            let names = names(v);
-            names.first().is_some_and(|a| a == "话剧") && names.iter().any(|n| n == "王建国")
-        })
+        let found = until(
+            &client,
+            "王建国 among the hits for 话剧",
+            answered_names,
+            |v| {
+                let names = names(v);
+                names.first().is_some_and(|a| a == "话剧") && names.iter().any(|n| n == "王建国")
+            },
+        )
         .await;
         // The hostile customer is among them, as text: no element was made.
         assert!(names(&found).iter().any(|n| n == HOSTILE_NAME), "{found}");
@@ -179,7 +192,12 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
             .execute("return Array.from(document.querySelectorAll('#results mark')).map(m => m.textContent)", vec![])
             .await
             .expect("reading the highlights");
-        assert!(names(&marks).iter().any(|m| m.contains("话剧") || m.contains("話劇")), "{marks}");
+        assert!(
+            names(&marks)
+                .iter()
+                .any(|m| m.contains("话剧") || m.contains("話劇")),
+            "{marks}"
+        );
         screenshot(&client, "search").await;
 
         // Pinyin while typing: the reading of a name.
@@ -193,25 +211,36 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
         // read as the typo of zhang, which finds 胡斌 too), the start of
         // an English word, highlighted.
         type_slowly(&client, "zhangw").await;
-        until(&client, "张伟 and 張偉 only for zhangw", answered_names, |v| {
-            let names = names(v);
-            names.first().is_some_and(|a| a == "zhangw")
-                && names.iter().any(|n| n == "张伟")
-                && names.iter().any(|n| n == "張偉")
-                && !names.iter().any(|n| n == "胡斌")
-        })
+        until(
+            &client,
+            "张伟 and 張偉 only for zhangw",
+            answered_names,
+            |v| {
+                let names = names(v);
+                names.first().is_some_and(|a| a == "zhangw")
+                    && names.iter().any(|n| n == "张伟")
+                    && names.iter().any(|n| n == "張偉")
+                    && !names.iter().any(|n| n == "胡斌")
+            },
+        )
         .await;
         type_slowly(&client, "thomp").await;
         until(&client, "Sarah Thompson for thomp", answered_names, |v| {
             let names = names(v);
-            names.first().is_some_and(|a| a == "thomp") && names.iter().any(|n| n == "Sarah Thompson")
+            names.first().is_some_and(|a| a == "thomp")
+                && names.iter().any(|n| n == "Sarah Thompson")
         })
         .await;
         let marks = client
             .execute("return Array.from(document.querySelectorAll('#results mark')).map(m => m.textContent)", vec![])
             .await
             .expect("reading the highlights");
-        assert!(names(&marks).iter().any(|m| m.eq_ignore_ascii_case("thomp")), "{marks}");
+        assert!(
+            names(&marks)
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case("thomp")),
+            "{marks}"
+        );
 
         // A question goes to ask, and the query understood is shown.
         type_slowly(&client, "谁喜欢话剧").await;
@@ -236,35 +265,66 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
 
         // Open a dossier from the results.
         type_slowly(&client, "王建国").await;
-        until(&client, "王建国 for 王建国", HIT_NAMES, |v| names(v).iter().any(|n| n == "王建国")).await;
+        until(&client, "王建国 for 王建国", HIT_NAMES, |v| {
+            names(v).iter().any(|n| n == "王建国")
+        })
+        .await;
         let link = client
             .find(Locator::XPath("//ol[@id='results']//a[text()='王建国']"))
             .await
             .expect("the link to 王建国");
         link.click().await.expect("opening the dossier");
-        until(&client, "the dossier's heading", "return location.pathname + ' ' + (document.querySelector('h1') || {}).textContent", |v| {
-            v.as_str().is_some_and(|s| s.starts_with("/c/c001 王建国"))
-        })
+        until(
+            &client,
+            "the dossier's heading",
+            "return location.pathname + ' ' + (document.querySelector('h1') || {}).textContent",
+            |v| v.as_str().is_some_and(|s| s.starts_with("/c/c001 王建国")),
+        )
         .await;
         let notes = client
-            .execute("return document.querySelectorAll('ol.timeline li.note').length", vec![])
+            .execute(
+                "return document.querySelectorAll('ol.timeline li.note').length",
+                vec![],
+            )
             .await
             .expect("counting notes");
-        assert!(notes.as_u64().is_some_and(|n| n > 0), "no timeline: {notes}");
+        assert!(
+            notes.as_u64().is_some_and(|n| n > 0),
+            "no timeline: {notes}"
+        );
         let brief = client
-            .execute("return (document.querySelector('section.brief') || {}).textContent || ''", vec![])
+            .execute(
+                "return (document.querySelector('section.brief') || {}).textContent || ''",
+                vec![],
+            )
             .await
             .expect("reading the brief");
-        assert!(brief.as_str().is_some_and(|b| b.contains("Before the visit") && b.contains("IBM")), "{brief}");
+        assert!(
+            brief
+                .as_str()
+                .is_some_and(|b| b.contains("Before the visit") && b.contains("IBM")),
+            "{brief}"
+        );
         screenshot(&client, "dossier").await;
 
         // The hostile dossier is text, and no script ran.
-        client.goto(&format!("{base}/c/x1")).await.expect("opening /c/x1");
-        let heading = until(&client, "the hostile heading", "return (document.querySelector('h1') || {}).textContent || ''", |v| {
-            v.as_str().is_some_and(|s| !s.is_empty())
-        })
+        client
+            .goto(&format!("{base}/c/x1"))
+            .await
+            .expect("opening /c/x1");
+        let heading = until(
+            &client,
+            "the hostile heading",
+            "return (document.querySelector('h1') || {}).textContent || ''",
+            |v| v.as_str().is_some_and(|s| !s.is_empty()),
+        )
         .await;
-        assert!(heading.as_str().is_some_and(|h| h.starts_with(HOSTILE_NAME)), "{heading}");
+        assert!(
+            heading
+                .as_str()
+                .is_some_and(|h| h.starts_with(HOSTILE_NAME)),
+            "{heading}"
+        );
         let markup = client
             .execute("return document.querySelectorAll('main img, main script, main svg, main b, main i').length", vec![])
             .await
@@ -274,16 +334,26 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
 
         // The agenda: a month ahead, 王建国's trip to 北京 and 曾志强's
         // birthday among the items; the owner filter keeps 刘芳's (劉芳 too: names are folded).
-        client.goto(&format!("{base}/agenda?days=30")).await.expect("opening /agenda");
+        client
+            .goto(&format!("{base}/agenda?days=30"))
+            .await
+            .expect("opening /agenda");
         let items = "return Array.from(document.querySelectorAll('ul.items li')).map(li => li.className + ' ' + li.textContent)";
         until(&client, "the agenda's items", items, |v| {
             let items = names(v);
-            items.iter().any(|s| s.starts_with("trip") && s.contains("王建国") && s.contains("北京"))
-                && items.iter().any(|s| s.starts_with("birthday") && s.contains("曾志强"))
+            items
+                .iter()
+                .any(|s| s.starts_with("trip") && s.contains("王建国") && s.contains("北京"))
+                && items
+                    .iter()
+                    .any(|s| s.starts_with("birthday") && s.contains("曾志强"))
         })
         .await;
         screenshot(&client, "agenda").await;
-        let owner = client.find(Locator::Css("form.filters input[name=owner]")).await.expect("the owner box");
+        let owner = client
+            .find(Locator::Css("form.filters input[name=owner]"))
+            .await
+            .expect("the owner box");
         owner.send_keys("刘芳").await.expect("typing the owner");
         client
             .find(Locator::Css("form.filters button"))
@@ -294,12 +364,19 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
             .expect("filtering");
         until(&client, "刘芳's agenda only", items, |v| {
             let items = names(v);
-            !items.is_empty() && items.iter().all(|s| s.contains("刘芳") || s.contains("劉芳")) && items.iter().any(|s| s.contains("王建国"))
+            !items.is_empty()
+                && items
+                    .iter()
+                    .all(|s| s.contains("刘芳") || s.contains("劉芳"))
+                && items.iter().any(|s| s.contains("王建国"))
         })
         .await;
 
         // Status: the broken file and the note dated day first, with their messages.
-        client.goto(&format!("{base}/status")).await.expect("opening /status");
+        client
+            .goto(&format!("{base}/status"))
+            .await
+            .expect("opening /status");
         until(&client, "the problems on the status page", "return Array.from(document.querySelectorAll('ul.problems li')).map(li => li.className + ' ' + li.textContent)", |v| {
             let items = names(v);
             items.iter().any(|s| s.starts_with("error") && s.contains(BROKEN_FILE) && s.contains("EOF"))
@@ -315,16 +392,8 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
 #[test]
 fn a_rep_signs_in_once_and_sees_only_her_customers() {
     let dir = crate::fixture("team");
-    let server = Server::start(dir.path());
-    let driver = Driver::start();
-    let profile = tempfile::tempdir().expect("a browser profile folder");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        let client = browser(&driver, profile.path()).await;
-        let base = &server.base;
+    in_browser(dir.path(), async |client, base| {
+        let base = &base;
         // A dossier's address asks for the token first, and nothing else.
         client
             .goto(&format!("{base}/c/t01"))
