@@ -141,6 +141,10 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
 }
 
+/// The path and the first heading of the page shown.
+const PATH_AND_HEADING: &str =
+    "return location.pathname + ' ' + (document.querySelector('h1') || {}).textContent";
+
 /// Serves `dir` (`dossier serve`), opens a fresh headless chromium with a
 /// profile of its own, and runs `test` with it and the server's address.
 fn in_browser(dir: &std::path::Path, test: impl AsyncFnOnce(Client, String)) {
@@ -274,12 +278,9 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
             .await
             .expect("the link to 王建国");
         link.click().await.expect("opening the dossier");
-        until(
-            &client,
-            "the dossier's heading",
-            "return location.pathname + ' ' + (document.querySelector('h1') || {}).textContent",
-            |v| v.as_str().is_some_and(|s| s.starts_with("/c/c001 王建国")),
-        )
+        until(&client, "the dossier's heading", PATH_AND_HEADING, |v| {
+            v.as_str().is_some_and(|s| s.starts_with("/c/c001 王建国"))
+        })
         .await;
         let notes = client
             .execute(
@@ -425,7 +426,7 @@ fn a_rep_signs_in_once_and_sees_only_her_customers() {
         until(
             &client,
             "the dossier after signing in",
-            "return location.pathname + ' ' + (document.querySelector('h1') || {}).textContent",
+            PATH_AND_HEADING,
             |v| v.as_str().is_some_and(|s| s.starts_with("/c/t01 王建国")),
         )
         .await;

@@ -266,10 +266,7 @@ fn a_note_links_by_id_or_unique_name_and_says_when_it_cannot() {
 /// the kept version used to keep the id, two customers with one id.)
 #[test]
 fn a_broken_files_last_good_version_gives_up_its_id_to_a_path_that_sorts_first() {
-    let dir = tempfile::Builder::new()
-        .prefix("dossier-converge-repro-")
-        .tempdir()
-        .expect("creating a temporary directory");
+    let dir = crate::empty_kb();
     let root = dir.path();
     crate::write_file(
         root,

@@ -695,10 +695,7 @@ fn a_rebuild_keeps_the_last_good_version_of_a_file_in_error() {
 /// run, seed 11: the old index used to be deleted as the rebuild started.)
 #[test]
 fn a_rebuild_killed_half_way_keeps_the_last_good_versions_of_broken_files() {
-    let dir = tempfile::Builder::new()
-        .prefix("dossier-converge-repro-")
-        .tempdir()
-        .expect("creating a temporary directory");
+    let dir = crate::empty_kb();
     let root = dir.path();
     crate::write_file(
         root,

@@ -53,6 +53,14 @@ pub fn kb(fixture: &str) -> TempDir {
     temp
 }
 
+/// An empty temporary knowledge base, for a test that writes its own files.
+pub fn empty_kb() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("dossier-test-")
+        .tempdir()
+        .expect("creating a temporary directory")
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("creating {}: {e}", to.display()));
     let entries =

@@ -346,10 +346,7 @@ fn watch_prints_a_warning_and_counts_it_apart() {
 /// no customer" warning appears. (Found by the convergence run, seed 12345.)
 #[test]
 fn notes_still_link_a_broken_customers_last_good_version_after_a_rebuild() {
-    let dir = tempfile::Builder::new()
-        .prefix("dossier-problems-test-")
-        .tempdir()
-        .expect("a temporary folder");
+    let dir = crate::empty_kb();
     let root = dir.path();
     let good = r#"{"id": "c031", "name": "张伟", "notes": "zqgnvrwpyn"}"#;
     crate::write_file(root, "team/c031.json", good);

@@ -838,10 +838,7 @@ fn a_watcher_gives_ids_by_path_order_and_resolves_links_as_customers_come_and_go
 /// into one about the new name only.)
 #[test]
 fn a_renamed_file_deleted_or_saved_over_at_once_leaves_no_old_record() {
-    let dir = tempfile::Builder::new()
-        .prefix("dossier-watch-test-")
-        .tempdir()
-        .expect("a temporary folder");
+    let dir = crate::empty_kb();
     let root = dir.path();
     write(
         &root.join("customers/c1.json"),
