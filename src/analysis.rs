@@ -456,6 +456,24 @@ fn typed_forms(syllable: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every pinyin reading of a Han character as it may be typed (ü also as v,
+/// u and yu), sorted; none for a character without one.
+pub fn readings(c: char) -> Vec<String> {
+    use pinyin::ToPinyinMulti;
+    match c.to_pinyin_multi() {
+        Some(multi) => {
+            let mut plain: Vec<String> = multi
+                .into_iter()
+                .flat_map(|p| typed_forms(p.plain()))
+                .collect();
+            plain.sort();
+            plain.dedup();
+            plain
+        }
+        None => Vec::new(),
+    }
+}
+
 /// Every reading of the syllables `readings` run together, capped.
 fn run_together(readings: &[Vec<String>], cap: usize) -> Vec<String> {
     let mut joined: Vec<String> = vec![String::new()];
@@ -475,7 +493,6 @@ fn run_together(readings: &[Vec<String>], cap: usize) -> Vec<String> {
 /// the whole name's initials (`^smgm`, see `INITIALS_MARK`). Capped so a
 /// long company name cannot explode.
 pub fn name_pinyin(folded_name: &str) -> Vec<String> {
-    use pinyin::ToPinyinMulti;
     const MAX_COMBINATIONS: usize = 16;
     const MAX_RUN_CHARS: usize = 6;
     let mut out = Vec::new();
@@ -483,22 +500,7 @@ pub fn name_pinyin(folded_name: &str) -> Vec<String> {
         if !run.is_cjk {
             continue;
         }
-        let readings: Vec<Vec<String>> = run
-            .text
-            .chars()
-            .map(|c| match c.to_pinyin_multi() {
-                Some(multi) => {
-                    let mut plain: Vec<String> = multi
-                        .into_iter()
-                        .flat_map(|p| typed_forms(p.plain()))
-                        .collect();
-                    plain.sort();
-                    plain.dedup();
-                    plain
-                }
-                None => Vec::new(),
-            })
-            .collect();
+        let readings: Vec<Vec<String>> = run.text.chars().map(readings).collect();
         for syllables in &readings {
             out.extend(syllables.iter().cloned());
         }

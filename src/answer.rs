@@ -40,6 +40,10 @@ pub struct Request {
     pub options: SearchOptions,
     /// The day relative dates are computed from (the asker's today).
     pub today: NaiveDate,
+    /// As you type: the text's last word is still being typed (no space
+    /// follows it), so it also matches as the start of a word, a name's
+    /// pinyin or initials (`search::typing`). False for a complete query.
+    pub typing: bool,
 }
 
 /// For `ask`: the query the question was understood as.
@@ -64,6 +68,9 @@ pub struct Prepared {
     /// understood query cannot be searched (`ask` never fails on a
     /// question).
     pub as_text: Option<Query>,
+    /// As you type: the text typed, whose last word is not finished
+    /// (`Request::typing`); None for a complete query.
+    pub typed: Option<String>,
 }
 
 /// The answer to a `Request`: the search result, and for `ask` the query
@@ -98,6 +105,7 @@ pub fn prepare(command: Command, text: &str, today: NaiveDate, kb: &Path) -> Res
             understood: None,
             notices: Vec::new(),
             as_text: None,
+            typed: None,
         },
         Command::Ask => {
             let understood = crate::ask::understand_in(text, today, kb)?;
@@ -110,6 +118,7 @@ pub fn prepare(command: Command, text: &str, today: NaiveDate, kb: &Path) -> Res
                     fallback: understood.fallback,
                 }),
                 notices: understood.notices,
+                typed: None,
             }
         }
     })
@@ -130,7 +139,10 @@ pub fn run(
     vocabulary: Option<Arc<Vocabulary>>,
 ) -> Result<Answer> {
     let searcher = || {
-        let searcher = Searcher::new(read, location, reader);
+        let mut searcher = Searcher::new(read, location, reader);
+        if let Some(typed) = &prepared.typed {
+            searcher = searcher.as_you_type(typed);
+        }
         match &vocabulary {
             Some(vocabulary) => searcher.with_vocabulary(Arc::clone(vocabulary)),
             None => searcher,
@@ -171,7 +183,8 @@ pub fn answer(
     request: &Request,
     vocabulary: Option<Arc<Vocabulary>>,
 ) -> Result<Answer> {
-    let prepared = prepare(request.command, &request.text, request.today, &location.kb)?;
+    let mut prepared = prepare(request.command, &request.text, request.today, &location.kb)?;
+    prepared.typed = request.typing.then(|| request.text.clone());
     run(
         &prepared,
         read,

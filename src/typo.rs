@@ -66,11 +66,47 @@ fn fuzzable(word: &str) -> Option<String> {
         .then_some(folded)
 }
 
-/// True when some segment holds the term.
+/// True when some live document holds the term. (A term dictionary keeps
+/// the terms of deleted documents until their segment is merged: a word
+/// that was in a file since changed is no word of the index any more.)
 fn is_indexed(searcher: &Searcher, field: Field, text: &str) -> bool {
-    searcher
-        .doc_freq(&Term::from_field_text(field, text))
-        .is_ok_and(|n| n > 0)
+    let term = Term::from_field_text(field, text);
+    searcher.segment_readers().iter().any(|segment| {
+        segment.inverted_index(field).is_ok_and(|inverted| {
+            inverted
+                .get_term_info(&term)
+                .ok()
+                .flatten()
+                .is_some_and(|info| live_docs(segment, &inverted, &info) > 0)
+        })
+    })
+}
+
+/// How many live documents of `segment` a term's postings hold (its
+/// `doc_freq` when the segment has no deletes).
+fn live_docs(
+    segment: &tantivy::SegmentReader,
+    inverted: &tantivy::InvertedIndexReader,
+    info: &tantivy::postings::TermInfo,
+) -> u64 {
+    let Some(alive) = segment.alive_bitset() else {
+        return u64::from(info.doc_freq);
+    };
+    let Ok(mut postings) =
+        inverted.read_postings_from_terminfo(info, tantivy::schema::IndexRecordOption::Basic)
+    else {
+        return 0;
+    };
+    use tantivy::DocSet as _;
+    let mut live = 0;
+    let mut doc = postings.doc();
+    while doc != tantivy::TERMINATED {
+        if alive.is_alive(doc) {
+            live += 1;
+        }
+        doc = postings.advance();
+    }
+    live
 }
 
 /// The closest indexed term of `field` to `word` within its typos: the
@@ -103,12 +139,13 @@ pub fn closest_term(
             let Ok(term) = std::str::from_utf8(stream.key()) else {
                 continue;
             };
-            *candidates.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
+            let live = live_docs(segment, &inverted, stream.value());
+            *candidates.entry(term.to_string()).or_default() += live;
         }
     }
     Ok(candidates
         .into_iter()
-        .filter(|(term, _)| term != word)
+        .filter(|(term, docs)| term != word && *docs > 0)
         .min_by_key(|(term, docs)| (distance(word, term), std::cmp::Reverse(*docs)))
         .map(|(term, _)| term))
 }
@@ -298,6 +335,40 @@ mod tests {
         assert_eq!(
             closest_name(vocabulary.interests(), "photografy").as_deref(),
             Some("photography")
+        );
+    }
+
+    #[test]
+    fn the_words_of_deleted_documents_are_no_words_of_the_index() {
+        use tantivy::schema::{STRING, Schema};
+        let mut builder = Schema::builder();
+        let field = builder.add_text_field("word", STRING);
+        let index = tantivy::Index::create_in_ram(builder.build());
+        let mut writer: tantivy::IndexWriter = index.writer(15_000_000).expect("a writer");
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        for word in ["zztheatre", "zxtheatre"] {
+            writer
+                .add_document(tantivy::doc!(field => word))
+                .expect("adding");
+        }
+        writer.commit().expect("committing");
+        writer.delete_term(Term::from_field_text(field, "zztheatre"));
+        writer.commit().expect("committing the delete");
+        let searcher = index.reader().expect("a reader").searcher();
+        assert_eq!(
+            searcher
+                .doc_freq(&Term::from_field_text(field, "zztheatre"))
+                .expect("doc_freq"),
+            1,
+            "tantivy still counts the deleted document (else this test tests nothing)"
+        );
+        assert!(!is_indexed(&searcher, field, "zztheatre"));
+        assert!(is_indexed(&searcher, field, "zxtheatre"));
+        let dir = std::path::Path::new("index");
+        assert_eq!(
+            closest_term(&searcher, dir, field, "zztheatrx").expect("closest"),
+            Some("zxtheatre".to_string()),
+            "the deleted word is no candidate"
         );
     }
 }

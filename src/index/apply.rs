@@ -469,18 +469,45 @@ impl Writer {
             .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))?;
         let stamp = FileStamp::default();
         let mut state = FileState::default();
+        let mut links: Vec<u64> = Vec::new();
         for record in records {
-            for doc in document::build(&self.analyzer, &self.fields, &record, stamp) {
+            // A customer's names, as `apply_loaded` indexes them: notes
+            // that link it by name find it in the rebuilt index too.
+            let hashes = if record.kind.is_note() {
+                Vec::new()
+            } else {
+                name_hashes(&record)
+            };
+            let mut documents = document::build(&self.analyzer, &self.fields, &record, stamp);
+            if let Some(doc) = documents.first_mut() {
+                for hash in &hashes {
+                    doc.add_u64(self.fields.link_names, *hash);
+                }
+            }
+            for doc in documents {
                 self.writer
                     .add_document(doc)
                     .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))?;
             }
+            links.extend(hashes);
             let key = id_key(&record);
             self.ids.insert(key.clone(), record.path.as_str().into());
             state.ids.push(key);
         }
         if !state.ids.is_empty() {
-            self.known.insert(rel_path.into(), state);
+            links.sort_unstable();
+            links.dedup();
+            state.links = links.into();
+            let shared_path: Arc<str> = rel_path.into();
+            if !state.links.is_empty() {
+                self.register_links(&shared_path, &state);
+            }
+            // Notes read before it in this rebuild found no such customer:
+            // they are read again now that it is back.
+            if state.ids.iter().any(|(is_customer, _)| *is_customer) {
+                self.requeue_linked_notes(None, Some(&state));
+            }
+            self.known.insert(shared_path, state);
         }
         Ok(())
     }

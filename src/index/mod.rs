@@ -72,6 +72,12 @@ impl Location {
         self.state_dir.join("index")
     }
 
+    /// Where a rebuild keeps the index it replaces until its first commit:
+    /// the last good versions of unreadable files live only there.
+    pub fn replaced_index_dir(&self) -> PathBuf {
+        self.state_dir.join("index.replaced")
+    }
+
     /// The status file written after every commit.
     pub fn status_file(&self) -> PathBuf {
         self.state_dir.join("status.json")

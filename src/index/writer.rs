@@ -237,6 +237,7 @@ impl Writer {
         let (schema, fields) = schema::build();
         let status = read_status(location);
         let mut previous = None;
+        let replaced_dir = location.replaced_index_dir();
         let (index, rebuilt) = match find_index(&index_dir)? {
             Found::Index(index) if read_version(&index).as_deref() == Some(version.as_str()) => {
                 (index, None)
@@ -244,16 +245,21 @@ impl Writer {
             Found::Index(old) => {
                 // Files that turn out unreadable during the rebuild keep
                 // their last good version, which lives only in the old
-                // index: keep a searcher on it (its segments stay mapped
-                // after the folder is replaced). An old index that cannot
-                // be read now is an error, not a reason to lose them.
-                schema::register_tokenizers(&old);
-                let reader: IndexReader = old
-                    .reader_builder()
-                    .reload_policy(ReloadPolicy::Manual)
-                    .try_into()
-                    .map_err(|e| index_error(&index_dir, e, Access::Read))?;
-                previous = Some(reader.searcher());
+                // index: it is moved aside, not deleted, and read from
+                // there until the new index's first commit (a rebuild killed
+                // half way finds it again). An old index that cannot be
+                // read now is an error, not a reason to lose them. When one
+                // is already aside, this "old" index is a killed rebuild's
+                // unfinished one, which holds nothing more.
+                drop(old);
+                if replaced_dir.exists() {
+                    std::fs::remove_dir_all(&index_dir)
+                        .map_err(|e| access_error(&index_dir, &e, Access::Write))?;
+                } else {
+                    std::fs::rename(&index_dir, &replaced_dir)
+                        .map_err(|e| access_error(&index_dir, &e, Access::Write))?;
+                }
+                previous = Some(open_replaced(&replaced_dir)?);
                 (
                     create_index(&index_dir, schema)?,
                     Some("the schema, analyzer, vocabulary or private fields changed".to_string()),
@@ -268,6 +274,13 @@ impl Writer {
                 Some("there was no index yet".to_string()),
             ),
         };
+        // A rebuild killed before it was done left the index it replaces
+        // aside: what only that index holds (the last good versions of
+        // unreadable files) is still to be carried over. (One that cannot
+        // be read is left there, and this writer goes on without it.)
+        if previous.is_none() && replaced_dir.exists() {
+            previous = open_replaced(&replaced_dir).ok();
+        }
         schema::register_tokenizers(&index);
         let writer = index
             .writer_with_num_threads(indexing_threads(heap_bytes), heap_bytes)
@@ -415,13 +428,23 @@ impl Writer {
             .flatten()
             .filter(|p| !is_error(p))
             .count();
-        // The index being replaced is needed only by the rebuild itself.
-        self.previous = None;
+        // The index being replaced is needed only by the rebuild itself:
+        // once the new one is committed with every last good version
+        // carried over, it goes.
+        let replaced = self.previous.take().is_some();
         if report.changed() || self.pending {
             self.commit()?;
             report.committed = true;
         } else if self.status_dirty || !report.problems.is_empty() {
             self.write_status()?;
+        }
+        if replaced {
+            let dir = self.location.replaced_index_dir();
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(access_error(&dir, &e, Access::Write)),
+            }
         }
         report.seconds = started.elapsed().as_secs_f64();
         Ok(())
@@ -433,6 +456,16 @@ impl Writer {
             version: self.version.clone(),
         })
         .expect("payload serializes");
+        // The problems are written before the commit as well as after it:
+        // a file read again (stamp changed) gets its problems anew, but a
+        // file the index holds unchanged is not read again, so its warnings
+        // live only in the status file. Killed between the commit and a
+        // status written after it, the next writer would find the new
+        // files committed and their warnings nowhere. Written first, the
+        // status is never behind the index: killed before the commit, the
+        // files whose problems it holds are still stale in the index and
+        // are read again.
+        self.write_status()?;
         let mut prepared = self
             .writer
             .prepare_commit()
@@ -535,6 +568,20 @@ fn find_index(index_dir: &Path) -> Result<Found> {
             _ => Err(index_error(index_dir, error, Access::Read)),
         },
     }
+}
+
+/// A searcher on the index a rebuild replaces (see `Location::replaced_index_dir`).
+fn open_replaced(dir: &Path) -> Result<Searcher> {
+    let old = SharedDirectory::open(dir)
+        .and_then(Index::open)
+        .map_err(|e| index_error(dir, e, Access::Read))?;
+    schema::register_tokenizers(&old);
+    let reader: IndexReader = old
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map_err(|e| index_error(dir, e, Access::Read))?;
+    Ok(reader.searcher())
 }
 
 fn create_index(index_dir: &Path, schema: tantivy::schema::Schema) -> Result<Index> {

@@ -265,6 +265,18 @@ fn scalar_text(value: &Value) -> Option<String> {
 pub(super) type PushMatch<'a> = dyn FnMut(&str, &str, Option<(usize, usize)>) + 'a;
 
 pub(super) fn explain_text(record: &Map<String, Value>, needles: &[Needle], push: &mut PushMatch) {
+    // Letters being typed that spell a name (`Needle::Pinyin`) point at the
+    // name before any other field's word that merely starts with them.
+    for needle in needles.iter().filter(|n| matches!(n, Needle::Pinyin(_))) {
+        for key in ["name", "nickname"] {
+            if let Some(text) = record.get(key).and_then(Value::as_str)
+                && let Some(range) = snippet::find(text, std::slice::from_ref(needle))
+            {
+                push(key, text, Some(range));
+                return;
+            }
+        }
+    }
     for (key, text) in text_values(record) {
         if let Some(range) = snippet::find(text, needles) {
             push(key, text, Some(range));

@@ -19,6 +19,7 @@ mod run;
 pub mod snippet;
 mod sort;
 mod table;
+pub mod typing;
 mod visibility;
 
 use serde_json::{Map, Value};
@@ -190,6 +191,9 @@ pub struct Searcher<'a> {
     reader: &'a Reader,
     /// Whose private documents count, set by `search` for its clauses.
     private_seen: PrivateSeen,
+    /// As you type: the text of the search box, whose last word is still
+    /// being typed (see `typing`).
+    typed: Option<&'a str>,
 }
 
 impl<'a> Searcher<'a> {
@@ -203,7 +207,17 @@ impl<'a> Searcher<'a> {
             threads: Threads::default(),
             reader,
             private_seen: PrivateSeen::All,
+            typed: None,
         }
+    }
+
+    /// Searches as the user types `text` into a search box, its last word
+    /// not finished yet (no space after it): that word also matches the
+    /// start of an indexed word, a name's pinyin or initials (`typing`).
+    /// The query must have been read from `text`.
+    pub fn as_you_type(mut self, text: &'a str) -> Self {
+        self.typed = Some(text);
+        self
     }
 
     /// Searches with this vocabulary instead of reading the knowledge
@@ -238,22 +252,54 @@ impl<'a> Searcher<'a> {
         // Not for a reader who may not see everything: the closest words
         // come from every customer's text (names they may not see, private
         // fields), and the notice would name them.
+        // As you type, the word being typed is a prefix, not a typo: it is
+        // left as it is (only a last clause at the top is ever corrected).
         let location = self.location;
+        let typed_clause = self
+            .typed
+            .and_then(|text| typing::typed_clause(query, text));
+        let typed_last = typed_clause.is_some_and(|c| {
+            query
+                .clauses
+                .last()
+                .is_some_and(|last| std::ptr::eq(c, last))
+        });
+        let without_typed;
+        let to_correct = if typed_last {
+            without_typed = Query {
+                clauses: query.clauses[..query.clauses.len() - 1].to_vec(),
+            };
+            &without_typed
+        } else {
+            query
+        };
         let corrected = match self.reader.sees_all() {
             true => crate::typo::correct(
                 &self.read.searcher,
                 &location.index_dir(),
                 &self.read.fields,
                 &|| Ok(Vocabulary::for_knowledge_base(&location.kb)?.0),
-                query,
+                to_correct,
                 &mut notices,
             )?,
             false => None,
-        };
+        }
+        .map(|mut corrected| {
+            if typed_last {
+                corrected
+                    .clauses
+                    .push(query.clauses.last().expect("typed").clone());
+            }
+            corrected
+        });
         let asked = query;
         let query = corrected.as_ref().unwrap_or(query);
+        // The corrected query holds the typed clause as it was typed.
+        let typed_clause = self
+            .typed
+            .and_then(|text| typing::typed_clause(query, text));
         let mut plans = Vec::new();
-        let mut nodes = self.plan_group(query, false, &mut plans, &mut notices)?;
+        let mut nodes = self.plan_group(query, false, typed_clause, &mut plans, &mut notices)?;
         // The reader's visibility clause: one more clause of the query,
         // ANDed with the rest (score 0, explaining nothing), so customers
         // they may not see are not counted, ranked, sorted, kept or
@@ -294,6 +340,7 @@ impl<'a> Searcher<'a> {
         &mut self,
         group: &Query,
         negated: bool,
+        typed: Option<&Clause>,
         plans: &mut Vec<(Plan, bool)>,
         notices: &mut Vec<String>,
     ) -> Result<Vec<Node>> {
@@ -316,6 +363,7 @@ impl<'a> Searcher<'a> {
                 .as_ref()
                 .filter(|_| has_text)
                 .map(|(label, range)| (label.as_str(), *range)),
+            typed: false,
         };
         let mut nodes = Vec::new();
         for clause in &group.clauses {
@@ -328,16 +376,26 @@ impl<'a> Searcher<'a> {
                     let alone = Query {
                         clauses: vec![(**inner).clone()],
                     };
-                    nodes.push(Node::Not(self.plan_group(&alone, true, plans, notices)?));
+                    nodes.push(Node::Not(
+                        self.plan_group(&alone, true, None, plans, notices)?,
+                    ));
                 }
                 Clause::Any(alternatives) => {
                     let mut planned = Vec::new();
                     for alternative in alternatives {
-                        planned.push(self.plan_group(alternative, negated, plans, notices)?);
+                        planned.push(self.plan_group(
+                            alternative,
+                            negated,
+                            typed,
+                            plans,
+                            notices,
+                        )?);
                     }
                     nodes.push(Node::Any(planned));
                 }
                 _ => {
+                    let typed = typed.is_some_and(|t| std::ptr::eq(t, clause));
+                    let context = plan::Context { typed, ..context };
                     if let Some(plan) = self.plan(clause, context, notices)? {
                         plans.push((plan, !negated));
                         nodes.push(Node::Leaf(plans.len() - 1));

@@ -10,6 +10,7 @@ use tantivy::schema::{Field, IndexRecordOption, Term};
 
 use super::Searcher;
 use super::snippet::Needle;
+use super::typing;
 use crate::analysis::{Gram, LIST_SEPARATOR, grams, normalize_word, runs};
 use crate::dates::{DateRange, to_days};
 use crate::document::RAW_PREFIX;
@@ -55,6 +56,9 @@ pub(super) enum Dated {
 pub(super) struct Context<'q> {
     pub(super) when: Option<(&'q str, DateRange)>,
     pub(super) note: Option<(&'q str, DateRange)>,
+    /// The clause holds the word being typed (`typing`): its last Latin
+    /// word also matches as the start of a word.
+    pub(super) typed: bool,
 }
 
 pub(super) struct Plan {
@@ -414,7 +418,7 @@ impl<'a> Searcher<'a> {
         context: Context,
         notices: &mut Vec<String>,
     ) -> Result<Option<Plan>> {
-        let Some(mut plan) = self.plan_alone(clause, context.when, notices)? else {
+        let Some(mut plan) = self.plan_alone(clause, context.when, context.typed, notices)? else {
             return Ok(None);
         };
         // The same-note rule: with `date:`, a free word or `mentions:`
@@ -439,6 +443,7 @@ impl<'a> Searcher<'a> {
         &mut self,
         clause: &Clause,
         when: Option<(&str, DateRange)>,
+        typed: bool,
         notices: &mut Vec<String>,
     ) -> Result<Option<Plan>> {
         let fields = self.read.fields;
@@ -447,7 +452,9 @@ impl<'a> Searcher<'a> {
             Clause::Word(word) => {
                 let mut parts: Vec<Box<dyn TantivyQuery>> = Vec::new();
                 let folded = fold(word);
-                for run in runs(&folded) {
+                let runs = runs(&folded);
+                let last = runs.len().saturating_sub(1);
+                for (i, run) in runs.into_iter().enumerate() {
                     let Some(grams_part) = grams_query(fields.all_grams, run.text) else {
                         continue;
                     };
@@ -465,7 +472,13 @@ impl<'a> Searcher<'a> {
                         ]))
                     } else {
                         // A Latin word may be a name in pinyin (zhangwei).
-                        any_of(vec![grams_part, term_query(fields.name_pinyin, run.text)])
+                        let mut any = vec![grams_part, term_query(fields.name_pinyin, run.text)];
+                        // Being typed: also the words and names it starts.
+                        if typed && i == last && typing::ends_in_latin_word(&folded) {
+                            any.extend(self.grams_prefix_query(fields.all_grams, "", run.text)?);
+                            any.extend(self.pinyin_prefix_query(run.text)?);
+                        }
+                        any_of(any)
                     };
                     parts.push(part);
                 }
@@ -473,9 +486,13 @@ impl<'a> Searcher<'a> {
                     notices.push(format!("{word}: nothing searchable in it, ignored"));
                     return Ok(None);
                 }
+                let mut needles = text_needles(word);
+                if typed {
+                    typing::add_needles(&mut needles, &folded);
+                }
                 Plan {
                     query: all_of(parts),
-                    explain: Explain::Text(text_needles(word)),
+                    explain: Explain::Text(needles),
                     customer_only: false,
                     label,
                     dated: None,
@@ -495,13 +512,7 @@ impl<'a> Searcher<'a> {
                 }
             }
             Clause::Likes(value) => {
-                let groups: Vec<Group> = self
-                    .vocabulary()?
-                    .interests()
-                    .resolve(value)
-                    .into_iter()
-                    .cloned()
-                    .collect();
+                let groups = self.groups(value, typed, true)?;
                 let mut queries: Vec<Box<dyn TantivyQuery>> = groups
                     .iter()
                     .map(|g| term_query(fields.interest, &g.id))
@@ -514,6 +525,9 @@ impl<'a> Searcher<'a> {
                     && let Some(substring) = grams_query(fields.interest_grams, value)
                 {
                     queries.push(substring);
+                }
+                if typed && groups.is_empty() {
+                    queries.extend(self.grams_prefix_query(fields.interest_grams, "", value)?);
                 }
                 let group_refs: Vec<&Group> = groups.iter().collect();
                 let mut needles = alias_needles(&group_refs);
@@ -560,13 +574,7 @@ impl<'a> Searcher<'a> {
                 }
             }
             Clause::Mentions(value) => {
-                let groups: Vec<Group> = self
-                    .vocabulary()?
-                    .competitors()
-                    .resolve(value)
-                    .into_iter()
-                    .cloned()
-                    .collect();
+                let groups = self.groups(value, typed, false)?;
                 let raw = term_query(
                     fields.competitor,
                     &format!("{RAW_PREFIX}{}", alias_key(value)),
@@ -578,6 +586,9 @@ impl<'a> Searcher<'a> {
                     let mut queries = vec![raw];
                     if let Some(text) = grams_query(fields.all_grams, value) {
                         queries.push(text);
+                    }
+                    if typed {
+                        queries.extend(self.grams_prefix_query(fields.all_grams, "", value)?);
                     }
                     Plan {
                         query: any_of(queries),
@@ -602,8 +613,8 @@ impl<'a> Searcher<'a> {
                     }
                 }
             }
-            Clause::Field(field, value) => self.plan_field(*field, value, label)?,
-            Clause::Key(key, value) => self.plan_key(key, value, label, notices)?,
+            Clause::Field(field, value) => self.plan_field(*field, value, label, typed)?,
+            Clause::Key(key, value) => self.plan_key(key, value, label, typed, notices)?,
             Clause::Date(_, range) => Plan {
                 query: Box::new(ConstScoreQuery::new(
                     note_range(fields.note_day, *range),
@@ -642,6 +653,25 @@ impl<'a> Searcher<'a> {
         Ok(Some(plan))
     }
 
+    /// The interest (or competitor) groups a `likes:` (`mentions:`) value
+    /// names, and being typed, those with a name it starts.
+    fn groups(&mut self, value: &str, typed: bool, interests: bool) -> Result<Vec<Group>> {
+        let vocabulary = self.vocabulary()?;
+        let table = match interests {
+            true => vocabulary.interests(),
+            false => vocabulary.competitors(),
+        };
+        let mut groups: Vec<Group> = table.resolve(value).into_iter().cloned().collect();
+        if typed {
+            for group in typing::groups_starting(table, value) {
+                if !groups.iter().any(|g| g.id == group.id) {
+                    groups.push(group.clone());
+                }
+            }
+        }
+        Ok(groups)
+    }
+
     pub(super) fn place_terms(
         &mut self,
         value: &str,
@@ -670,6 +700,7 @@ impl<'a> Searcher<'a> {
         key: &str,
         value: &str,
         label: String,
+        typed: bool,
         notices: &mut Vec<String>,
     ) -> Result<Plan> {
         let fields = self.read.fields;
@@ -680,11 +711,20 @@ impl<'a> Searcher<'a> {
                 "{key}: no customer has this field, so {label} finds nobody — check the key's spelling, or search the value as text"
             ));
         }
-        let query = keyed_grams_query(fields.field_grams, &prefix, value)
-            .unwrap_or_else(|| Box::new(BooleanQuery::new(Vec::new())));
+        let mut queries: Vec<Box<dyn TantivyQuery>> = Vec::new();
+        queries.extend(keyed_grams_query(fields.field_grams, &prefix, value));
+        let mut needles = text_needles(value);
+        if typed {
+            queries.extend(self.grams_prefix_query(fields.field_grams, &prefix, value)?);
+            typing::add_needles(&mut needles, &fold(value));
+        }
+        let query = match queries.len() {
+            0 => Box::new(BooleanQuery::new(Vec::new())),
+            _ => any_of(queries),
+        };
         Ok(Plan {
             query,
-            explain: Explain::Path(path, text_needles(value)),
+            explain: Explain::Path(path, needles),
             customer_only: true,
             label,
             dated: None,
@@ -719,18 +759,32 @@ impl<'a> Searcher<'a> {
         field: ProfileField,
         value: &str,
         label: String,
+        typed: bool,
     ) -> Result<Plan> {
         let fields = self.read.fields;
         let nothing = || Box::new(BooleanQuery::new(Vec::new())) as Box<dyn TantivyQuery>;
-        let needles = text_needles(value);
-        let query: Box<dyn TantivyQuery> = match field {
-            ProfileField::Owner => grams_query(fields.owner_grams, value).unwrap_or_else(nothing),
-            ProfileField::Company => {
-                grams_query(fields.company_grams, value).unwrap_or_else(nothing)
+        let mut needles = text_needles(value);
+        if typed {
+            typing::add_needles(&mut needles, &fold(value));
+        }
+        // The value, and being typed, the words its last word starts.
+        let grams_or_prefix = |searcher: &Self, field: Field| -> Result<Box<dyn TantivyQuery>> {
+            let mut queries: Vec<Box<dyn TantivyQuery>> = Vec::new();
+            queries.extend(grams_query(field, value));
+            if typed {
+                queries.extend(searcher.grams_prefix_query(field, "", value)?);
             }
+            Ok(match queries.len() {
+                0 => nothing(),
+                _ => any_of(queries),
+            })
+        };
+        let query: Box<dyn TantivyQuery> = match field {
+            ProfileField::Owner => grams_or_prefix(self, fields.owner_grams)?,
+            ProfileField::Company => grams_or_prefix(self, fields.company_grams)?,
             ProfileField::Name => {
-                let mut queries: Vec<Box<dyn TantivyQuery>> = Vec::new();
-                queries.extend(grams_query(fields.name_grams, value));
+                let mut queries: Vec<Box<dyn TantivyQuery>> =
+                    vec![grams_or_prefix(self, fields.name_grams)?];
                 if !value.chars().any(is_cjk) {
                     let joined: String = fold(value)
                         .chars()
@@ -742,6 +796,9 @@ impl<'a> Searcher<'a> {
                         term_query(fields.name_pinyin, &crate::analysis::initials_term(&joined)),
                         0.3,
                     )));
+                    if typed && !joined.is_empty() {
+                        queries.extend(self.pinyin_prefix_query(&joined)?);
+                    }
                 }
                 any_of(queries)
             }

@@ -12,6 +12,12 @@ pub enum Needle {
     Substring(String),
     /// A Latin word, compared after normalising and stemming.
     Word(String),
+    /// The start of a Latin word being typed (folded): the letters typed.
+    Prefix(String),
+    /// Letters being typed as a name's pinyin (folded): the Han characters
+    /// whose readings they spell, the last one perhaps cut short
+    /// (`zhangw` → 张伟), or their initials (`zw`).
+    Pinyin(String),
     /// A vocabulary name: Latin names only as whole words, Han names not
     /// inside any of the longer words that do not mean them.
     Alias {
@@ -67,6 +73,11 @@ pub fn find(text: &str, needles: &[Needle]) -> Option<(usize, usize)> {
                 .into_iter()
                 .find(|run| !run.is_cjk && normalize_word(run.text) == *word)
                 .map(|run| (run.char_start, run.char_start + run.char_len)),
+            Needle::Prefix(prefix) => runs(&folded)
+                .into_iter()
+                .find(|run| !run.is_cjk && run.text.starts_with(prefix.as_str()))
+                .map(|run| (run.char_start, run.char_start + prefix.chars().count())),
+            Needle::Pinyin(letters) => find_pinyin(&chars, letters),
             Needle::Alias { name, not_words } => find_substring(&folded, name, |start, end| {
                 crate::vocab::is_whole_name(&chars, start, end, not_words)
             }),
@@ -76,6 +87,52 @@ pub fn find(text: &str, needles: &[Needle]) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+/// The first run of Han characters in `chars` whose readings spell
+/// `letters`: each character one whole syllable, or only its first letter
+/// (initials), the last one perhaps cut short.
+fn find_pinyin(chars: &[char], letters: &str) -> Option<(usize, usize)> {
+    /// Where the characters from `at` on that spell `rest` end. `failed`
+    /// remembers (character, letters left) that spell nothing, so a long
+    /// text costs its characters times the letters, not more.
+    fn spell(
+        chars: &[char],
+        at: usize,
+        rest: &str,
+        failed: &mut std::collections::HashSet<(usize, usize)>,
+    ) -> Option<usize> {
+        if rest.is_empty() {
+            return Some(at);
+        }
+        let c = *chars.get(at).filter(|c| crate::fold::is_cjk(**c))?;
+        if failed.contains(&(at, rest.len())) {
+            return None;
+        }
+        for reading in crate::analysis::readings(c) {
+            if reading.starts_with(rest) {
+                return Some(at + 1);
+            }
+            if let Some(after) = rest.strip_prefix(reading.as_str())
+                && let Some(end) = spell(chars, at + 1, after, failed)
+            {
+                return Some(end);
+            }
+            if reading.chars().next() == rest.chars().next()
+                && let Some(end) = spell(chars, at + 1, &rest[1..], failed)
+            {
+                return Some(end);
+            }
+        }
+        failed.insert((at, rest.len()));
+        None
+    }
+    if letters.is_empty() || !letters.is_ascii() {
+        return None;
+    }
+    let mut failed = std::collections::HashSet::new();
+    (0..chars.len())
+        .find_map(|start| spell(chars, start, letters, &mut failed).map(|end| (start, end)))
 }
 
 /// Cuts the original text around a char range: up to `before` chars
@@ -143,6 +200,28 @@ mod tests {
                 vec![alias("联想", &["联想到"])],
                 Some((6, 8)),
             ),
+            // As you type: the letters typed at a word's start, and the Han
+            // characters whose pinyin (or initials) they spell.
+            (
+                "Mongolia golf",
+                vec![Needle::Prefix("gol".into())],
+                Some((9, 12)),
+            ),
+            ("Mongolia", vec![Needle::Prefix("gol".into())], None),
+            (
+                "客户张伟",
+                vec![Needle::Pinyin("zhangw".into())],
+                Some((2, 4)),
+            ),
+            (
+                "司马光明",
+                vec![Needle::Pinyin("simag".into())],
+                Some((0, 3)),
+            ),
+            ("司马光明", vec![Needle::Pinyin("smg".into())], Some((0, 3))),
+            ("吕芳", vec![Needle::Pinyin("lvf".into())], Some((0, 2))),
+            ("张伟", vec![Needle::Pinyin("zhangx".into())], None),
+            ("Zhang", vec![Needle::Pinyin("zh".into())], None),
         ];
         for (text, needles, expected) in table {
             assert_eq!(find(text, &needles), expected, "{text}");

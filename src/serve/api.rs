@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -14,6 +14,7 @@ use super::{App, Live, blocking, error_status};
 use crate::agenda::{self, AgendaOptions};
 use crate::answer::{Command, Request};
 use crate::search::{SearchOptions, Sort};
+use crate::team::Reader;
 use crate::{show, status, wire};
 
 /// How many customers an API search returns unless `limit` says.
@@ -34,6 +35,20 @@ pub(super) fn error(status: StatusCode, message: String) -> Response {
     json_response(status, serde_json::json!({ "error": message }).to_string())
 }
 
+/// `401` for a request without a valid token: it says what to send and
+/// nothing of the knowledge base.
+pub(super) fn unauthorized() -> Response {
+    let mut response = error(
+        StatusCode::UNAUTHORIZED,
+        "missing or unknown token: send `Authorization: Bearer TOKEN` with the token `dossier team add` printed for you".into(),
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer realm=\"dossier\""),
+    );
+    response
+}
+
 fn internal_error() -> Response {
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -43,7 +58,9 @@ fn internal_error() -> Response {
 }
 
 /// The request a search or ask API call makes: `q` (required), `limit`
-/// (default 20) and `sort` (`score`, `name`, `date` or `updated`).
+/// (default 20), `sort` (`score`, `name`, `date` or `updated`) and
+/// `typing=1` (`q` is being typed: its last word, unless a space follows
+/// it, also matches as the start of a word).
 pub(super) fn search_request(
     app: &App,
     command: Command,
@@ -70,17 +87,23 @@ pub(super) fn search_request(
         Some(word) => Sort::parse(word)
             .ok_or_else(|| format!("sort={word}: expected one of {}", Sort::NAMES.join(", ")))?,
     };
+    let typing = match params.get("typing").map(|t| t.trim()) {
+        None | Some("" | "0") => false,
+        Some("1") => !params["q"].ends_with(char::is_whitespace),
+        Some(other) => return Err(format!("typing={other}: expected typing=1 or typing=0")),
+    };
     Ok(Request {
         command,
         text: text.to_string(),
         options: SearchOptions { limit, sort },
         today: app.today(),
+        typing,
     })
 }
 
 /// The JSON answer to a request, as `search --json` prints it.
-pub(super) fn answer_json(live: &Live, request: &Request) -> Response {
-    match live.answer(request) {
+pub(super) fn answer_json(live: &Live, request: &Request, reader: &Reader) -> Response {
+    match live.answer(request, reader) {
         Ok(answer) => json_response(StatusCode::OK, wire::search_json(&answer)),
         Err(e) => error(error_status(&e), e.to_string()),
     }
@@ -88,6 +111,7 @@ pub(super) fn answer_json(live: &Live, request: &Request) -> Response {
 
 async fn searching(
     app: App,
+    reader: Reader,
     command: Command,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
@@ -104,7 +128,7 @@ async fn searching(
     blocking(
         &app,
         what,
-        move || answer_json(&live, &request),
+        move || answer_json(&live, &request, &reader),
         internal_error,
     )
     .await
@@ -113,22 +137,25 @@ async fn searching(
 /// `GET /api/search?q=Q&limit=N&sort=S`: `search --json`.
 pub(super) async fn search(
     State(app): State<App>,
+    Extension(reader): Extension<Reader>,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
-    searching(app, Command::Search, params).await
+    searching(app, reader, Command::Search, params).await
 }
 
 /// `GET /api/ask?q=Q&limit=N`: `ask --json`.
 pub(super) async fn ask(
     State(app): State<App>,
+    Extension(reader): Extension<Reader>,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
-    searching(app, Command::Ask, params).await
+    searching(app, reader, Command::Ask, params).await
 }
 
 /// `GET /api/customers/{id}`: `show --json`.
 pub(super) async fn customer(
     State(app): State<App>,
+    Extension(reader): Extension<Reader>,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
     let id = match id {
@@ -145,12 +172,7 @@ pub(super) async fn customer(
                 Ok(read) => read,
                 Err(e) => return error(error_status(&e), e.to_string()),
             };
-            match show::dossier(
-                &read,
-                live.location(),
-                &id,
-                &crate::team::Reader::everyone(),
-            ) {
+            match show::dossier(&read, live.location(), &id, &reader) {
                 Ok(dossier) => {
                     let brief = show::brief(&dossier, today);
                     json_response(StatusCode::OK, wire::show_json(&dossier, &brief, today))
@@ -189,6 +211,7 @@ pub(super) fn agenda_options(params: &HashMap<String, String>) -> Result<AgendaO
 /// `GET /api/agenda?days=N&owner=NAME`: `agenda --json`.
 pub(super) async fn agenda(
     State(app): State<App>,
+    Extension(reader): Extension<Reader>,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
     let params = match params {
@@ -205,9 +228,10 @@ pub(super) async fn agenda(
         &app,
         "the agenda".into(),
         move || {
-            let agenda = live
-                .read()
-                .and_then(|read| agenda::agenda(&read, live.location(), today, &options));
+            let agenda = live.read().and_then(|read| {
+                let options = options.for_reader(&read, &reader);
+                agenda::agenda(&read, live.location(), today, &options)
+            });
             match agenda {
                 Ok(agenda) => json_response(StatusCode::OK, wire::agenda_json(&agenda)),
                 Err(e) => error(error_status(&e), e.to_string()),
@@ -219,12 +243,15 @@ pub(super) async fn agenda(
 }
 
 /// `GET /api/status`: `status --json`.
-pub(super) async fn status(State(app): State<App>) -> Response {
+pub(super) async fn status(
+    State(app): State<App>,
+    Extension(reader): Extension<Reader>,
+) -> Response {
     let live = app.live.clone();
     blocking(
         &app,
         "status".into(),
-        move || match status::status(live.location(), &crate::team::Reader::everyone()) {
+        move || match status::status(live.location(), &reader) {
             Ok(status) => json_response(StatusCode::OK, wire::status_json(&status)),
             Err(e) => error(error_status(&e), e.to_string()),
         },

@@ -8,11 +8,17 @@
 //! - `api`: `/api/…`, the commands' `--json` objects (`wire`), byte for byte;
 //! - `pages`: `/`, `/c/{id}`, `/agenda`, `/status`, rendered here (maud
 //!   escapes every text), with `assets` (CSS, the as-you-type script)
-//!   embedded in the binary.
+//!   embedded in the binary;
+//! - `sign_in`: with a team file, who is asking. `team_gate` runs before
+//!   every route: it finds the request's `Reader` (a bearer token or the
+//!   session cookie, `team::authenticate`) and hands it to the route, which
+//!   passes it into every query; a request with neither gets `401` and the
+//!   page that asks for the token, the only page served without one.
 
 mod api;
 mod assets;
 mod pages;
+mod sign_in;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,6 +32,7 @@ use chrono::NaiveDate;
 
 use crate::error::{Error, Result};
 use crate::index::{LiveIndex, Location, ReadIndex};
+use crate::team::{Reader, Sessions, Team};
 use crate::vocab::Vocabulary;
 
 /// The default address of `dossier serve`: this machine only.
@@ -37,9 +44,43 @@ pub struct Live {
     location: Location,
     index: Mutex<LiveIndex>,
     last_use: Mutex<Instant>,
-    /// The vocabulary searches use, and the version of the knowledge
-    /// base's vocabulary file it was read from.
-    vocabulary: Mutex<Option<(Option<FileStamp>, Arc<Vocabulary>)>>,
+    /// The vocabulary searches use, as read from the knowledge base's
+    /// vocabulary file.
+    vocabulary: FileCache<Arc<Vocabulary>>,
+    /// The team file in force, with the text it was read from.
+    team: Mutex<Option<TeamRead>>,
+}
+
+/// A team file's text (`None`: there is none) and what it says.
+type TeamRead = (Option<String>, Option<Arc<Team>>);
+
+/// A value read from a file, kept until the file changes (one `stat` per
+/// use, no read).
+struct FileCache<T> {
+    slot: Mutex<Option<(Option<FileStamp>, T)>>,
+}
+
+impl<T: Clone> FileCache<T> {
+    fn new() -> FileCache<T> {
+        FileCache {
+            slot: Mutex::new(None),
+        }
+    }
+
+    /// The value read from `path` as it is now: the kept one when the file
+    /// did not change, else `read()`'s (a failure is not kept).
+    fn get(&self, path: &std::path::Path, read: impl FnOnce() -> Result<T>) -> Result<T> {
+        let stamp = FileStamp::of(path);
+        let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((kept, value)) = slot.as_ref()
+            && *kept == stamp
+        {
+            return Ok(value.clone());
+        }
+        let value = read()?;
+        *slot = Some((stamp, value.clone()));
+        Ok(value)
+    }
 }
 
 /// Which version of a file is on disk (`None`: not there).
@@ -70,7 +111,8 @@ impl Live {
             location,
             index: Mutex::new(LiveIndex::new()),
             last_use: Mutex::new(Instant::now()),
-            vocabulary: Mutex::new(None),
+            vocabulary: FileCache::new(),
+            team: Mutex::new(None),
         }
     }
 
@@ -106,28 +148,56 @@ impl Live {
     ///
     /// Fails when the file exists but cannot be read.
     pub fn vocabulary(&self) -> Result<Arc<Vocabulary>> {
-        let stamp = FileStamp::of(&self.location.kb.join(crate::vocab::KB_VOCAB_FILE));
-        let mut cached = self.vocabulary.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((cached_stamp, vocabulary)) = cached.as_ref()
-            && *cached_stamp == stamp
-        {
-            return Ok(Arc::clone(vocabulary));
-        }
-        let vocabulary = Arc::new(Vocabulary::for_knowledge_base(&self.location.kb)?.0);
-        *cached = Some((stamp, Arc::clone(&vocabulary)));
-        Ok(vocabulary)
+        let kb = &self.location.kb;
+        self.vocabulary
+            .get(&kb.join(crate::vocab::KB_VOCAB_FILE), || {
+                Ok(Arc::new(Vocabulary::for_knowledge_base(kb)?.0))
+            })
     }
 
-    /// `answer::answer` on the index and vocabulary held here.
+    /// The knowledge base's team file as it is now (`None`: there is
+    /// none, everyone sees everything). The file is read at every call (a
+    /// few hundred bytes) and parsed again only when its text changed: an
+    /// edited token applies at the very next request, whatever the file
+    /// system's clock.
+    ///
+    /// Fails with `Error::Io` when the file cannot be read, `Error::Team`
+    /// when it has an error; a failure is not kept.
+    pub fn team(&self) -> Result<Option<Arc<Team>>> {
+        let path = self.location.kb.join(crate::team::TEAM_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        let mut kept = self.team.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((kept_text, team)) = kept.as_ref()
+            && *kept_text == text
+        {
+            return Ok(team.clone());
+        }
+        let team = match &text {
+            Some(text) => Some(Arc::new(Team::from_text(path, text)?)),
+            None => None,
+        };
+        *kept = Some((text, team.clone()));
+        Ok(team)
+    }
+
+    /// `answer::answer` on the index and vocabulary held here, as `reader`
+    /// sees the knowledge base.
     ///
     /// Fails as `read`, `vocabulary` and `answer::answer` do.
-    pub fn answer(&self, request: &crate::answer::Request) -> Result<crate::answer::Answer> {
+    pub fn answer(
+        &self,
+        request: &crate::answer::Request,
+        reader: &Reader,
+    ) -> Result<crate::answer::Answer> {
         let read = self.read()?;
-        // Without a team file (see `team_gate`), everyone sees everything.
         crate::answer::answer(
             &read,
             &self.location,
-            &crate::team::Reader::everyone(),
+            reader,
             request,
             Some(self.vocabulary()?),
         )
@@ -169,6 +239,8 @@ pub struct Server {
 struct App {
     live: Arc<Live>,
     options: Options,
+    /// The sessions of the people signed in on the pages.
+    sessions: Arc<Sessions>,
 }
 
 impl App {
@@ -208,7 +280,11 @@ pub fn start(live: Arc<Live>, listen: &str, options: Options) -> Result<Server> 
         .enable_time()
         .build()
         .map_err(io_error)?;
-    let app = App { live, options };
+    let app = App {
+        live,
+        options,
+        sessions: Arc::new(Sessions::new()),
+    };
     let router = router(app);
     std::thread::Builder::new()
         .name("dossier-http".into())
@@ -234,6 +310,11 @@ fn router(app: App) -> Router {
         .route("/agenda", get(pages::agenda_page))
         .route("/status", get(pages::status_page))
         .route("/assets/{name}", get(assets::asset))
+        .route(
+            sign_in::SIGN_IN,
+            get(sign_in::sign_in_page).post(sign_in::sign_in),
+        )
+        .route(sign_in::SIGN_OUT, axum::routing::post(sign_in::sign_out))
         .route("/api/search", get(api::search))
         .route("/api/ask", get(api::ask))
         .route("/api/customers/{id}", get(api::customer))
@@ -245,21 +326,61 @@ fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// With a team file, every request needs its reader's token. Signing in
-/// (a token checked by `team::session`, a session cookie) is not wired
-/// into the server yet, so until it is, a knowledge base with a team file
-/// is served to nobody: 401 and nothing else, never everything to everyone.
+/// Finds who asks and hands their `Reader` to the route (a request
+/// extension, which every route that reads the knowledge base takes).
+/// Without a team file that is everyone. With one, it is the person whose
+/// bearer token or session cookie the request carries; without either, the
+/// answer is `401` and nothing else: `{"error": …}` for the API, the page
+/// that asks for the token for the pages. A team file that cannot be read
+/// or has an error opens nothing (`503`) until it is mended. The sign-in
+/// page and the assets (styles and script, no data) are served to anyone.
 async fn team_gate(
     axum::extract::State(app): axum::extract::State<App>,
-    request: axum::extract::Request,
+    mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    if app.live.location().kb.join(crate::team::TEAM_FILE).exists() {
-        return api::error(
-            StatusCode::UNAUTHORIZED,
-            "this knowledge base has a team file: a token is needed".to_string(),
-        );
+    let path = request.uri().path();
+    let api = path.starts_with("/api/");
+    if path == sign_in::SIGN_IN || path == sign_in::SIGN_OUT || path.starts_with("/assets/") {
+        return next.run(request).await;
     }
+    let lang = pages::Lang::of(request.headers());
+    let reader = match app.live.team() {
+        Ok(None) => Reader::everyone(),
+        Ok(Some(team)) => {
+            let headers = request.headers();
+            let authorization = headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
+            let cookies: Vec<&str> = headers
+                .get_all(axum::http::header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            let cookie = cookies.join("; ");
+            match crate::team::authenticate(&team, &app.sessions, authorization, Some(&cookie)) {
+                Some(reader) => reader,
+                None if api => return api::unauthorized(),
+                None => {
+                    let next = request
+                        .uri()
+                        .path_and_query()
+                        .map_or("/", |p| p.as_str())
+                        .to_string();
+                    return sign_in::ask_for_token(lang, &next, false);
+                }
+            }
+        }
+        Err(_) => {
+            let message = sign_in::team_file_message();
+            return if api {
+                api::error(StatusCode::SERVICE_UNAVAILABLE, message)
+            } else {
+                pages::error_page(lang, StatusCode::SERVICE_UNAVAILABLE, &message)
+            };
+        }
+    };
+    request.extensions_mut().insert(reader);
     next.run(request).await
 }
 

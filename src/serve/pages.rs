@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -20,6 +20,7 @@ use crate::record::Severity;
 use crate::search::Hit;
 use crate::show::{Brief, Dossier, StoredRecord};
 use crate::status::{IndexState, Status};
+use crate::team::Reader;
 use crate::{show, status};
 
 /// The language of the labels.
@@ -75,7 +76,7 @@ impl Lang {
     }
 
     /// A label in this language.
-    fn t(self, key: &str) -> &'static str {
+    pub(super) fn t(self, key: &str) -> &'static str {
         let (en, zh) = match key {
             "search" => ("Search", "搜索"),
             "agenda" => ("Agenda", "日程"),
@@ -154,6 +155,18 @@ impl Lang {
             "days" => ("Days", "天数"),
             "show" => ("Show", "显示"),
             "unknown owner" => ("No customer has this owner.", "没有客户属于这位负责人。"),
+            "sign in" => ("Sign in", "登录"),
+            "sign out" => ("Sign out", "退出"),
+            "token" => ("Access token", "访问令牌"),
+            "token help" => (
+                "This knowledge base is kept confidential: enter the access token you were given (dossier team add). It is asked once, then kept in this browser for 12 hours.",
+                "客户档案须保密：请输入发给您的访问令牌（dossier team add）。只需输入一次，本浏览器会保持登录 12 小时。",
+            ),
+            "unknown token" => (
+                "This token is not known. Check it and try again.",
+                "令牌无效，请核对后重试。",
+            ),
+            "signed in as" => ("Signed in as", "当前用户"),
             _ => ("?", "?"),
         };
         match self {
@@ -164,7 +177,7 @@ impl Lang {
 }
 
 /// An HTML response.
-fn page(status: StatusCode, markup: Markup) -> Response {
+pub(super) fn page(status: StatusCode, markup: Markup) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -173,8 +186,22 @@ fn page(status: StatusCode, markup: Markup) -> Response {
         .into_response()
 }
 
-/// The frame around every page: the navigation, the title, the styles.
-fn layout(lang: Lang, title: &str, current: &str, body: Markup, script: bool) -> Markup {
+/// The person a page is shown to: named in the navigation, with a way to
+/// sign out, when a team file is in force.
+pub(super) fn who(reader: &Reader) -> Option<&str> {
+    reader.role.map(|_| reader.name.as_str())
+}
+
+/// The frame around every page: the navigation (with who is signed in),
+/// the title, the styles.
+pub(super) fn layout(
+    lang: Lang,
+    title: &str,
+    current: &str,
+    body: Markup,
+    script: bool,
+    who: Option<&str>,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -191,6 +218,12 @@ fn layout(lang: Lang, title: &str, current: &str, body: Markup, script: bool) ->
                         @for (href, key) in [("/", "search"), ("/agenda", "agenda"), ("/status", "status")] {
                             a href=(href) aria-current=[(current == key).then_some("page")] { (lang.t(key)) }
                         }
+                        @if let Some(name) = who {
+                            form.sign-out method="post" action=(super::sign_in::SIGN_OUT) {
+                                span.who title=(lang.t("signed in as")) { (name) }
+                                button type="submit" { (lang.t("sign out")) }
+                            }
+                        }
                     }
                 }
                 main { (body) }
@@ -203,7 +236,7 @@ fn layout(lang: Lang, title: &str, current: &str, body: Markup, script: bool) ->
 }
 
 /// Page-level error: the message as text, with the status code.
-fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
+pub(super) fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
     let title = if status == StatusCode::NOT_FOUND {
         lang.t("not found")
     } else {
@@ -221,6 +254,7 @@ fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
                 p { a href="/" { (lang.t("back")) } }
             },
             false,
+            None,
         ),
     )
 }
@@ -348,6 +382,7 @@ fn results(lang: Lang, answer: &Answer) -> Markup {
 /// one box, results as you type.
 pub(super) async fn search_page(
     State(app): State<App>,
+    Extension(reader): Extension<Reader>,
     headers: HeaderMap,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
@@ -369,7 +404,7 @@ pub(super) async fn search_page(
         &app,
         format!("the search page for {text:?}"),
         move || {
-            let answered = request.map(|request| live.answer(&request));
+            let answered = request.map(|request| live.answer(&request, &reader));
             let body = html! {
                 form.search role="search" action="/" method="get" {
                     input #q type="search" name="q" value=(text) autofocus
@@ -398,7 +433,10 @@ pub(super) async fn search_page(
                 Some(Err(error)) => error_status(error),
                 _ => StatusCode::OK,
             };
-            page(status, layout(lang, lang.t("search"), "search", body, true))
+            page(
+                status,
+                layout(lang, lang.t("search"), "search", body, true, who(&reader)),
+            )
         },
         internal_error_page(lang),
     )
@@ -426,6 +464,7 @@ fn looks_like_question(text: &str) -> bool {
 /// `GET /c/{id}`: one customer's whole dossier.
 pub(super) async fn customer_page(
     State(app): State<App>,
+    Extension(reader): Extension<Reader>,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
@@ -439,21 +478,19 @@ pub(super) async fn customer_page(
         &app,
         format!("the page of customer {id:?}"),
         move || {
-            let dossier = live.read().and_then(|read| {
-                show::dossier(
-                    &read,
-                    live.location(),
-                    &id,
-                    &crate::team::Reader::everyone(),
-                )
-            });
+            let dossier = live
+                .read()
+                .and_then(|read| show::dossier(&read, live.location(), &id, &reader));
             match dossier {
                 Ok(dossier) => {
                     let name =
                         text(&dossier.customer.fields, "name").unwrap_or(&dossier.customer.id);
                     let brief = show::brief(&dossier, today);
                     let body = dossier_body(lang, &dossier, &brief, today);
-                    page(StatusCode::OK, layout(lang, name, "", body, false))
+                    page(
+                        StatusCode::OK,
+                        layout(lang, name, "", body, false, who(&reader)),
+                    )
                 }
                 Err(error) => error_page(lang, error_status(&error), &error.to_string()),
             }
@@ -638,6 +675,7 @@ fn note_item(lang: Lang, note: &StoredRecord) -> Markup {
 /// attention (`dossier agenda`).
 pub(super) async fn agenda_page(
     State(app): State<App>,
+    Extension(reader): Extension<Reader>,
     headers: HeaderMap,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
@@ -655,9 +693,10 @@ pub(super) async fn agenda_page(
         &app,
         "the agenda page".into(),
         move || {
-            let agenda = live
-                .read()
-                .and_then(|read| agenda::agenda(&read, live.location(), today, &options));
+            let agenda = live.read().and_then(|read| {
+                let options = options.for_reader(&read, &reader);
+                agenda::agenda(&read, live.location(), today, &options)
+            });
             match agenda {
                 Ok(agenda) => page(
                     StatusCode::OK,
@@ -667,6 +706,7 @@ pub(super) async fn agenda_page(
                         "agenda",
                         agenda_body(lang, &agenda, days, &owner, today),
                         false,
+                        who(&reader),
                     ),
                 ),
                 Err(error) => error_page(lang, error_status(&error), &error.to_string()),
@@ -778,13 +818,17 @@ fn trip_text(lang: Lang, trip: &UpcomingTrip, today: NaiveDate) -> String {
 
 /// `GET /status`: what is indexed, the watcher, the files in error and
 /// the warnings with their messages.
-pub(super) async fn status_page(State(app): State<App>, headers: HeaderMap) -> Response {
+pub(super) async fn status_page(
+    State(app): State<App>,
+    Extension(reader): Extension<Reader>,
+    headers: HeaderMap,
+) -> Response {
     let lang = Lang::of(&headers);
     let live = app.live.clone();
     blocking(
         &app,
         "the status page".into(),
-        move || match status::status(live.location(), &crate::team::Reader::everyone()) {
+        move || match status::status(live.location(), &reader) {
             Ok(status) => page(
                 StatusCode::OK,
                 layout(
@@ -793,6 +837,7 @@ pub(super) async fn status_page(State(app): State<App>, headers: HeaderMap) -> R
                     "status",
                     status_body(lang, &status),
                     false,
+                    who(&reader),
                 ),
             ),
             Err(error) => error_page(lang, error_status(&error), &error.to_string()),

@@ -102,9 +102,16 @@ impl Team {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(path, e)),
         };
-        let (team, problems) = parse(&path, &text);
+        Team::from_text(path, &text).map(Some)
+    }
+
+    /// A team file's text, read from `path`, as a `Team`.
+    ///
+    /// Fails with `Error::Team` as `load` does.
+    pub fn from_text(path: PathBuf, text: &str) -> Result<Team> {
+        let (team, problems) = parse(&path, text);
         match (team, problems.first()) {
-            (Some(team), None) => Ok(Some(team)),
+            (Some(team), None) => Ok(team),
             (_, Some(problem)) => Err(Error::Team {
                 path,
                 problem: format!(

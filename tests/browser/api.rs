@@ -233,36 +233,64 @@ fn pages_escape_every_dossier_text_and_speak_the_browsers_language() {
 }
 
 #[test]
-fn with_a_team_file_every_request_is_401_and_names_nobody() {
+fn typing_matches_the_last_word_as_a_prefix_and_changes_nothing_else() {
     let dir = kb();
-    std::fs::write(
-        dir.path().join("dossier-team.toml"),
-        "[[user]]\nname = \"刘芳\"\nrole = \"rep\"\ntoken_sha256 = \"0000000000000000000000000000000000000000000000000000000000000000\"\n",
-    )
-    .expect("writing the team file");
     let server = Server::start(dir.path());
-    let names = ["王建国", "c001", "刘芳"];
-    for path in [
-        "/",
-        "/c/c001",
-        "/agenda",
-        "/status",
-        "/api/search?q=*",
-        "/api/ask?q=who%20likes%20theatre",
-        "/api/customers/c001",
-        "/api/agenda",
-        "/api/status",
-    ] {
-        for headers in [&[][..], &[("authorization", "Bearer not-a-token")][..]] {
-            let response = server.get_with(path, headers);
-            assert_eq!(response.status, 401, "{path}: {response:?}");
-            for name in names {
-                assert!(
-                    !response.body.contains(name),
-                    "{path} names {name}: {}",
-                    response.body
-                );
-            }
-        }
+    let ids = |path: &str| -> Vec<String> {
+        let response = server.get(path);
+        assert_eq!(response.status, 200, "{path}: {}", response.body);
+        let body: Value = serde_json::from_str(&response.body).expect("JSON");
+        let mut ids: Vec<String> = body["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|hit| hit["id"].as_str().expect("an id").to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    // Cut short while typing: a name's pinyin, an English word, initials.
+    let cases: &[(&str, &[&str])] = &[
+        ("/api/search?typing=1&q=zhangw", &["c003", "c007"]),
+        ("/api/search?typing=1&q=gol", &["c009", "c027", "x1"]),
+        // 赵立新: 立 also reads wei, so zwx are initials of his name.
+        (
+            "/api/search?typing=1&q=name%3Azw",
+            &["c003", "c007", "c015"],
+        ),
+        ("/api/search?typing=1&q=likes%3Agolf%20lenov", &["c009"]),
+        ("/api/ask?typing=1&q=thomp", &["c010"]),
+    ];
+    for (path, expected) in cases {
+        assert_eq!(ids(path), *expected, "{path}");
     }
+    // Without typing=1, or with a space after the last word (it is
+    // complete), the answer is `search --json`'s.
+    for (path, args) in [
+        ("/api/search?q=gol", &["search", "--json", "gol"]),
+        ("/api/search?typing=0&q=gol", &["search", "--json", "gol"]),
+        (
+            "/api/search?typing=1&q=gol%20",
+            &["search", "--json", "gol"],
+        ),
+        ("/api/search?typing=1&q=golf", &["search", "--json", "golf"]),
+    ] {
+        let response = server.get(path);
+        assert_eq!(
+            (response.status, response.body),
+            (200, cli_json(&server.dir, args)),
+            "{path}"
+        );
+    }
+    // Cut short, an interest's name in a question: the customers of the
+    // whole word.
+    let golf = ids(&format!("/api/ask?q={}", encode("who likes golf")));
+    assert!(golf.len() >= 2, "{golf:?}");
+    assert_eq!(
+        ids(&format!("/api/ask?typing=1&q={}", encode("who likes gol"))),
+        golf
+    );
+    let response = server.get("/api/search?typing=yes&q=gol");
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert!(response.body.contains("typing=yes"), "{}", response.body);
 }

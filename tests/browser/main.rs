@@ -5,6 +5,9 @@
 
 mod api;
 mod pages;
+mod team;
+#[path = "../common/team_views.rs"]
+mod team_views;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -32,15 +35,23 @@ pub const UNDATED_NOTE: &str = "meetings/mx2-day-first.json";
 /// A file that cannot be read, for the status page.
 pub const BROKEN_FILE: &str = "customers/broken-syntax.json";
 
-/// Copies `fixtures/kb` to a fresh temporary directory, with the hostile
-/// customer and note and a broken file added.
-pub fn kb() -> TempDir {
+/// Copies `fixtures/NAME` to a fresh temporary directory.
+pub fn fixture(name: &str) -> TempDir {
     let temp = tempfile::Builder::new()
         .prefix("dossier-serve-test-")
         .tempdir()
         .expect("creating a temporary directory");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/kb");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
     copy_tree(&fixture, temp.path());
+    temp
+}
+
+/// Copies `fixtures/kb` to a fresh temporary directory, with the hostile
+/// customer and note and a broken file added.
+pub fn kb() -> TempDir {
+    let temp = fixture("kb");
     write(temp.path(), "customers/x1-hostile.json", HOSTILE_CUSTOMER);
     write(temp.path(), "meetings/mx1-hostile.json", HOSTILE_NOTE);
     write(temp.path(), BROKEN_FILE, "{\"id\": \"b1\", \"name\": ");
@@ -162,15 +173,37 @@ impl Server {
 
     /// `GET path` (already percent-encoded) with extra headers.
     pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        self.request("GET", path, headers, "")
+    }
+
+    /// `POST path` with a form body (`application/x-www-form-urlencoded`).
+    pub fn post_form(&self, path: &str, headers: &[(&str, &str)], form: &str) -> Response {
+        let mut all = headers.to_vec();
+        all.push(("content-type", "application/x-www-form-urlencoded"));
+        self.request("POST", path, &all, form)
+    }
+
+    /// One HTTP/1.1 request on a connection of its own.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Response {
         let address = self.base.trim_start_matches("http://");
         let mut stream = TcpStream::connect(address).expect("connecting to the server");
         stream.set_read_timeout(Some(DEADLINE)).expect("a timeout");
         let mut request =
-            format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+            format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
+        if method != "GET" {
+            request.push_str(&format!("content-length: {}\r\n", body.len()));
+        }
         request.push_str("\r\n");
+        request.push_str(body);
         stream.write_all(request.as_bytes()).expect("sending");
         let mut bytes = Vec::new();
         stream

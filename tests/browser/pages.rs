@@ -156,10 +156,13 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
         let base = &server.base;
         client.goto(&format!("{base}/")).await.expect("opening /");
 
-        // Letter by letter, no Enter: 话 then 话剧; 王建国 appears.
+        // Letter by letter, no Enter: 话 then 话剧; 王建国 appears. The
+        // hits of 话 have him too: wait for the answer to 话剧 itself.
+        let answered_names = "return [document.getElementById('answer').dataset.answered || ''].concat(Array.from(document.querySelectorAll('#results .hit .name')).map(a => a.textContent))";
         type_slowly(&client, "话剧").await;
-        let found = until(&client, "王建国 among the hits for 话剧", HIT_NAMES, |v| {
-            names(v).iter().any(|n| n == "王建国")
+        let found = until(&client, "王建国 among the hits for 话剧", answered_names, |v| {
+            let names = names(v);
+            names.first().is_some_and(|a| a == "话剧") && names.iter().any(|n| n == "王建国")
         })
         .await;
         // The hostile customer is among them, as text: no element was made.
@@ -185,6 +188,30 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
             names(v).iter().any(|n| n == "王建国")
         })
         .await;
+
+        // Words cut short while typing: the start of a name's pinyin (not
+        // read as the typo of zhang, which finds 胡斌 too), the start of
+        // an English word, highlighted.
+        type_slowly(&client, "zhangw").await;
+        until(&client, "张伟 and 張偉 only for zhangw", answered_names, |v| {
+            let names = names(v);
+            names.first().is_some_and(|a| a == "zhangw")
+                && names.iter().any(|n| n == "张伟")
+                && names.iter().any(|n| n == "張偉")
+                && !names.iter().any(|n| n == "胡斌")
+        })
+        .await;
+        type_slowly(&client, "thomp").await;
+        until(&client, "Sarah Thompson for thomp", answered_names, |v| {
+            let names = names(v);
+            names.first().is_some_and(|a| a == "thomp") && names.iter().any(|n| n == "Sarah Thompson")
+        })
+        .await;
+        let marks = client
+            .execute("return Array.from(document.querySelectorAll('#results mark')).map(m => m.textContent)", vec![])
+            .await
+            .expect("reading the highlights");
+        assert!(names(&marks).iter().any(|m| m.eq_ignore_ascii_case("thomp")), "{marks}");
 
         // A question goes to ask, and the query understood is shown.
         type_slowly(&client, "谁喜欢话剧").await;
@@ -281,6 +308,100 @@ fn a_rep_searches_as_they_type_opens_a_dossier_and_reads_the_status() {
         .await;
         screenshot(&client, "status").await;
 
+        client.close().await.expect("closing the browser");
+    });
+}
+
+#[test]
+fn a_rep_signs_in_once_and_sees_only_her_customers() {
+    let dir = crate::fixture("team");
+    let server = Server::start(dir.path());
+    let driver = Driver::start();
+    let profile = tempfile::tempdir().expect("a browser profile folder");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let client = browser(&driver, profile.path()).await;
+        let base = &server.base;
+        // A dossier's address asks for the token first, and nothing else.
+        client
+            .goto(&format!("{base}/c/t01"))
+            .await
+            .expect("opening /c/t01");
+        let token = client
+            .find(Locator::Css("input[name=token]"))
+            .await
+            .expect("the token box");
+        let body = client.source().await.expect("the page");
+        assert!(
+            !body.contains("王建国"),
+            "the sign-in page names a customer"
+        );
+        screenshot(&client, "sign-in").await;
+        token
+            .send_keys("token-liufang")
+            .await
+            .expect("typing the token");
+        client
+            .find(Locator::Css("form.sign-in button"))
+            .await
+            .expect("the button")
+            .click()
+            .await
+            .expect("signing in");
+        // Back where she was going, signed in; the cookie is not the token
+        // and no script can read it.
+        until(
+            &client,
+            "the dossier after signing in",
+            "return location.pathname + ' ' + (document.querySelector('h1') || {}).textContent",
+            |v| v.as_str().is_some_and(|s| s.starts_with("/c/t01 王建国")),
+        )
+        .await;
+        let cookies = client
+            .execute("return document.cookie", vec![])
+            .await
+            .expect("document.cookie");
+        assert_eq!(cookies, json!(""), "a script can read the session cookie");
+        // Searching as she types: her customers and the shared pool only.
+        client.goto(&format!("{base}/")).await.expect("opening /");
+        type_slowly(&client, "likes:话剧").await;
+        let found = until(&client, "刘芳's hits for likes:话剧", HIT_NAMES, |v| {
+            names(v).len() == 2
+        })
+        .await;
+        let mut found = names(&found);
+        found.sort();
+        assert_eq!(found, vec!["周杰".to_string(), "王建国".to_string()]);
+        let summary = client
+            .execute(
+                "return document.getElementById('summary').textContent",
+                vec![],
+            )
+            .await
+            .expect("the summary");
+        assert!(
+            summary.as_str().is_some_and(|s| s.starts_with("2 ")),
+            "{summary}"
+        );
+        // Signing out: the next page asks again.
+        client
+            .find(Locator::Css("form.sign-out button"))
+            .await
+            .expect("the sign-out button")
+            .click()
+            .await
+            .expect("signing out");
+        client
+            .goto(&format!("{base}/c/t01"))
+            .await
+            .expect("opening /c/t01 again");
+        client
+            .find(Locator::Css("input[name=token]"))
+            .await
+            .expect("asked for the token again");
         client.close().await.expect("closing the browser");
     });
 }

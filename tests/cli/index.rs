@@ -688,3 +688,73 @@ fn a_rebuild_keeps_the_last_good_version_of_a_file_in_error() {
         describe(&output)
     );
 }
+
+/// A rebuild moves the index it replaces aside and reads the last good
+/// versions of unreadable files from there until its first commit: a
+/// process killed half way loses none of them. (Found by the convergence
+/// run, seed 11: the old index used to be deleted as the rebuild started.)
+#[test]
+fn a_rebuild_killed_half_way_keeps_the_last_good_versions_of_broken_files() {
+    let dir = tempfile::Builder::new()
+        .prefix("dossier-converge-repro-")
+        .tempdir()
+        .expect("creating a temporary directory");
+    let root = dir.path();
+    crate::write_file(
+        root,
+        "customers/c1.json",
+        r#"{"id": "c1", "name": "Anna Berg", "notes": "zqgzcrqsdt"}"#,
+    );
+    // Enough other customers for the rebuild to take a moment.
+    for n in 0..3000 {
+        crate::write_file(
+            root,
+            &format!("customers/filler/f{n}.json"),
+            &format!(r#"{{"id": "f{n}", "name": "客户{n}", "notes": "填充 filler"}}"#),
+        );
+    }
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    crate::write_file(
+        root,
+        "customers/c1.json",
+        r#"{"id" "c1", "name": "Anna Berg", "notes": "zqgzcrqsdt"}"#,
+    );
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 2, "{}", describe(&output));
+    assert_eq!(crate::search_ids(root, "zqgzcrqsdt"), ["c1"]);
+
+    // A vocabulary edit: the next writer rebuilds. Kill it as soon as the
+    // old index has been replaced by the new, empty one.
+    crate::write_file(root, "dossier-vocab.tsv", "interest\tguqin\t古琴|guqin\n");
+    let meta = root.join(".dossier/index/meta.json");
+    let before = std::fs::read(&meta).expect("reading meta.json");
+    let mut rebuild = crate::dossier_command(root, &["index"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starting dossier index");
+    // (A rebuild that replaces the index only when it is complete may
+    // finish first: then there is nothing to catch, and nothing is lost.)
+    let started = std::time::Instant::now();
+    while std::fs::read(&meta).is_ok_and(|now| now == before)
+        && rebuild.try_wait().expect("waiting for index").is_none()
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no rebuild"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = rebuild.kill();
+    rebuild.wait().expect("reaping dossier index");
+
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 2, "{}", describe(&output));
+    assert_eq!(
+        crate::search_ids(root, "zqgzcrqsdt"),
+        ["c1"],
+        "the last good version of customers/c1.json is lost\n{}",
+        describe(&output)
+    );
+}

@@ -339,3 +339,52 @@ fn watch_prints_a_warning_and_counts_it_apart() {
     // The customer is indexed all the same.
     assert_eq!(search_ids(dir.path(), "新客户"), ids(&["w006"]));
 }
+
+/// A rebuild (here a vocabulary edit) keeps a broken customer file's last
+/// good version, and the notes that link it, by id or by name, still
+/// resolve to it, whichever of them comes first in path order: no "names
+/// no customer" warning appears. (Found by the convergence run, seed 12345.)
+#[test]
+fn notes_still_link_a_broken_customers_last_good_version_after_a_rebuild() {
+    let dir = tempfile::Builder::new()
+        .prefix("dossier-problems-test-")
+        .tempdir()
+        .expect("a temporary folder");
+    let root = dir.path();
+    let good = r#"{"id": "c031", "name": "张伟", "notes": "zqgnvrwpyn"}"#;
+    crate::write_file(root, "team/c031.json", good);
+    crate::write_file(
+        root,
+        "meetings/a.json",
+        r#"[{"customer": "C031", "date": "2026-11-22", "text": "nqjmhpfgxy"},
+            {"customer": "张伟", "date": "2026-11-21", "text": "nqbgjwswll"}]"#,
+    );
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    crate::write_file(root, "team/c031.json", &good.replace("\"id\":", "\"id\""));
+    let output = dossier(root, &["index"]);
+    assert_eq!(code(&output), 2, "{}", describe(&output));
+    crate::write_file(
+        root,
+        "dossier-vocab.tsv",
+        "interest\tguqin\t古琴|guqin|七弦琴\n",
+    );
+    let output = dossier(root, &["index"]);
+    assert!(
+        stderr(&output).contains("rebuilding"),
+        "{}",
+        describe(&output)
+    );
+    let status = crate::json(&dossier(root, &["status", "--json"]));
+    let problems: Vec<String> = status["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| format!("{} {} {}", p["path"], p["severity"], p["message"]))
+        .collect();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].contains("team/c031.json"), "{problems:#?}");
+    for word in ["zqgnvrwpyn", "nqjmhpfgxy", "nqbgjwswll"] {
+        assert_eq!(crate::search_ids(root, word), ["c031"], "{word}");
+    }
+}

@@ -877,3 +877,75 @@ fn a_running_watcher_answers_the_agenda_as_the_agenda_itself_would() {
     }
     crate::assert_no_failures("agenda answers", cases.len(), &failures);
 }
+
+/// A file renamed and, within the same moment, its new name deleted (a
+/// file moved aside and thrown away) or saved over through a temporary
+/// file (an editor's or a sync client's atomic save): the old path leaves
+/// the index at once, not at the next periodic reconcile (an hour here).
+/// (Found by the convergence run: notify's debouncer merged such events
+/// into one about the new name only.)
+#[test]
+fn a_renamed_file_deleted_or_saved_over_at_once_leaves_no_old_record() {
+    let dir = tempfile::Builder::new()
+        .prefix("dossier-watch-test-")
+        .tempdir()
+        .expect("a temporary folder");
+    let root = dir.path();
+    write(
+        &root.join("customers/c1.json"),
+        &customer("c1", "Anna Berg", "golf"),
+    );
+    write(
+        &root.join("customers/c2.json"),
+        &customer("c2", "Bo Lin", "golf"),
+    );
+    write(
+        &root.join("customers/c3.json"),
+        &customer("c3", "Cai Yun", "golf"),
+    );
+    write(
+        &root.join("visits/v1.json"),
+        r#"{"id": "n1", "customer": "c1", "date": "2026-11-14", "text": "nqfeowvqrq 讨论了方案"}"#,
+    );
+    let output = dossier(root, &["index"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let _watcher = Watcher::start(root, &["--reconcile-every", "1h"]);
+    // Renamed to a backup name, then deleted.
+    std::fs::rename(root.join("visits/v1.json"), root.join("visits/v1.json~")).expect("rename");
+    std::fs::remove_file(root.join("visits/v1.json~")).expect("delete");
+    eventually(
+        root,
+        "nqfeowvqrq",
+        "a note renamed to v1.json~ and deleted",
+        |ids| ids.is_empty(),
+    );
+    // Renamed to another record name, then deleted.
+    std::fs::rename(
+        root.join("customers/c2.json"),
+        root.join("customers/b2.json"),
+    )
+    .expect("rename");
+    std::fs::remove_file(root.join("customers/b2.json")).expect("delete");
+    eventually(
+        root,
+        "likes:golf",
+        "a customer renamed and deleted",
+        lacks("c2"),
+    );
+    // Renamed, then saved over through a temporary file with a new id.
+    let customers = root.join("customers");
+    std::fs::rename(customers.join("c3.json"), customers.join("a3.json")).expect("rename");
+    std::fs::write(
+        customers.join(".a3.json.tmp"),
+        customer("c4", "Cai Yun", "golf"),
+    )
+    .expect("writing the temporary file");
+    std::fs::rename(customers.join(".a3.json.tmp"), customers.join("a3.json"))
+        .expect("renaming the temporary file over");
+    eventually(
+        root,
+        "likes:golf",
+        "a customer renamed and saved over",
+        |ids| ids == ["c1", "c4"],
+    );
+}

@@ -1,5 +1,5 @@
 // Search as you type: after 150 ms without a keystroke, the box's text goes
-// to /api/ask (a question) or /api/search, and the hits are drawn with text
+// to /api/ask (a question) or /api/search with typing=1, and the hits are drawn with text
 // nodes only: a dossier's text is never markup. `data-answered` on
 // #answer names the text the results shown answer.
 "use strict";
@@ -83,7 +83,13 @@
     if (!text) { show({ total: 0, hits: [] }, true); document.getElementById("summary").textContent = ""; return; }
     const api = isQuestion(text) ? "/api/ask" : "/api/search";
     try {
-      const response = await fetch(api + "?limit=20&q=" + encodeURIComponent(text));
+      // typing=1: the last word, unless a space follows it, is still being
+      // typed and also matches as the start of a word (zhangw, gol).
+      const typed = /\s$/.test(box.value) ? text + " " : text;
+      const response = await fetch(api + "?limit=20&typing=1&q=" + encodeURIComponent(typed));
+      // The session ended (signed out elsewhere, expired, token replaced):
+      // the page itself now asks for the token.
+      if (response.status === 401) { location.reload(); return; }
       const body = await response.json();
       if (mine === asked) { show(body, response.ok); answer.dataset.answered = text; }
     } catch (error) {

@@ -105,6 +105,7 @@ pub fn fold(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '國' => '国',
+            '強' => '强',
             '張' => '张',
             '偉' => '伟',
             '劉' => '刘',

@@ -10,20 +10,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-use notify_debouncer_full::notify::{
-    self, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode,
-};
-use notify_debouncer_full::{
-    DebounceEventResult, DebouncedEvent, Debouncer, NoCache, new_debouncer_opt,
-};
+use notify::{self, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
+
+mod debounce;
+use debounce::{Batch as DebounceEventResult, TimedEvent};
 
 use crate::error::{Error, Result};
 use crate::index::{Location, SyncReport, Writer, handoff};
 use crate::vocab::KB_VOCAB_FILE;
 
-/// How long the debouncer waits for more events on a path before handing
-/// it over: short, because saved → searchable must stay under 150 ms.
+/// How long the watcher waits for more events before handing a batch
+/// over: short, because saved → searchable must stay under 150 ms.
 const DEBOUNCE: Duration = Duration::from_millis(40);
+/// The oldest a batch gets while events keep coming.
+const LONGEST_BATCH: Duration = Duration::from_millis(400);
 /// How often the loop looks at the stop flag when nothing happens.
 const IDLE_WAKE: Duration = Duration::from_millis(200);
 /// The tantivy writer heap of a watcher (small: it runs all day).
@@ -65,52 +65,57 @@ pub enum WatchEvent {
     Warning(String),
 }
 
-enum AnyDebouncer {
-    Native(Debouncer<RecommendedWatcher, NoCache>),
-    Poll(Debouncer<PollWatcher, NoCache>),
+/// The file watcher, inotify or polling; dropping it stops it (and the
+/// thread that gathers its events ends after handing over the last batch).
+enum AnyWatcher {
+    Native(RecommendedWatcher),
+    Poll(PollWatcher),
 }
 
-impl AnyDebouncer {
-    /// Stops the watcher thread and waits for it.
+impl AnyWatcher {
+    /// Stops the watcher (its thread ends and its channel closes).
     fn stop(self) {
         match self {
-            AnyDebouncer::Native(debouncer) => debouncer.stop(),
-            AnyDebouncer::Poll(debouncer) => debouncer.stop(),
+            AnyWatcher::Native(watcher) => drop(watcher),
+            AnyWatcher::Poll(watcher) => drop(watcher),
         }
     }
 }
 
-fn start_native(root: &Path) -> notify::Result<(AnyDebouncer, Receiver<DebounceEventResult>)> {
-    let (sender, receiver) = channel();
-    // No file-ID cache: it would stat and remember every file under the
-    // root (tens of MB for 300k files) only to pair renames, and the watcher
-    // never trusts what an event says happened: it looks at every named
-    // path again. inotify itself pairs the two halves of a rename.
-    let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher, NoCache>(
-        DEBOUNCE,
-        Some(DEBOUNCE / 4),
-        sender,
-        NoCache,
-        notify::Config::default(),
-    )?;
-    debouncer.watch(root, RecursiveMode::Recursive)?;
-    Ok((AnyDebouncer::Native(debouncer), receiver))
+/// Whether an event can matter: not a read, and not only about dossier's
+/// own folder (its index writes would otherwise wake it after each commit).
+fn keeps(state_dir: PathBuf) -> impl Fn(&notify::Event) -> bool + Send + 'static {
+    move |event| {
+        !matches!(event.kind, EventKind::Access(_))
+            && (event.paths.is_empty() || event.paths.iter().any(|p| !p.starts_with(&state_dir)))
+    }
 }
 
-fn start_poll(
-    root: &Path,
-    interval: Duration,
-) -> notify::Result<(AnyDebouncer, Receiver<DebounceEventResult>)> {
-    let (sender, receiver) = channel();
-    let mut debouncer = new_debouncer_opt::<_, PollWatcher, NoCache>(
-        DEBOUNCE,
-        Some(DEBOUNCE / 4),
-        sender,
-        NoCache,
-        notify::Config::default().with_poll_interval(interval),
-    )?;
-    debouncer.watch(root, RecursiveMode::Recursive)?;
-    Ok((AnyDebouncer::Poll(debouncer), receiver))
+/// Starts watching the knowledge base, by inotify or (`poll`) polling
+/// every so often, and the thread that gathers its events into batches.
+fn start_watching(
+    location: &Location,
+    poll: Option<Duration>,
+) -> notify::Result<(AnyWatcher, Receiver<DebounceEventResult>)> {
+    let (sender, raw) = channel();
+    // Every raw event is kept (see `debounce`): the watcher looks at every
+    // named path again, so it needs no file-ID cache to pair renames.
+    let watcher = match poll {
+        None => {
+            let mut watcher = RecommendedWatcher::new(sender, notify::Config::default())?;
+            watcher.watch(&location.kb, RecursiveMode::Recursive)?;
+            AnyWatcher::Native(watcher)
+        }
+        Some(interval) => {
+            let config = notify::Config::default().with_poll_interval(interval);
+            let mut watcher = PollWatcher::new(sender, config)?;
+            watcher.watch(&location.kb, RecursiveMode::Recursive)?;
+            AnyWatcher::Poll(watcher)
+        }
+    };
+    let keep = keeps(location.state_dir.clone());
+    let batches = debounce::start(raw, DEBOUNCE, LONGEST_BATCH, keep)?;
+    Ok((watcher, batches))
 }
 
 /// True for paths whose changes can matter: not inside dossier's own
@@ -160,15 +165,16 @@ struct Batch {
 
 /// Sorts a batch of events into paths to look at again, ignoring access
 /// events and paths that are not data.
-fn collect_batch(events: &[DebouncedEvent], location: &Location, vocabulary_file: &Path) -> Batch {
+fn collect_batch(events: &[TimedEvent], location: &Location, vocabulary_file: &Path) -> Batch {
     let mut batch = Batch {
         paths: Vec::new(),
-        rescan: events.iter().any(|e| e.need_rescan()),
+        rescan: events.iter().any(|e| e.event.need_rescan()),
         vocabulary_changed: None,
         first_event: events.iter().map(|e| e.time).min(),
     };
     for event in events
         .iter()
+        .map(|e| &e.event)
         .filter(|e| !matches!(e.kind, EventKind::Access(_)))
     {
         for path in &event.paths {
@@ -188,9 +194,8 @@ fn collect_batch(events: &[DebouncedEvent], location: &Location, vocabulary_file
 }
 
 /// Applies changed paths: each is looked at again, except when a folder was
-/// renamed, moved or removed. The debouncer may fold a folder's events
-/// (rename then delete becomes one remove of the new name), so then
-/// everything is looked at again. Says whether it reconciled everything.
+/// renamed, moved or removed: the paths under it are not named one by
+/// one, so then everything is looked at again. Says whether it reconciled everything.
 fn sync_paths(writer: &mut Writer, paths: &[PathBuf]) -> Result<(SyncReport, bool)> {
     let touches_folder = paths.iter().any(|path| {
         path.is_dir()
@@ -225,9 +230,9 @@ pub fn watch(
     };
     let (debouncer, events) = match options.poll {
         Some(interval) => {
-            start_poll(&location.kb, interval).map_err(|e| watch_error(e.to_string()))?
+            start_watching(&location, Some(interval)).map_err(|e| watch_error(e.to_string()))?
         }
-        None => match start_native(&location.kb) {
+        None => match start_watching(&location, None) {
             Ok(started) => started,
             Err(error) => {
                 let fallback = Duration::from_secs(2);
@@ -241,17 +246,17 @@ pub fn watch(
                     location.kb.display(),
                     fallback.as_secs()
                 )));
-                start_poll(&location.kb, fallback).map_err(|e| watch_error(e.to_string()))?
+                start_watching(&location, Some(fallback)).map_err(|e| watch_error(e.to_string()))?
             }
         },
     };
     on_event(WatchEvent::Started {
         mode: match (&debouncer, options.poll) {
-            (AnyDebouncer::Native(_), _) => "inotify".into(),
-            (AnyDebouncer::Poll(_), Some(interval)) => {
+            (AnyWatcher::Native(_), _) => "inotify".into(),
+            (AnyWatcher::Poll(_), Some(interval)) => {
                 format!("polling every {} ms", interval.as_millis())
             }
-            (AnyDebouncer::Poll(_), None) => "polling every 2000 ms".into(),
+            (AnyWatcher::Poll(_), None) => "polling every 2000 ms".into(),
         },
     });
     // Events between the first reconcile and the watch start are caught by
