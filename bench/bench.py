@@ -22,6 +22,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 TODAY = "2026-11-23"  # the generator's default reference date
 WATCH_ROUNDS = 20
@@ -34,6 +37,9 @@ SCAN_RUNS = 3  # the instr() fallback scans the whole table: a few runs are enou
 IDLE_SECONDS = 10
 RELEASE_AFTER_S = 30  # the watcher's RELEASE_AFTER (src/bin/dossier/serve.rs)
 POLL_PAUSE = 0.002  # seconds between two searches while waiting for a saved file
+AGENDA_RUNS = 30
+HTTP_RUNS = 30
+SERVE_PREFIX = "bench-serve-"  # files the serve phase adds to CORPUS/customers/
 
 TARGETS = {
     "full_index_s": 12.0,
@@ -45,6 +51,12 @@ TARGETS = {
     "searchable_p95_ms": 400.0,
     "watcher_rss_mb": 250.0,
     "index_vs_corpus": 0.8,
+    "agenda_p50_ms": 50.0,
+    "http_p50_ms": 10.0,
+    "http_p95_ms": 30.0,
+    "serve_rss_mb": 250.0,
+    "visible_p50_ms": 150.0,
+    "rep_view_ratio": 1.10,
 }
 
 # (shape, subcommand, query) timed as one-shot processes.
@@ -131,19 +143,26 @@ def run_measured(command, stderr_path):
 class Dossier:
     """Builds dossier command lines for one corpus and index."""
 
-    def __init__(self, binary, corpus, index, via=None):
+    def __init__(self, binary, corpus, index, via=None, as_user=None):
         self.binary, self.corpus, self.index = binary, corpus, index
+        self.via_value, self.as_user = via, as_user
         # DOSSIER_VIA_WATCHER for searches: None leaves the default (auto).
         self.env = None if via is None else {**os.environ, "DOSSIER_VIA_WATCHER": via}
 
     def via(self, via):
         """The same corpus and index, searching with DOSSIER_VIA_WATCHER=via."""
-        return Dossier(self.binary, self.corpus, self.index, via)
+        return Dossier(self.binary, self.corpus, self.index, via, self.as_user)
+
+    def reading_as(self, name):
+        """The same, answering as NAME of the team file sees it (`--as NAME`)."""
+        return Dossier(self.binary, self.corpus, self.index, self.via_value, name)
 
     def command(self, subcommand, *arguments):
-        """The argument list for `dossier SUBCOMMAND --dir --index --today ARGUMENTS`."""
+        """The argument list for `dossier SUBCOMMAND --dir --index --today [--as]
+        ARGUMENTS`."""
+        reader = ["--as", self.as_user] if self.as_user else []
         return [self.binary, subcommand, "--dir", self.corpus, "--index", self.index,
-                "--today", TODAY, *arguments]
+                "--today", TODAY, *reader, *arguments]
 
     def search_json(self, query, subcommand="search", limit=None):
         """Runs a --json search; returns (wall seconds, parsed output). Exit 2 raises."""
@@ -155,6 +174,15 @@ class Dossier:
         wall, done = timed(self.command(subcommand, "--json", *extra, query), self.env)
         if done.returncode not in (0, 1):
             raise RuntimeError(f"dossier {subcommand} {query!r} failed: "
+                               f"{done.stderr.decode(errors='replace').strip()}")
+        return wall, json.loads(done.stdout)
+
+    def agenda_json(self, owner=None):
+        """Runs `agenda --json [--owner OWNER]`; returns (wall seconds, parsed output)."""
+        extra = ["--owner", owner] if owner else []
+        wall, done = timed(self.command("agenda", "--json", *extra), self.env)
+        if done.returncode != 0:
+            raise RuntimeError(f"dossier agenda {extra} failed: "
                                f"{done.stderr.decode(errors='replace').strip()}")
         return wall, json.loads(done.stdout)
 
@@ -276,12 +304,16 @@ def measure_search(dossier):
     return rows
 
 
-def measure_query_path(repo, dossier):
+def measure_query_path(repo, dossier, as_user=None):
     """`cargo bench --bench search` pointed at the benchmark index: the query path
     inside one process (no process start, index open once), per shape, both as a
-    one-shot search opens the index and as a running watcher holds it."""
+    one-shot search opens the index and as a running watcher holds it; as
+    `as_user` of the team file sees it when given (DOSSIER_BENCH_AS)."""
     env = {**os.environ, "DOSSIER_BENCH_KB": dossier.corpus,
            "DOSSIER_BENCH_INDEX": dossier.index}
+    env.pop("DOSSIER_BENCH_AS", None)
+    if as_user:
+        env["DOSSIER_BENCH_AS"] = as_user
     done = subprocess.run(["cargo", "bench", "--locked", "--bench", "search"], cwd=repo,
                           env=env, capture_output=True, text=True, check=True)
     # search  QUERY   12.345 ms median,    11.234 ms fastest, 81 runs, 71429 customers
@@ -421,7 +453,7 @@ def idle_cpu_percent(watcher):
     return 100 * (watcher.cpu_seconds() - before) / (time.monotonic() - started)
 
 
-def measure_watch(dossier, corpus):
+def measure_watch(dossier, corpus, agenda_owner):
     """The watch phase: start, saved→searchable rounds, memory, idle CPU, stop."""
     log(f"watch: {WATCH_ROUNDS} saved→searchable rounds")
     watcher = Watcher(dossier)
@@ -432,6 +464,8 @@ def measure_watch(dossier, corpus):
         rss_ready = watcher.rss_mb()
         log("search: every shape again, answered by the running watcher")
         searches = measure_search(dossier.via("only"))
+        log("agenda: answered by the running watcher")
+        agenda = measure_agenda(dossier.via("only"), agenda_owner)
         rss_searched = watcher.rss_mb()
         latencies, timeouts = saved_to_searchable(dossier, corpus)
         time.sleep(1)
@@ -454,11 +488,270 @@ def measure_watch(dossier, corpus):
     result = {"startup_s": startup, "timeouts": timeouts, "rss_mb": rss, "rss_quiet": rss_quiet,
               "rss_anon_mb": rss_anon, "rss_file_mb": rss_file,
               "rss_ready_mb": rss_ready, "rss_searched_mb": rss_searched, "search": searches,
+              "agenda": agenda,
               "removal_searchable_s": removal, "idle_cpu_percent": idle,
               "sigint_exit": exit_code, "stderr_tail": watcher.lines[-3:]}
     if latencies:
         result["searchable"] = latency_summary(latencies)
     return result
+
+
+# ---------------------------------------------------------------------------------
+# Agenda
+# ---------------------------------------------------------------------------------
+
+def busiest_owner(agenda):
+    """The owner listed most often in an agenda (items and attention): a busy
+    rep's morning agenda. Chinese names win ties (they are the team file's)."""
+    counts = {}
+    for row in agenda["items"] + agenda["attention"]:
+        if row.get("owner"):
+            counts[row["owner"]] = counts.get(row["owner"], 0) + 1
+    if not counts:
+        return None
+    return max(sorted(counts), key=lambda owner: (counts[owner], not owner.isascii()))
+
+
+def agenda_shapes(owner):
+    """(shape, owner) pairs: the whole knowledge base, then one owner's agenda."""
+    return [("whole knowledge base", None)] + ([(f"`--owner {owner}`", owner)] if owner else [])
+
+
+def measure_agenda(dossier, owner):
+    """`agenda --json` latency (one-shot processes), the whole knowledge base and one
+    owner's, in interleaved rounds as the search shapes are."""
+    shapes = agenda_shapes(owner)
+    walls = {shape: [] for shape, _ in shapes}
+    outputs = {}
+    for round_number in range(SEARCH_WARMUP + AGENDA_RUNS):
+        for shape, who in shapes:
+            wall, outputs[shape] = dossier.agenda_json(who)
+            if round_number >= SEARCH_WARMUP:
+                walls[shape].append(wall)
+    rows = []
+    for shape, who in shapes:
+        output = outputs[shape]
+        row = {"shape": shape, "owner": who, **latency_summary(walls[shape]),
+               "items": len(output["items"]), "attention": len(output["attention"])}
+        log(f"agenda {who or '(all)'}: p50 {row['p50_ms']:.1f} ms, {row['items']} items, "
+            f"{row['attention']} need attention")
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------------
+# dossier serve (HTTP)
+# ---------------------------------------------------------------------------------
+
+class Server(Watcher):
+    """A running `dossier serve --listen 127.0.0.1:0`: a watcher that also serves
+    HTTP; its address is read from the "listening on http://ADDR" line."""
+
+    def __init__(self, dossier):
+        self.address = None
+        self.listening = threading.Event()
+        self.lines = []
+        self.ready = threading.Event()
+        self.process = subprocess.Popen(dossier.command("serve", "--listen", "127.0.0.1:0"),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        text=True)
+        self.reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self.reader.start()
+
+    def _read_stderr(self):
+        for line in self.process.stderr:
+            line = line.rstrip("\n")
+            self.lines.append(line)
+            found = re.search(r"listening on (http://\S+)", line)
+            if found:
+                self.address = found.group(1)
+                self.listening.set()
+            if "watching" in line:
+                self.ready.set()
+
+    def get(self, path, **params):
+        """GET path?params; returns (wall seconds, status, parsed JSON body). A new
+        connection per request (urllib, no keep-alive), timed from before the
+        connection to the last byte of the body."""
+        url = self.address + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                body, status = response.read(), response.status
+        except urllib.error.HTTPError as error:
+            body, status = error.read(), error.code
+        return time.perf_counter() - started, status, json.loads(body)
+
+
+def http_request(shape_row):
+    """The API route and parameters of one SEARCH_SHAPES row."""
+    _, subcommand, query = shape_row
+    params = {}
+    if query.startswith("--sort "):
+        _, order, query = query.split(" ", 2)
+        params["sort"] = order
+    return f"/api/{subcommand}", {"q": query, **params}
+
+
+def measure_http(server, agenda_owner):
+    """GET /api/search (or /api/ask) for every search shape and GET /api/agenda,
+    in interleaved rounds."""
+    requests = [(shape, *http_request(row)) for row in SEARCH_SHAPES for shape in [row[0]]]
+    requests += [(f"agenda: {shape}", "/api/agenda", {"owner": who} if who else {})
+                 for shape, who in agenda_shapes(agenda_owner)]
+    walls = {shape: [] for shape, _, _ in requests}
+    outputs = {}
+    for round_number in range(SEARCH_WARMUP + HTTP_RUNS):
+        for shape, path, params in requests:
+            wall, status, outputs[shape] = server.get(path, **params)
+            if status != 200:
+                raise RuntimeError(f"GET {path} {params}: {status} {outputs[shape]}")
+            if round_number >= SEARCH_WARMUP:
+                walls[shape].append(wall)
+    rows = []
+    for shape, path, params in requests:
+        output = outputs[shape]
+        row = {"shape": shape, "path": path, "params": params, **latency_summary(walls[shape])}
+        if "total" in output:
+            row["total"] = output["total"]
+        else:
+            row["items"], row["attention"] = len(output["items"]), len(output["attention"])
+        log(f"GET {path} {params}: p50 {row['p50_ms']:.1f} ms")
+        rows.append(row)
+    return rows
+
+
+def serve_file(corpus, round_number):
+    """Path of the customer file the serve phase writes in round `round_number`."""
+    return os.path.join(corpus, "customers", f"{SERVE_PREFIX}{round_number}.json")
+
+
+def delete_serve_files(corpus):
+    """Deletes every file the serve phase adds (also ones an interrupted run left)."""
+    folder = os.path.join(corpus, "customers")
+    stale = [name for name in os.listdir(folder) if name.startswith(SERVE_PREFIX)]
+    for name in stale:
+        os.remove(os.path.join(folder, name))
+    return len(stale)
+
+
+def saved_to_visible(server, corpus):
+    """Writes WATCH_ROUNDS new customers, timing each until `/api/search` finds it
+    (what the page's next search would show)."""
+    latencies, timeouts = [], 0
+    for round_number in range(WATCH_ROUNDS):
+        number = 1000 + round_number  # other names than the watch phase's
+        with open(serve_file(corpus, round_number), "w", encoding="utf-8") as file:
+            json.dump({"id": f"benchserve{round_number}", "kind": "customer",
+                       "name": f"基准客户{number}", "owner": "刘芳", "interests": ["话剧"]},
+                      file, ensure_ascii=False)
+        started = time.perf_counter()
+        while True:
+            _, _, output = server.get("/api/search", q=f"name:基准客户{number}")
+            if f"benchserve{round_number}" in {hit["id"] for hit in output["hits"]}:
+                latencies.append(time.perf_counter() - started)
+                break
+            if time.perf_counter() - started > 30:
+                timeouts += 1
+                break
+            time.sleep(POLL_PAUSE)
+        time.sleep(0.05)
+    return latencies, timeouts
+
+
+def measure_serve(dossier, corpus, agenda_owner):
+    """The serve phase: start `dossier serve`, time the API, its memory, and saved →
+    visible through `/api/search`; stop it."""
+    log("serve: start dossier serve")
+    server = Server(dossier)
+    try:
+        started = time.perf_counter()
+        server.wait_ready(timeout=600)
+        startup = time.perf_counter() - started
+        if not server.listening.is_set():
+            raise RuntimeError("dossier serve did not say where it listens: "
+                               + " | ".join(server.lines))
+        rss_ready = server.rss_mb()
+        log(f"serve: every shape over HTTP, {HTTP_RUNS} runs")
+        rows = measure_http(server, agenda_owner)
+        rss_searched = server.rss_mb()
+        log(f"serve: {WATCH_ROUNDS} saved → visible rounds")
+        latencies, timeouts = saved_to_visible(server, corpus)
+        time.sleep(1)
+        rss = {field: server.rss_mb(field) for field in ("VmRSS", "RssAnon", "RssFile")}
+    finally:
+        delete_serve_files(corpus)
+        exit_code = server.stop()
+    result = {"startup_s": startup, "address": server.address, "http": rows,
+              "rss_ready_mb": rss_ready, "rss_searched_mb": rss_searched, "rss": rss,
+              "timeouts": timeouts, "sigint_exit": exit_code,
+              "stderr_tail": server.lines[-3:]}
+    if latencies:
+        result["visible"] = latency_summary(latencies)
+    return result
+
+
+# ---------------------------------------------------------------------------------
+# A rep's view (a team file): the cost of the visibility clause
+# ---------------------------------------------------------------------------------
+
+def team_copy(corpus, work, generator, suffix):
+    """A copy of the corpus made of hard links (no file is copied; the corpus itself
+    never gets a team file, so every other phase reads it without one), with the
+    team file `gen_corpus --team` writes. Returns its path."""
+    copy = os.path.join(work, f"team-{suffix}")
+    shutil.rmtree(copy, ignore_errors=True)
+    done = subprocess.run(["cp", "-al", corpus, copy], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"cp -al {corpus} {copy}: {done.stderr.strip()}")
+    scratch = os.path.join(work, "team-file")
+    shutil.rmtree(scratch, ignore_errors=True)
+    # The team file names the generator's reps, whatever the corpus's size.
+    subprocess.run([generator, "--out", scratch, "--customers", "10", "--notes", "10",
+                    "--team"], capture_output=True, check=True)
+    shutil.copy(os.path.join(scratch, "dossier-team.toml"), copy)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return copy
+
+
+def measure_rep_view(everyone, rep, repo):
+    """Each search shape through a watcher of the team copy, as `rep` sees it and as
+    everyone (no `--as`) does, in interleaved rounds; then the same in one process
+    (`cargo bench --bench search`, with and without DOSSIER_BENCH_AS)."""
+    log(f"rep view: {rep} against everyone, through the watcher")
+    watcher = Watcher(everyone)
+    try:
+        watcher.wait_ready(timeout=1200)
+        as_rep = everyone.reading_as(rep).via("only")
+        all_of_it = everyone.via("only")
+        walls = {(index, who): [] for index in range(len(SEARCH_SHAPES))
+                 for who in ("everyone", "rep")}
+        totals = {}
+        for round_number in range(SEARCH_WARMUP + SEARCH_RUNS):
+            for index, (_, subcommand, query) in enumerate(SEARCH_SHAPES):
+                for who, dossier in (("everyone", all_of_it), ("rep", as_rep)):
+                    wall, output = dossier.search_json(query, subcommand)
+                    totals[(index, who)] = output["total"]
+                    if round_number >= SEARCH_WARMUP:
+                        walls[(index, who)].append(wall)
+        agenda = {who: measure_agenda(dossier, None)[0]
+                  for who, dossier in (("everyone", all_of_it), ("rep", as_rep))}
+    finally:
+        watcher.stop()
+    rows = []
+    for index, (shape, subcommand, query) in enumerate(SEARCH_SHAPES):
+        everyone_row = latency_summary(walls[(index, "everyone")])
+        rep_row = latency_summary(walls[(index, "rep")])
+        rows.append({"shape": shape, "command": subcommand, "query": query,
+                     "everyone": {**everyone_row, "total": totals[(index, "everyone")]},
+                     "rep": {**rep_row, "total": totals[(index, "rep")]},
+                     "ratio": rep_row["p50_ms"] / everyone_row["p50_ms"]})
+        log(f"rep view {query}: {rows[-1]['ratio']:.2f}×")
+    log("rep view: in one process (cargo bench --bench search)")
+    in_process = {"everyone": measure_query_path(repo, everyone),
+                  "rep": measure_query_path(repo, everyone, as_user=rep)}
+    return {"rep": rep, "corpus": everyone.corpus, "index": everyone.index,
+            "searches": rows, "agenda": agenda, "in_process": in_process}
 
 
 # ---------------------------------------------------------------------------------
@@ -887,6 +1180,106 @@ def answers_table(results):
                   "English term)", "SQLite FTS5 trigram"], rows)
 
 
+def agenda_table(results):
+    """`agenda --json` alone and answered by a running watcher, against the target."""
+    limit = TARGETS["agenda_p50_ms"]
+    rows = []
+    for alone, via in zip(results["agenda"], results["watch"]["agenda"]):
+        rows.append([alone["shape"], f"{alone['items']:,} / {alone['attention']:,}",
+                     fmt_ms(alone["p50_ms"]), fmt_ms(alone["p95_ms"]), fmt_ms(via["p50_ms"]),
+                     fmt_ms(via["p95_ms"]), verdict(via["p50_ms"], limit)])
+    return table(["agenda", "items / need attention", "alone p50", "alone p95",
+                  "watcher p50", "watcher p95", f"watcher: p50 ≤ {limit:.0f} ms"], rows)
+
+
+def http_table(results):
+    """GET /api/… latency per shape against the targets of issue 18 (the agenda's
+    against its own)."""
+    serve, t = results["serve"], TARGETS
+    rows = []
+    for row in serve["http"]:
+        query = "&".join(f"{key}={value}" for key, value in row["params"].items())
+        answered = (f"{row['total']:,}" if "total" in row
+                    else f"{row['items']:,} items, {row['attention']:,} need attention")
+        if row["path"] == "/api/agenda":
+            p50_cell = verdict(row["p50_ms"], t["agenda_p50_ms"]) + \
+                f" (agenda: ≤ {t['agenda_p50_ms']:.0f} ms)"
+            p95_cell = "—"
+        else:
+            p50_cell = verdict(row["p50_ms"], t["http_p50_ms"])
+            p95_cell = verdict(row["p95_ms"], t["http_p95_ms"])
+        rows.append([row["shape"], f"`GET {row['path']}{'?' + query if query else ''}`",
+                     fmt_ms(row["p50_ms"]), fmt_ms(row["p95_ms"]), answered, p50_cell,
+                     p95_cell])
+    return table(["shape", "request", "p50", "p95", "total hits",
+                  f"p50 ≤ {t['http_p50_ms']:.0f} ms", f"p95 ≤ {t['http_p95_ms']:.0f} ms"],
+                 rows)
+
+
+def serve_table(results):
+    """The serve process: start-up, memory, saved → visible, shutdown."""
+    serve, t = results["serve"], TARGETS
+    visible = serve.get("visible", {})
+    rss = serve["rss"]
+    return table(["measurement", "value", "target", "status"], [
+        ["start-up until \"watching\" (index up to date)", f"{serve['startup_s']:.2f} s",
+         "—", ""],
+        [f"saved → visible in `/api/search` p50 ({visible.get('n', 0)} rounds, "
+         f"{serve['timeouts']} timeouts)", fmt_ms(visible.get("p50_ms")),
+         f"≤ {t['visible_p50_ms']:.0f} ms", verdict(visible.get("p50_ms"), t["visible_p50_ms"])],
+        ["saved → visible p95", fmt_ms(visible.get("p95_ms")),
+         f"≤ {t['searchable_p95_ms']:.0f} ms",
+         verdict(visible.get("p95_ms"), t["searchable_p95_ms"])],
+        ["RSS (VmRSS) when ready / after the HTTP rounds",
+         f"{serve['rss_ready_mb']:.0f} / {serve['rss_searched_mb']:.0f} MB", "—", ""],
+        ["steady RSS (VmRSS) after the rounds (watcher + server, one process)",
+         f"{rss['VmRSS']:.0f} MB ({rss['RssAnon']:.0f} MB its own, "
+         f"{rss['RssFile']:.0f} MB mapped files)", f"≤ {t['serve_rss_mb']:.0f} MB",
+         verdict(rss["VmRSS"], t["serve_rss_mb"])],
+        ["exit status after SIGINT", str(serve["sigint_exit"]), "0",
+         "met" if serve["sigint_exit"] == 0 else "**missed**"],
+    ])
+
+
+def rep_view_table(results):
+    """A rep's view against everyone's, per shape, through the watcher."""
+    view, limit = results["rep_view"], TARGETS["rep_view_ratio"]
+    rows = []
+    for row in view["searches"]:
+        rows.append([row["shape"], f"`{row['command']} {row['query']}`",
+                     fmt_ms(row["everyone"]["p50_ms"]), fmt_ms(row["rep"]["p50_ms"]),
+                     f"{row['ratio']:.2f}×",
+                     f"{row['everyone']['total']:,} / {row['rep']['total']:,}",
+                     verdict(row["ratio"], limit)])
+    agenda = view["agenda"]
+    ratio = agenda["rep"]["p50_ms"] / agenda["everyone"]["p50_ms"]
+    rows.append(["agenda", "`agenda --json`", fmt_ms(agenda["everyone"]["p50_ms"]),
+                 fmt_ms(agenda["rep"]["p50_ms"]), f"{ratio:.2f}×",
+                 f"{agenda['everyone']['items'] + agenda['everyone']['attention']:,} / "
+                 f"{agenda['rep']['items'] + agenda['rep']['attention']:,} rows",
+                 verdict(ratio, limit)])
+    return table(["shape", "query", "everyone p50", f"as {view['rep']} p50", "ratio",
+                  "total hits: everyone / rep", f"ratio ≤ {limit:.2f}"], rows)
+
+
+def rep_view_in_process_table(results):
+    """The same comparison inside one process, on the index as a watcher holds it."""
+    view, limit = results["rep_view"], TARGETS["rep_view_ratio"]
+    rep = {row["query"]: row for row in view["in_process"]["rep"]}
+    rows = []
+    for row in view["in_process"]["everyone"]:
+        mine = rep.get(row["query"])
+        if not mine or "watcher" not in row or "watcher" not in mine:
+            continue
+        ratio = mine["watcher"]["median_ms"] / row["watcher"]["median_ms"]
+        rows.append([f"`{row['query']}`", fmt_ms(row["watcher"]["median_ms"]),
+                     fmt_ms(mine["watcher"]["median_ms"]), f"{ratio:.2f}×",
+                     f"{row['watcher']['customers']:,} / {mine['watcher']['customers']:,}",
+                     verdict(ratio, limit)])
+    return table(["query", "everyone median", f"as {view['rep']} median", "ratio",
+                  "customers: everyone / rep", f"ratio ≤ {limit:.2f}"], rows)
+
+
 def corpus_line(results):
     """One sentence describing the corpus."""
     floors, args = results["floors"], results["args"]
@@ -894,6 +1287,21 @@ def corpus_line(results):
             f"({args['customers']:,} customers + {args['notes']:,} meeting notes and visit "
             f"reports), {floors['bytes'] / 1e6:.1f} MB — `examples/gen_corpus.rs`, seed 42, "
             f"today {TODAY}, at `{args['corpus']}`")
+
+
+def rep_view_intro(results):
+    """What the rep-view tables compare, and why it is fair."""
+    view = results["rep_view"]
+    return (f"A team file changes the index (its `private_fields` are indexed apart), so "
+            f"this runs on a copy of the corpus made of hard links, `{view['corpus']}`, "
+            f"with the team file `gen_corpus --team` writes (a rep per sales rep, a "
+            f"manager, an admin), indexed at `{view['index']}`; the corpus itself never "
+            f"has one. One watcher of the copy answers both views over its socket, in "
+            f"interleaved rounds: *everyone* (no `--as`: the person at the terminal sees "
+            f"everything, no clause) and `--as {view['rep']}` (a rep: their customers and "
+            f"the shared pool, the clause in every query). The rep sees fewer customers, "
+            f"so totals and the work after the query differ; the ratio is the cost of "
+            f"the view as a rep meets it.")
 
 
 def render_report(results):
@@ -936,6 +1344,29 @@ def render_report(results):
         f"(`customers/{WATCH_PREFIX}N.json`, name 基准客户N) and polls "
         "`dossier search --json name:基准客户N` until it is found.",
         watch_table(results),
+        f"## Agenda ({AGENDA_RUNS} runs each)",
+        f"`dossier agenda --json --today {TODAY}` (14 days), one-shot processes start to "
+        "exit: the whole knowledge base, and the owner listed most often in it (a busy "
+        "rep's morning agenda). *Alone*: the command opens the index itself. *Watcher*: "
+        "answered by the running `dossier watch` over its socket "
+        "(`DOSSIER_VIA_WATCHER=only`). In one process, the `agenda` rows of the query "
+        "path table above.",
+        agenda_table(results),
+        f"## dossier serve ({HTTP_RUNS} runs each)",
+        "`dossier serve --listen 127.0.0.1:0` on the same corpus and index (no team "
+        "file). The client is Python's `urllib`: one new connection per request (no "
+        "keep-alive), timed from before connecting to the last byte of the body; each "
+        "round asks every route once. Search shapes as `GET /api/search?q=…` (the `ask` "
+        "row as `/api/ask`), the agenda as `GET /api/agenda`.",
+        http_table(results),
+        serve_table(results),
+        "## A rep's view: the visibility clause",
+        rep_view_intro(results),
+        rep_view_table(results),
+        "The same queries in one process (`cargo bench --bench search` on the team "
+        "copy's index as a watcher holds it, `DOSSIER_BENCH_AS` set and not): the "
+        "clause's cost without process start or socket.",
+        rep_view_in_process_table(results),
         "## Comparison: dossier vs `rg -l` vs SQLite FTS5",
         "Costs (the FTS5 build includes reading and parsing the JSON in Python):",
         cost_table(results),
@@ -967,7 +1398,8 @@ def write_report(path, generated):
 def parse_args():
     """Command-line arguments; bench/run passes all of them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for flag in ("--binary", "--repo", "--corpus", "--index", "--work", "--out", "--command"):
+    for flag in ("--binary", "--generator", "--repo", "--corpus", "--index", "--work",
+                 "--out", "--command"):
         parser.add_argument(flag, required=True)
     parser.add_argument("--customers", type=int, required=True)
     parser.add_argument("--notes", type=int, required=True)
@@ -990,8 +1422,8 @@ def main():
     results = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
                "machine": machine_info(),
                "args": {**vars(args), "json": json_path}}
-    if delete_watch_files(args.corpus):
-        log("deleted files an interrupted watch phase had left in the corpus")
+    if delete_watch_files(args.corpus) + delete_serve_files(args.corpus):
+        log("deleted files an interrupted watch or serve phase had left in the corpus")
     results["floors"] = measure_floors(args.corpus)
     results["indexing"] = measure_indexing(dossier, args.work, results["floors"],
                                            args.customers + args.notes)
@@ -999,12 +1431,26 @@ def main():
     results["index_cached_before_search"] = page_cache_share(args.index)
     results["search"] = measure_search(dossier)
     results["index_cached_after_search"] = page_cache_share(args.index)
+    agenda_owner = busiest_owner(dossier.agenda_json()[1])
+    results["agenda"] = measure_agenda(dossier, agenda_owner)
     results["query_path"] = measure_query_path(args.repo, dossier)
     results["answers"] = dossier_answers(dossier, results["search"])
     results["fts"], owners = measure_fts(args.corpus, args.work, suffix)
     expected = {label: answer["ids"] for label, answer in results["answers"].items()}
     results["rg"] = measure_rg(args.corpus, owners, expected)
-    results["watch"] = measure_watch(dossier, args.corpus)
+    results["watch"] = measure_watch(dossier, args.corpus, agenda_owner)
+    results["serve"] = measure_serve(dossier, args.corpus, agenda_owner)
+    team_corpus = team_copy(args.corpus, args.work, args.generator, suffix)
+    everyone = Dossier(args.binary, team_corpus,
+                       os.path.join(args.work, f"index-team-{suffix}"))
+    log("rep view: index the team copy")
+    indexed = run_measured(everyone.command("index"),
+                           os.path.join(args.work, "index-team.err"))
+    if indexed["exit"] not in (0, 1):
+        raise RuntimeError(f"dossier index of the team copy failed; see "
+                           f"{args.work}/index-team.err")
+    results["rep_view"] = measure_rep_view(everyone, agenda_owner, args.repo)
+    results["rep_view"]["index_s"] = indexed["wall_s"]
     with open(json_path, "w", encoding="utf-8") as file:
         json.dump(jsonable(results), file, ensure_ascii=False, indent=2)
     write_report(args.out, render_report(results))

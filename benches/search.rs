@@ -156,18 +156,20 @@ fn main() {
             &[("search", &alone), ("watcher", &watched)],
             &location,
             today,
+            &reader,
         );
     }
 }
 
 /// `agenda` over 14 days: the whole knowledge base, then the owner of its
-/// first item alone (a rep's morning agenda). Printed as the query shapes
-/// are (`bench.py` tables them), with the customers listed (items and
-/// attention) as the count.
+/// first item alone (a rep's morning agenda), as `reader` sees them.
+/// Printed as the query shapes are (`bench.py` tables them), with the
+/// customers listed (items and attention) as the count.
 fn agenda_shapes(
     reads: &[(&str, &index::ReadIndex)],
     location: &Location,
     today: chrono::NaiveDate,
+    reader: &dossier::team::Reader,
 ) {
     use dossier::agenda::{Agenda, AgendaOptions, agenda};
     let mut shapes = vec![("agenda".to_string(), AgendaOptions::default())];
@@ -207,7 +209,14 @@ fn agenda_shapes(
                 || (budget.elapsed() < Duration::from_secs(1) && times.len() < 200)
             {
                 let started = Instant::now();
-                let found = agenda(read, location, today, options).expect("agenda runs");
+                // The reader's view is part of the work, as the watcher does it.
+                let options = AgendaOptions {
+                    days: options.days,
+                    owner: options.owner.clone(),
+                    ..AgendaOptions::default()
+                }
+                .for_reader(read, reader);
+                let found = agenda(read, location, today, &options).expect("agenda runs");
                 times.push(started.elapsed());
                 listed = customers(&found);
             }

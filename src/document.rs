@@ -299,6 +299,12 @@ pub fn build(
     } else {
         doc.add_text(fields.record, &record.source);
     }
+    if record.kind == Kind::Customer {
+        doc.add_text(
+            fields.agenda_head,
+            crate::agenda::head::encode_customer(&record.id, &record.fields),
+        );
+    }
     let keys: Vec<u64> = match record.kind {
         Kind::Customer => vec![customer_key(&record.id)],
         Kind::Meeting | Kind::Visit => record
@@ -572,9 +578,9 @@ fn trip_document(
     }
     let mut stored = trip.clone();
     stored.insert("index".into(), Value::from(index));
-    doc.add_text(
-        fields.record,
-        serde_json::to_string(&stored).expect("a JSON map always serializes"),
-    );
+    let stored = serde_json::to_string(&stored).expect("a JSON map always serializes");
+    // The agenda reads a trip from its fast field (`agenda::head`).
+    doc.add_text(fields.agenda_head, &stored);
+    doc.add_text(fields.record, stored);
     Some(doc)
 }

@@ -63,6 +63,8 @@ pub struct Fields {
     pub name_sort: Field,
     pub link_names: Field,
     pub owner_key: Field,
+    /// What the agenda lists of a customer or a trip (`agenda::head`).
+    pub agenda_head: Field,
 }
 
 /// Fast-field names read by the collectors.
@@ -158,6 +160,7 @@ pub fn build() -> (Schema, Fields) {
         name_sort: builder.add_text_field("name_sort", FAST),
         link_names: builder.add_u64_field(names::LINK_NAMES, NumericOptions::default().set_fast()),
         owner_key: builder.add_text_field(names::OWNER_KEY, STRING | FAST),
+        agenda_head: builder.add_text_field(crate::agenda::head::FIELD, FAST),
     };
     (builder.build(), fields)
 }

@@ -1,12 +1,14 @@
 //! The agenda: what is coming up from `--today` (birthdays, trips that
 //! start or are under way) and the dossiers that need attention (no note
 //! and no `updated` within 60 days), soonest first. Selection reads only
-//! the index's fast fields (`scan`); stored records are read only for the
-//! customers and trips listed. The calendar rules here (next birthday,
+//! the index's fast fields (`scan`); what is listed of a customer or a trip
+//! is read from a fast field too (`head`), and a stored record only where
+//! that has none. The calendar rules here (next birthday,
 //! last contact, needs attention, a trip's dates) are the ones `show`'s
 //! brief uses too, so the two never disagree. `ics` writes the same
 //! events as an iCalendar file.
 
+pub mod head;
 mod ics;
 mod scan;
 pub mod wire;
@@ -21,7 +23,7 @@ use tantivy::query::Query as TantivyQuery;
 use crate::dates::{Birthday, parse_birthday};
 use crate::document::trip_city;
 use crate::error::{Error, Result};
-use crate::index::{Location, ReadIndex, StoredRecord};
+use crate::index::{Location, ReadIndex};
 use crate::search::{Trip, describe_trip, grams_query};
 
 pub use ics::to_ics;
@@ -83,12 +85,15 @@ impl Default for AgendaOptions {
     }
 }
 
-/// What is coming up, and who needs attention.
-#[derive(Debug, Clone, PartialEq)]
+/// What is coming up, and who needs attention. Plain data: a watcher's
+/// socket carries it as it is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Agenda {
     /// First day covered: today.
+    #[serde(with = "day")]
     pub from: NaiveDate,
     /// Last day covered.
+    #[serde(with = "day")]
     pub to: NaiveDate,
     /// Birthdays and trips, by date, then kind, then customer id.
     pub items: Vec<Item>,
@@ -100,9 +105,10 @@ pub struct Agenda {
 }
 
 /// One birthday or trip in the agenda.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     /// The day it is listed on (a trip under way: today).
+    #[serde(with = "day")]
     pub date: NaiveDate,
     /// Customer id.
     pub id: String,
@@ -115,7 +121,7 @@ pub struct Item {
 }
 
 /// What an item is about.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     /// A birthday on `Item::date`.
     Birthday {
@@ -129,13 +135,15 @@ pub enum Event {
 }
 
 /// A trip that has not ended before today.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpcomingTrip {
     /// Where to, as written.
     pub city: String,
     /// First day.
+    #[serde(with = "day")]
     pub from: NaiveDate,
     /// Last day (the first for a one-day trip).
+    #[serde(with = "day")]
     pub to: NaiveDate,
     /// Why, as written.
     pub purpose: Option<String>,
@@ -180,7 +188,7 @@ impl Event {
 }
 
 /// A customer that needs attention.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Attention {
     /// Customer id.
     pub id: String,
@@ -189,6 +197,7 @@ pub struct Attention {
     /// The customer's owner, if any.
     pub owner: Option<String>,
     /// The latest of their notes' dates and `updated`; `None` when neither.
+    #[serde(with = "maybe_day")]
     pub last_contact: Option<NaiveDate>,
     /// Days since `last_contact`.
     pub days: Option<i64>,
@@ -211,6 +220,43 @@ impl Agenda {
             }
         }
         total > 0 && chinese * 2 > total
+    }
+}
+
+/// A date as `YYYY-MM-DD` (serde), for the agenda as the watcher's socket
+/// carries it.
+mod day {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(date: &NaiveDate, to: S) -> Result<S::Ok, S::Error> {
+        // `NaiveDate` displays as YYYY-MM-DD (strftime is much slower).
+        to.collect_str(date)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<NaiveDate, D::Error> {
+        let text = String::deserialize(from)?;
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(serde::de::Error::custom)
+    }
+}
+
+/// `day` for an optional date (`null` when none).
+mod maybe_day {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(date: &Option<NaiveDate>, to: S) -> Result<S::Ok, S::Error> {
+        match date {
+            Some(date) => super::day::serialize(date, to),
+            None => to.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Option<NaiveDate>, D::Error> {
+        Option::<String>::deserialize(from)?
+            .map(|text| NaiveDate::parse_from_str(&text, "%Y-%m-%d"))
+            .transpose()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -369,6 +415,14 @@ pub fn agenda(
     }
     // Read in index order: neighbours share the store's compressed blocks.
     listed.sort_by_key(|(customer, _, _)| customer.address);
+    let mut wanted: Vec<DocAddress> = listed.iter().map(|(c, _, _)| c.address).collect();
+    for trip in &scanned.trips {
+        wanted.push(trip.address);
+        if let Some(customer) = scanned.customers.get(&trip.customer) {
+            wanted.push(customer.address);
+        }
+    }
+    records.preload(&wanted)?;
     for (customer, birthday, neglected) in listed {
         let head = records.customer(customer.address)?;
         if birthday
@@ -411,16 +465,12 @@ pub fn agenda(
         let Some(customer) = scanned.customers.get(&trip.customer) else {
             continue;
         };
-        let stored = records.get(trip.address)?;
-        let index = stored
-            .fields
-            .get("index")
-            .and_then(Value::as_u64)
-            .unwrap_or(0) as usize;
+        let stored = records.trip(trip.address)?;
+        let index = stored.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
         // The stored trip is read again with the same rules as `show`: a
         // reversed or unreadable date makes it no item, whatever the
         // index holds for it.
-        let Some(upcoming) = upcoming_trip(&Value::Object(stored.fields), index, today) else {
+        let Some(upcoming) = upcoming_trip(&Value::Object(stored), index, today) else {
             continue;
         };
         if upcoming.from > end {
@@ -494,31 +544,12 @@ pub struct CustomerHead {
     pub city: Option<String>,
 }
 
-/// The fields `CustomerHead` reads; serde skips every other one without
-/// building it (a whole record as a map costs several times more, and the
-/// agenda of a large knowledge base reads thousands).
-#[derive(serde::Deserialize)]
-struct HeadFields {
-    name: Option<Value>,
-    owner: Option<Value>,
-    birthday: Option<Value>,
-    city: Option<Value>,
-}
-
-fn plain_text(value: Option<Value>) -> Option<String> {
-    match value? {
-        Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_string()),
-        Value::Number(number) => Some(number.to_string()),
-        _ => None,
-    }
-}
-
-/// Stored records read once each: a customer with a birthday and three
-/// trips is read once.
+/// What the agenda lists of customers and trips: from the `head` fast
+/// field when `preload` found it there, else from the stored record.
 struct Records<'a> {
     read: &'a ReadIndex,
     location: &'a Location,
-    customers: rustc_hash::FxHashMap<DocAddress, CustomerHead>,
+    heads: head::Heads,
 }
 
 impl<'a> Records<'a> {
@@ -526,42 +557,49 @@ impl<'a> Records<'a> {
         Records {
             read,
             location,
-            customers: Default::default(),
+            heads: head::Heads::default(),
         }
     }
 
-    fn customer(&mut self, address: DocAddress) -> Result<CustomerHead> {
-        use tantivy::schema::Value as _;
-        if let Some(head) = self.customers.get(&address) {
-            return Ok(head.clone());
-        }
-        let doc: tantivy::TantivyDocument = self
-            .read
-            .searcher
-            .doc(address)
-            .map_err(|e| Error::index(self.location.index_dir(), e))?;
-        let text = |field| doc.get_first(field).and_then(|v| v.as_str());
-        let fields = text(self.read.fields.record)
-            .and_then(|json| serde_json::from_str::<HeadFields>(json).ok());
-        let head = match fields {
-            Some(fields) => CustomerHead {
-                id: text(self.read.fields.id).unwrap_or_default().to_string(),
-                name: plain_text(fields.name).unwrap_or_default(),
-                owner: plain_text(fields.owner),
-                birthday: plain_text(fields.birthday),
-                city: plain_text(fields.city),
-            },
-            None => CustomerHead {
-                id: text(self.read.fields.id).unwrap_or_default().to_string(),
-                ..CustomerHead::default()
-            },
-        };
-        self.customers.insert(address, head.clone());
-        Ok(head)
+    /// Reads the heads of these documents in one pass (`head::read`).
+    fn preload(&mut self, addresses: &[DocAddress]) -> Result<()> {
+        self.heads = head::read(self.read, self.location, addresses)?;
+        Ok(())
     }
 
-    fn get(&self, address: DocAddress) -> Result<StoredRecord> {
-        self.read.record(self.location, address)
+    /// Decoded each time it is asked for: a customer is asked for once, or
+    /// once more per trip, and decoding costs less than keeping copies.
+    fn customer(&self, address: DocAddress) -> Result<CustomerHead> {
+        match self.heads.get(&address).and_then(head::decode_customer) {
+            Some(head) => Ok(head),
+            None => self.stored_customer(address),
+        }
+    }
+
+    /// A customer's head from its stored record, as `head::encode_customer`
+    /// makes it at index time.
+    fn stored_customer(&self, address: DocAddress) -> Result<CustomerHead> {
+        let stored = self.read.record(self.location, address)?;
+        let fields = &stored.fields;
+        Ok(CustomerHead {
+            name: head::plain_text(fields.get("name")).unwrap_or_default(),
+            owner: head::plain_text(fields.get("owner")),
+            birthday: head::plain_text(fields.get("birthday")),
+            city: head::plain_text(fields.get("city")),
+            id: stored.id,
+        })
+    }
+
+    /// A trip as stored (the trip and its `index`).
+    fn trip(&self, address: DocAddress) -> Result<Map<String, Value>> {
+        if let Some(trip) = self
+            .heads
+            .get(&address)
+            .and_then(|bytes| serde_json::from_slice(bytes).ok())
+        {
+            return Ok(trip);
+        }
+        Ok(self.read.record(self.location, address)?.fields)
     }
 }
 
@@ -631,6 +669,14 @@ pub fn feed(
         .filter(|customer| customer.birthday_md.is_some())
         .collect();
     with_birthday.sort_by_key(|customer| customer.address);
+    let mut wanted: Vec<DocAddress> = with_birthday.iter().map(|c| c.address).collect();
+    for trip in &scanned.trips {
+        wanted.push(trip.address);
+        if let Some(customer) = scanned.customers.get(&trip.customer) {
+            wanted.push(customer.address);
+        }
+    }
+    records.preload(&wanted)?;
     let mut birthdays = Vec::new();
     for customer in with_birthday {
         let head = records.customer(customer.address)?;
@@ -660,13 +706,9 @@ pub fn feed(
         let Some(customer) = scanned.customers.get(&trip.customer) else {
             continue;
         };
-        let stored = records.get(trip.address)?;
-        let index = stored
-            .fields
-            .get("index")
-            .and_then(Value::as_u64)
-            .unwrap_or(0) as usize;
-        let Some(upcoming) = upcoming_trip(&Value::Object(stored.fields), index, today) else {
+        let stored = records.trip(trip.address)?;
+        let index = stored.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let Some(upcoming) = upcoming_trip(&Value::Object(stored), index, today) else {
             continue;
         };
         let head = records.customer(customer.address)?;
@@ -795,6 +837,42 @@ mod tests {
                 "{json}"
             );
         }
+    }
+
+    /// What the agenda reads of every customer and trip from the `head`
+    /// fast field is what the stored records say.
+    #[test]
+    fn heads_read_as_the_stored_records() -> Result<()> {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let kb = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/agenda");
+        let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
+        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
+        writer.reconcile(&mut |_| {})?;
+        writer.finish()?;
+        let read = crate::index::open_for_search(&location)?;
+        // Every customer, and every trip that has not ended by 2000.
+        let scanned = scan::scan(&read, &location, &[], d("2000-01-01"), None)?;
+        let mut addresses: Vec<DocAddress> =
+            scanned.customers.values().map(|c| c.address).collect();
+        addresses.extend(scanned.trips.iter().map(|t| t.address));
+        assert!(scanned.customers.len() >= 10 && scanned.trips.len() >= 5);
+        let mut records = Records::new(&read, &location);
+        records.preload(&addresses)?;
+        for customer in scanned.customers.values() {
+            assert!(records.heads.get(&customer.address).is_some());
+            assert_eq!(
+                records.customer(customer.address)?,
+                records.stored_customer(customer.address)?
+            );
+        }
+        for trip in &scanned.trips {
+            assert!(records.heads.get(&trip.address).is_some());
+            assert_eq!(
+                records.trip(trip.address)?,
+                read.record(&location, trip.address)?.fields
+            );
+        }
+        Ok(())
     }
 
     #[test]

@@ -830,6 +830,54 @@ fn a_watcher_gives_ids_by_path_order_and_resolves_links_as_customers_come_and_go
     });
 }
 
+#[test]
+fn a_running_watcher_answers_the_agenda_as_the_agenda_itself_would() {
+    // (fixture, the agenda's arguments): the whole agenda and one owner's,
+    // as JSON and as text, and a rep's view of a knowledge base with a team.
+    let cases: &[(&str, &[&str])] = &[
+        ("agenda", &["agenda", "--json"]),
+        ("agenda", &["agenda"]),
+        (
+            "agenda",
+            &["agenda", "--json", "--days", "40", "--owner", "刘芳"],
+        ),
+        ("agenda", &["agenda", "--owner", "nobody at all"]),
+        ("team", &["agenda", "--json", "--days", "366"]),
+        (
+            "team",
+            &["--as", "陈杰", "agenda", "--json", "--days", "366"],
+        ),
+        ("team", &["--as", "Mark Liu", "agenda", "--days", "366"]),
+    ];
+    let mut failures = Vec::new();
+    for fixture in ["agenda", "team"] {
+        let dir = kb(fixture);
+        let root = dir.path();
+        let _watcher = Watcher::start(root, &[]);
+        for (_, args) in cases.iter().filter(|(f, _)| *f == fixture) {
+            let run = |how: &str| {
+                crate::dossier_command_on(root, "2026-12-04", args)
+                    .env("DOSSIER_VIA_WATCHER", how)
+                    .output()
+                    .unwrap_or_else(|e| panic!("running dossier {args:?}: {e}"))
+            };
+            let (served, alone) = (run("only"), run("no"));
+            if served.status.code() != Some(0)
+                || served.status.code() != alone.status.code()
+                || served.stdout != alone.stdout
+                || served.stderr != alone.stderr
+            {
+                failures.push(format!(
+                    "{fixture} {args:?}\n=== answered by the watcher\n{}\n=== alone\n{}",
+                    crate::describe(&served),
+                    crate::describe(&alone)
+                ));
+            }
+        }
+    }
+    crate::assert_no_failures("agenda answers", cases.len(), &failures);
+}
+
 /// A file renamed and, within the same moment, its new name deleted (a
 /// file moved aside and thrown away) or saved over through a temporary
 /// file (an editor's or a sync client's atomic save): the old path leaves

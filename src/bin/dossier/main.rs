@@ -448,22 +448,37 @@ fn agenda_command(
         owner: owner.map(str::to_string),
         ..AgendaOptions::default()
     };
-    let read = open_or_build(config)?;
-    let options = options.for_reader(&read, &config.reader);
-    let unknown_owner = if ics {
-        let feed = agenda::feed(&read, &config.location, config.today, &options)?;
-        let mut out = std::io::stdout().lock();
-        out.write_all(agenda::to_ics(&feed).as_bytes())?;
-        out.flush()?;
-        feed.unknown_owner
+    // A running watcher answers the agenda (not the calendar feed) from
+    // the index it holds open, as it answers searches.
+    let served = if ics {
+        None
     } else {
-        let agenda = agenda::agenda(&read, &config.location, config.today, &options)?;
-        emit(
-            json,
-            || wire::agenda_json(&agenda),
-            || render::agenda(config.style, &agenda),
-        )?;
-        agenda.unknown_owner
+        agenda_from_watcher(config, days, owner, json)?
+    };
+    let unknown_owner = if let Some(served) = served {
+        match served {
+            socket::Served::AgendaJson(agenda) => {
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{}", agenda.body)?;
+                out.flush()?;
+                agenda.unknown_owner
+            }
+            socket::Served::Agenda(agenda) => print_agenda(config, json, &agenda)?,
+            _ => unreachable!("agenda_from_watcher returns agendas only"),
+        }
+    } else {
+        let read = open_or_build(config)?;
+        let options = options.for_reader(&read, &config.reader);
+        if ics {
+            let feed = agenda::feed(&read, &config.location, config.today, &options)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(agenda::to_ics(&feed).as_bytes())?;
+            out.flush()?;
+            feed.unknown_owner
+        } else {
+            let agenda = agenda::agenda(&read, &config.location, config.today, &options)?;
+            print_agenda(config, json, &agenda)?
+        }
     };
     if let (true, Some(owner)) = (unknown_owner, owner) {
         eprintln!(
@@ -471,6 +486,62 @@ fn agenda_command(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The agenda as a running watcher answers it (see `socket`): the data,
+/// or with `--json` the line to print; `None` when no watcher answers
+/// (`DOSSIER_VIA_WATCHER`: never asked with `no`, an error with `only`).
+fn agenda_from_watcher(
+    config: &Config,
+    days: u32,
+    owner: Option<&str>,
+    json: bool,
+) -> Result<Option<socket::Served>> {
+    let via = socket::Via::from_env()?;
+    if via == socket::Via::Never {
+        return Ok(None);
+    }
+    let request = socket::Request {
+        build: socket::build_identity(),
+        kb: config.location.kb.clone(),
+        state_dir: config.location.state_dir.clone(),
+        command: Asking::Search,
+        text: String::new(),
+        limit: 0,
+        sort: Sort::default().name().to_string(),
+        today: config.today.format("%Y-%m-%d").to_string(),
+        reader: config.as_user.clone(),
+        agenda: Some(socket::AgendaAsk {
+            days,
+            owner: owner.map(str::to_string),
+            json,
+        }),
+    };
+    match socket::ask_watcher(&config.location, &request) {
+        Ok(served @ (socket::Served::Agenda(_) | socket::Served::AgendaJson(_))) => {
+            Ok(Some(served))
+        }
+        Ok(_) if via == socket::Via::Only => {
+            anyhow::bail!(
+                "the watcher answered the agenda with something else (DOSSIER_VIA_WATCHER=only)"
+            )
+        }
+        Err(why) if via == socket::Via::Only => {
+            anyhow::bail!("{why} (DOSSIER_VIA_WATCHER=only)")
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Prints an agenda (`--json` or the human view); returns whether the
+/// owner asked for is unknown.
+fn print_agenda(config: &Config, json: bool, agenda: &dossier::agenda::Agenda) -> Result<bool> {
+    emit(
+        json,
+        || wire::agenda_json(agenda),
+        || render::agenda(config.style, agenda),
+    )?;
+    Ok(agenda.unknown_owner)
 }
 
 /// Prints one JSON line or the human text on stdout.
@@ -507,6 +578,7 @@ fn searching(
             sort: options.sort.name().to_string(),
             today: config.today.format("%Y-%m-%d").to_string(),
             reader: config.as_user.clone(),
+            agenda: None,
         };
         match socket::ask_watcher(&config.location, &request) {
             Ok(socket::Served::Answer(answer)) => {
@@ -519,10 +591,17 @@ fn searching(
                 eprintln!("dossier: {message}");
                 return Ok(ExitCode::from(2));
             }
+            Ok(socket::Served::Agenda(_) | socket::Served::AgendaJson(_))
+                if via == socket::Via::Only =>
+            {
+                anyhow::bail!(
+                    "the watcher answered a search with an agenda (DOSSIER_VIA_WATCHER=only)"
+                )
+            }
             Err(why) if via == socket::Via::Only => {
                 anyhow::bail!("{why} (DOSSIER_VIA_WATCHER=only)")
             }
-            Err(_) => {}
+            Ok(socket::Served::Agenda(_) | socket::Served::AgendaJson(_)) | Err(_) => {}
         }
     }
     let prepared = answer::prepare(command, text, config.today, &config.location.kb)?;
@@ -624,6 +703,9 @@ fn socket_reply(live: &Live, build: &str, request: &socket::Request) -> socket::
     let Ok(today) = NaiveDate::parse_from_str(&request.today, "%Y-%m-%d") else {
         return NotServed(format!("unreadable date {}", request.today));
     };
+    if let Some(asked) = &request.agenda {
+        return agenda_reply(live, request, asked, today);
+    }
     let query_error = |error: Error| Reply::QueryError(format!("{:#}", anyhow::Error::from(error)));
     let prepared = match answer::prepare(request.command, &request.text, today, &location.kb) {
         Ok(prepared) => prepared,
@@ -644,12 +726,9 @@ fn socket_reply(live: &Live, build: &str, request: &socket::Request) -> socket::
     };
     // `--as NAME`: that person's view, read from the team file as the
     // command would read it; anything amiss and the command answers alone.
-    let reader = match &request.reader {
-        None => Reader::everyone(),
-        Some(name) => match reader_of(location, Some(name)) {
-            Ok(reader) => reader,
-            Err(error) => return NotServed(format!("{error:#}")),
-        },
+    let reader = match socket_reader(location, request) {
+        Ok(reader) => reader,
+        Err(why) => return NotServed(why),
     };
     match answer::run(
         &prepared,
@@ -661,6 +740,51 @@ fn socket_reply(live: &Live, build: &str, request: &socket::Request) -> socket::
     ) {
         Ok(answer) => Reply::Answer(answer),
         Err(error) if answer::is_query_error(&error) => query_error(error),
+        Err(error) => NotServed(error.to_string()),
+    }
+}
+
+/// The reader a socket request names (`--as`), read from the team file
+/// as the command would read it; anything amiss and the command answers
+/// alone.
+fn socket_reader(location: &Location, request: &socket::Request) -> Result<Reader, String> {
+    match &request.reader {
+        None => Ok(Reader::everyone()),
+        Some(name) => reader_of(location, Some(name)).map_err(|e| format!("{e:#}")),
+    }
+}
+
+/// What a watcher replies to `dossier agenda`: the agenda as data, or
+/// `NotServed` (the command then makes it by itself) when anything fails.
+fn agenda_reply(
+    live: &Live,
+    request: &socket::Request,
+    asked: &socket::AgendaAsk,
+    today: NaiveDate,
+) -> socket::Reply {
+    use dossier::agenda::{self, AgendaOptions};
+    use socket::Reply::{self, NotServed};
+    let location = live.location();
+    let reader = match socket_reader(location, request) {
+        Ok(reader) => reader,
+        Err(why) => return NotServed(why),
+    };
+    let read = match live.read() {
+        Ok(read) => read,
+        Err(error) => return NotServed(error.to_string()),
+    };
+    let options = AgendaOptions {
+        days: asked.days,
+        owner: asked.owner.clone(),
+        ..AgendaOptions::default()
+    }
+    .for_reader(&read, &reader);
+    match agenda::agenda(&read, location, today, &options) {
+        Ok(agenda) if asked.json => Reply::AgendaJson(socket::AgendaJson {
+            unknown_owner: agenda.unknown_owner,
+            body: wire::agenda_json(&agenda),
+        }),
+        Ok(agenda) => Reply::Agenda(agenda),
         Err(error) => NotServed(error.to_string()),
     }
 }

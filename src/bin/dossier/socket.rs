@@ -1,5 +1,6 @@
 //! A running watcher answers searches for one-shot `dossier search` and
-//! `dossier ask` over a Unix socket in the index folder (`search.sock`).
+//! `dossier ask`, and the agenda for `dossier agenda` (not `--ics`), over a
+//! Unix socket in the index folder (`search.sock`).
 //!
 //! A one-shot search pays for opening the index and for the first touch of
 //! every page it reads (see BENCHMARKS.md); the watcher keeps the index
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use dossier::agenda::Agenda;
 use dossier::answer::{Answer, Command};
 use dossier::index::Location;
 
@@ -54,6 +56,34 @@ pub struct Request {
     /// `--as NAME`: whose view to answer with (`None`: everything).
     #[serde(default)]
     pub reader: Option<String>,
+    /// Set for `dossier agenda`: the agenda is asked for, and `command`,
+    /// `text`, `limit` and `sort` are not used.
+    #[serde(default)]
+    pub agenda: Option<AgendaAsk>,
+}
+
+/// What `dossier agenda` asks a watcher for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgendaAsk {
+    /// `--days`, already checked by the client.
+    pub days: u32,
+    /// `--owner`.
+    pub owner: Option<String>,
+    /// `--json`: the watcher renders the JSON itself (`Reply::AgendaJson`),
+    /// so a large agenda is not encoded, decoded and encoded again.
+    #[serde(default)]
+    pub json: bool,
+}
+
+/// `agenda --json` as a watcher answers it: the line `wire::agenda_json`
+/// renders follows the reply's line on the socket, as it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgendaJson {
+    /// An owner was asked for and no customer has it.
+    pub unknown_owner: bool,
+    /// The rendered JSON (sent after the reply's line, not inside it).
+    #[serde(skip)]
+    pub body: String,
 }
 
 /// A watcher's reply: the answer as data (the client renders it as it
@@ -62,6 +92,8 @@ pub struct Request {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Reply {
     Answer(Answer),
+    Agenda(Agenda),
+    AgendaJson(AgendaJson),
     QueryError(String),
     NotServed(String),
 }
@@ -70,6 +102,8 @@ pub enum Reply {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Served {
     Answer(Answer),
+    Agenda(Agenda),
+    AgendaJson(AgendaJson),
     QueryError(String),
 }
 
@@ -137,8 +171,19 @@ pub fn ask_watcher(location: &Location, request: &Request) -> Result<Served, Str
     stream
         .read_to_end(&mut reply)
         .map_err(|e| format!("{}: reading the answer: {e}", path.display()))?;
-    match serde_json::from_slice(&reply) {
+    // The reply is one line; a rendered body may follow it (`AgendaJson`).
+    let (line, body) = match reply.iter().position(|b| *b == b'\n') {
+        Some(end) => (&reply[..end], &reply[end + 1..]),
+        None => (&reply[..], &[][..]),
+    };
+    match serde_json::from_slice(line) {
         Ok(Reply::Answer(answer)) => Ok(Served::Answer(answer)),
+        Ok(Reply::Agenda(agenda)) => Ok(Served::Agenda(agenda)),
+        Ok(Reply::AgendaJson(mut agenda)) => {
+            agenda.body = String::from_utf8(body.to_vec())
+                .map_err(|e| format!("{}: unreadable agenda: {e}", path.display()))?;
+            Ok(Served::AgendaJson(agenda))
+        }
         Ok(Reply::QueryError(message)) => Ok(Served::QueryError(message)),
         Ok(Reply::NotServed(why)) => Err(format!("{}: the watcher: {why}", path.display())),
         Err(e) => Err(format!("{}: unreadable answer: {e}", path.display())),
@@ -244,6 +289,9 @@ pub fn serve(location: &Location, mut service: impl Service) -> std::io::Result<
                 };
                 if let Ok(mut bytes) = serde_json::to_vec(&reply) {
                     bytes.push(b'\n');
+                    if let Reply::AgendaJson(agenda) = &reply {
+                        bytes.extend_from_slice(agenda.body.as_bytes());
+                    }
                     let _ = (&stream).write_all(&bytes);
                 }
             }
@@ -364,6 +412,7 @@ mod tests {
                 }),
                 searched_instead: Some("话剧".into()),
             }),
+            Reply::Agenda(agenda_of_every_kind()),
             Reply::QueryError("when:next-99-weeks: expected a range".into()),
             Reply::NotServed("another knowledge base".into()),
         ];
@@ -371,6 +420,69 @@ mod tests {
             let bytes = serde_json::to_vec(&reply).expect("serializes");
             let back: Reply = serde_json::from_slice(&bytes).expect("parses");
             assert_eq!(back, reply);
+        }
+    }
+
+    /// An agenda with a birthday (year known and not), a trip under way
+    /// and customers who need attention, heard of and never.
+    fn agenda_of_every_kind() -> Agenda {
+        use dossier::agenda::{Attention, Event, Item, UpcomingTrip};
+        let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").expect(text);
+        Agenda {
+            from: day("2026-12-04"),
+            to: day("2026-12-17"),
+            items: vec![
+                Item {
+                    date: day("2026-12-04"),
+                    id: "c001".into(),
+                    name: "王建国".into(),
+                    owner: Some("刘芳".into()),
+                    event: Event::Birthday {
+                        written: "1966-12-04".into(),
+                        turns: Some(60),
+                    },
+                },
+                Item {
+                    date: day("2026-12-05"),
+                    id: "c002".into(),
+                    name: "Anna \"Lee\"".into(),
+                    owner: None,
+                    event: Event::Birthday {
+                        written: "12-05".into(),
+                        turns: None,
+                    },
+                },
+                Item {
+                    date: day("2026-12-04"),
+                    id: "c003".into(),
+                    name: "李明".into(),
+                    owner: None,
+                    event: Event::Trip(UpcomingTrip {
+                        city: "北京".into(),
+                        from: day("2026-12-01"),
+                        to: day("2026-12-08"),
+                        purpose: Some("部里开会".into()),
+                        index: 2,
+                    }),
+                },
+            ],
+            attention: vec![
+                Attention {
+                    id: "c004".into(),
+                    name: "赵六".into(),
+                    owner: Some("王强".into()),
+                    last_contact: None,
+                    days: None,
+                },
+                Attention {
+                    id: "c005".into(),
+                    name: "钱七".into(),
+                    owner: None,
+                    last_contact: Some(day("2026-08-01")),
+                    days: Some(125),
+                },
+            ],
+            unknown_owner: true,
         }
     }
 
@@ -400,6 +512,7 @@ mod tests {
             sort: "score".into(),
             today: "2026-12-04".into(),
             reader: None,
+            agenda: None,
         };
         let reply = answer_or_recover(&mut service, &request);
         assert!(
