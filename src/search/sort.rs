@@ -38,7 +38,16 @@ impl<'a> Searcher<'a> {
         for weight in weights {
             tables.push(self.run(weight.as_ref())?);
         }
-        let found = combine(nodes, &tables);
+        // One clause (`*`, or a single term sorted): its table as it is,
+        // without a map of every customer it found.
+        let found: Vec<(u64, Score)> = match nodes {
+            [Node::Leaf(i)] => {
+                let mut found = Vec::new();
+                tables[*i].for_each(|id, score| found.push((id, score)));
+                found
+            }
+            _ => combine(nodes, &tables).into_iter().collect(),
+        };
         // Notes may link to customers that do not exist (yet).
         let missing = if plans.iter().all(|(plan, _)| plan.customer_only) {
             None
@@ -80,11 +89,13 @@ impl<'a> Searcher<'a> {
 
     /// `--sort name`: each segment's customers by the ordinal of their
     /// `name_sort` (its dictionary is in order), the first `limit` of each
-    /// read as text, then merged.
+    /// read as text, then merged. When the query found every customer
+    /// (`*`), nothing is looked up per customer: the found set is consulted
+    /// only when it is smaller than the customers there are.
     fn by_name(&self, found: Vec<(u64, Score)>, limit: usize) -> Result<Vec<(u64, Score)>> {
         let index_error = |e| Error::index(self.location.index_dir(), e);
-        let scores: FxHashMap<u64, Score> = found.iter().copied().collect();
-        let mut named: Vec<(String, u64)> = Vec::new();
+        let mut segments = Vec::new();
+        let mut profiles = 0;
         for segment in self.read.searcher.segment_readers() {
             let Some(column) = segment
                 .fast_fields()
@@ -94,17 +105,60 @@ impl<'a> Searcher<'a> {
                 continue;
             };
             let (_, first) = customer_columns(segment).map_err(index_error)?;
-            let mut ords: Vec<(u64, u64)> = Vec::new();
-            for doc in self.profiles_in(segment)? {
-                if let Some(key) = first.first(doc)
-                    && scores.contains_key(&key)
-                    && let Some(ord) = column.term_ords(doc).next()
-                {
-                    ords.push((ord, key));
+            // Only a customer's profile has a `name_sort`: the column's
+            // rows are the customers, in document order, and its values
+            // their names' ordinals, read in one pass.
+            let column_ords = column.ords();
+            let docs: Vec<DocId> = match &column_ords.index {
+                tantivy::columnar::ColumnIndex::Full => (0..segment.max_doc()).collect(),
+                tantivy::columnar::ColumnIndex::Optional(index) => {
+                    index.iter_non_null_docs().collect()
+                }
+                // (Never written so; read one document at a time.)
+                _ => (0..segment.max_doc())
+                    .filter(|&doc| column_ords.first(doc).is_some())
+                    .collect(),
+            };
+            let mut names = vec![0u64; docs.len()];
+            match &column_ords.index {
+                tantivy::columnar::ColumnIndex::Full
+                | tantivy::columnar::ColumnIndex::Optional(_) => {
+                    column_ords.values.get_range(0, &mut names);
+                }
+                _ => {
+                    for (name, &doc) in names.iter_mut().zip(&docs) {
+                        *name = column_ords.first(doc).unwrap_or_default();
+                    }
                 }
             }
+            let mut keys = vec![None; docs.len()];
+            first.first_vals(&docs, &mut keys);
+            let alive = segment.alive_bitset();
+            let ords: Vec<(u64, u64)> = docs
+                .iter()
+                .zip(names)
+                .zip(keys)
+                .filter(|((doc, _), _)| alive.is_none_or(|a| a.is_alive(**doc)))
+                .filter_map(|((_, name), key)| Some((name, key?)))
+                .collect();
+            profiles += ords.len();
+            segments.push((column, ords));
+        }
+        // Every key found is a customer's (notes' links to customers that
+        // do not exist were left out before): as many found as there are
+        // customers means all of them.
+        let wanted: Option<rustc_hash::FxHashSet<u64>> =
+            (found.len() < profiles).then(|| found.iter().map(|(key, _)| *key).collect());
+        let mut named: Vec<(String, u64)> = Vec::new();
+        for (column, mut ords) in segments {
+            if let Some(wanted) = &wanted {
+                ords.retain(|(_, key)| wanted.contains(key));
+            }
+            if ords.len() > limit {
+                ords.select_nth_unstable(limit);
+                ords.truncate(limit);
+            }
             ords.sort_unstable();
-            ords.truncate(limit);
             for (ord, key) in ords {
                 let mut name = String::new();
                 column
@@ -115,10 +169,15 @@ impl<'a> Searcher<'a> {
         }
         named.sort();
         named.dedup_by_key(|(_, key)| *key);
+        named.truncate(limit);
+        let chosen: rustc_hash::FxHashSet<u64> = named.iter().map(|(_, key)| *key).collect();
+        let scores: FxHashMap<u64, Score> = found
+            .into_iter()
+            .filter(|(key, _)| chosen.contains(key))
+            .collect();
         Ok(named
             .into_iter()
-            .take(limit)
-            .map(|(_, key)| (key, scores[&key]))
+            .filter_map(|(_, key)| scores.get(&key).map(|score| (key, *score)))
             .collect())
     }
 

@@ -246,3 +246,30 @@ fn matches_name_the_field_and_term_that_produced_them_once() {
         );
     }
 }
+
+/// `--sort name` over an index that several syncs made: more than one
+/// segment, and the old versions of renamed customers deleted in them,
+/// which must not come back (nor their old names decide the order).
+#[test]
+fn sort_by_name_sees_only_the_live_version_of_each_customer() {
+    let kb = v2_kb();
+    let rename = |id: &str, name: &str| {
+        write_file(
+            kb.path(),
+            &format!("customers/{id}.json"),
+            &format!(r#"{{"id": "{id}", "name": "{name}"}}"#),
+        );
+        let output = dossier(kb.path(), &["index"]);
+        assert!(code(&output) < 2, "{}", describe(&output));
+    };
+    // Alice → Yvonne (last but Zed), Zed → Aaron (first).
+    rename("b1", "Yvonne");
+    rename("b4", "Aaron");
+    let got = ordered_ids(kb.path(), &["search", "--json", "--sort", "name", "*"]);
+    assert_eq!(got, ["b4", "b3", "b5", "b2", "b1"]);
+    let got = ordered_ids(
+        kb.path(),
+        &["search", "--json", "--sort", "name", "--limit", "2", "*"],
+    );
+    assert_eq!(got, ["b4", "b3"]);
+}
