@@ -129,3 +129,36 @@ fn an_exact_word_and_chinese_are_never_fuzzed() {
         );
     }
 }
+
+/// Letters that are one name's initials and another's whole reading find
+/// both, the whole reading first: `lang` is 郎平's first syllable and the
+/// initials of 李安宁光 (li an ning guang).
+#[test]
+fn initials_rank_below_a_whole_reading() {
+    let dir = crate::empty_kb();
+    crate::write_file(
+        dir.path(),
+        "customers/c1.json",
+        r#"{"id": "c1", "name": "李安宁光"}"#,
+    );
+    crate::write_file(
+        dir.path(),
+        "customers/c2.json",
+        r#"{"id": "c2", "name": "郎平"}"#,
+    );
+    let found = crate::search_json(dir.path(), "name:lang");
+    let ranked: Vec<(String, f64)> = found["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|hit| {
+            (
+                hit["id"].as_str().expect("an id").to_string(),
+                hit["score"].as_f64().expect("a score"),
+            )
+        })
+        .collect();
+    assert_eq!(ranked.len(), 2, "{found}");
+    assert_eq!(ranked[0].0, "c2", "{found}");
+    assert!(ranked[0].1 > ranked[1].1, "{found}");
+}
