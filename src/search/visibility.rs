@@ -121,10 +121,8 @@ impl Searcher<'_> {
         &self,
         found: &[(u64, tantivy::Score)],
     ) -> Result<rustc_hash::FxHashMap<u64, u64>> {
-        use tantivy::DocSet as _;
         let index_error = |e| Error::index(self.location.index_dir(), e);
         let wanted: rustc_hash::FxHashSet<u64> = found.iter().map(|&(key, _)| key).collect();
-        let term = Term::from_field_text(self.read.fields.kind, PRIVATE_KIND);
         let mut birthdays = rustc_hash::FxHashMap::default();
         for segment in self.read.searcher.segment_readers() {
             let fast = segment.fast_fields();
@@ -134,27 +132,14 @@ impl Searcher<'_> {
             let month_day = fast
                 .u64(crate::schema::names::BIRTHDAY_MD)
                 .map_err(index_error)?;
-            let postings = segment
-                .inverted_index(self.read.fields.kind)
-                .map_err(index_error)?;
-            let Some(mut docs) = postings
-                .read_postings(&term, IndexRecordOption::Basic)
-                .map_err(|e| Error::io(self.location.index_dir(), e))?
-            else {
-                continue;
-            };
-            while docs.doc() != tantivy::TERMINATED {
-                let doc = docs.doc();
-                if !segment.is_deleted(doc)
-                    && let (Some(key), Some(md)) = (first.first(doc), month_day.first(doc))
-                {
+            self.each_live_doc_of_kind(segment, PRIVATE_KIND, |doc| {
+                if let (Some(key), Some(md)) = (first.first(doc), month_day.first(doc)) {
                     let key = key & !(MORE_CUSTOMERS | PRIVATE_KEY);
                     if wanted.contains(&key) && self.may_see_private_key(key) {
                         birthdays.insert(key, md);
                     }
                 }
-                docs.advance();
-            }
+            })?;
         }
         Ok(birthdays)
     }
@@ -162,14 +147,52 @@ impl Searcher<'_> {
     /// Whether the private document of the customer with this key counts
     /// (by key, or through its ordinal when the index numbers customers).
     pub(super) fn may_see_private_key(&self, key: u64) -> bool {
-        match (&self.private_seen, self.read.ordinals.as_deref()) {
-            (PrivateSeen::All, _) => true,
-            (seen, None) => seen.allows(key),
-            (seen, Some(ordinals)) => ordinals
+        match &self.private_seen {
+            PrivateSeen::All => true,
+            PrivateSeen::Only(table) => self.table_has_key(table, key),
+        }
+    }
+
+    /// Whether a clause's table holds the customer with this key (its
+    /// ids are keys, or ordinals when the index numbers customers).
+    fn table_has_key(&self, table: &Table, key: u64) -> bool {
+        match self.read.ordinals.as_deref() {
+            None => table.get(key).is_some(),
+            Some(ordinals) => ordinals
                 .ordinal_of
                 .get(&key)
-                .is_some_and(|&ordinal| seen.allows(u64::from(ordinal))),
+                .is_some_and(|&ordinal| table.get(u64::from(ordinal)).is_some()),
         }
+    }
+
+    /// Calls `each` with every live document of `kind` in `segment`.
+    ///
+    /// Fails when the segment's postings cannot be read.
+    fn each_live_doc_of_kind(
+        &self,
+        segment: &tantivy::SegmentReader,
+        kind: &str,
+        mut each: impl FnMut(tantivy::DocId),
+    ) -> Result<()> {
+        use tantivy::DocSet as _;
+        let term = Term::from_field_text(self.read.fields.kind, kind);
+        let postings = segment
+            .inverted_index(self.read.fields.kind)
+            .map_err(|e| Error::index(self.location.index_dir(), e))?;
+        let Some(mut docs) = postings
+            .read_postings(&term, IndexRecordOption::Basic)
+            .map_err(|e| Error::io(self.location.index_dir(), e))?
+        else {
+            return Ok(());
+        };
+        while docs.doc() != tantivy::TERMINATED {
+            let doc = docs.doc();
+            if !segment.is_deleted(doc) {
+                each(doc);
+            }
+            docs.advance();
+        }
+        Ok(())
     }
 
     /// The customers whose private documents count for the reader.
@@ -213,7 +236,6 @@ impl Searcher<'_> {
     ///
     /// Fails with `Error::Index` when the index cannot be read.
     pub fn visible_counts(&mut self) -> Result<VisibleCounts> {
-        use tantivy::DocSet as _;
         let index_error = |e| Error::index(self.location.index_dir(), e);
         let kind_docs = |kind: &str| {
             self.read
@@ -228,14 +250,7 @@ impl Searcher<'_> {
                 visits: kind_docs("visit").map_err(index_error)?,
             });
         };
-        let ordinals = self.read.ordinals.as_deref();
-        let sees = |key: u64| match ordinals {
-            None => visible.get(key).is_some(),
-            Some(ordinals) => ordinals
-                .ordinal_of
-                .get(&key)
-                .is_some_and(|&ordinal| visible.get(u64::from(ordinal)).is_some()),
-        };
+        let sees = |key: u64| self.table_has_key(&visible, key);
         let mut counts = VisibleCounts {
             customers: visible.len() as u64,
             ..VisibleCounts::default()
@@ -244,28 +259,16 @@ impl Searcher<'_> {
             ("meeting", &mut counts.meetings),
             ("visit", &mut counts.visits),
         ] {
-            let term = Term::from_field_text(self.read.fields.kind, kind);
             for segment in self.read.searcher.segment_readers() {
                 let keys = segment
                     .fast_fields()
                     .u64(crate::schema::names::CUST)
                     .map_err(index_error)?;
-                let postings = segment
-                    .inverted_index(self.read.fields.kind)
-                    .map_err(index_error)?;
-                let Some(mut docs) = postings
-                    .read_postings(&term, IndexRecordOption::Basic)
-                    .map_err(|e| Error::io(self.location.index_dir(), e))?
-                else {
-                    continue;
-                };
-                while docs.doc() != tantivy::TERMINATED {
-                    let doc = docs.doc();
-                    if !segment.is_deleted(doc) && keys.values_for_doc(doc).any(sees) {
+                self.each_live_doc_of_kind(segment, kind, |doc| {
+                    if keys.values_for_doc(doc).any(sees) {
                         *count += 1;
                     }
-                    docs.advance();
-                }
+                })?;
             }
         }
         Ok(counts)
