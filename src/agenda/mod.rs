@@ -459,24 +459,11 @@ pub fn agenda(
         }
     }
 
-    let mut trips = scanned.trips;
-    trips.sort_by_key(|trip| trip.address);
-    for trip in trips {
-        let Some(customer) = scanned.customers.get(&trip.customer) else {
-            continue;
-        };
-        let stored = records.trip(trip.address)?;
-        let index = stored.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
-        // The stored trip is read again with the same rules as `show`: a
-        // reversed or unreadable date makes it no item, whatever the
-        // index holds for it.
-        let Some(upcoming) = upcoming_trip(&Value::Object(stored), index, today) else {
-            continue;
-        };
+    for (customer, upcoming) in records.upcoming_trips(scanned.trips, &scanned.customers, today)? {
         if upcoming.from > end {
             continue;
         }
-        let head = records.customer(customer.address)?;
+        let head = records.customer(customer)?;
         items.push(Item {
             date: upcoming.from.max(today),
             id: head.id,
@@ -590,6 +577,31 @@ impl<'a> Records<'a> {
         })
     }
 
+    /// The scan's trips of these customers that are not over before
+    /// `today`, in document order, each with its customer's profile. The
+    /// stored trip is read again with the same rules as `show`: a reversed
+    /// or unreadable date makes it no trip, whatever the index holds for it.
+    fn upcoming_trips(
+        &self,
+        mut found: Vec<scan::TripDoc>,
+        customers: &rustc_hash::FxHashMap<u64, scan::Customer>,
+        today: NaiveDate,
+    ) -> Result<Vec<(DocAddress, UpcomingTrip)>> {
+        found.sort_by_key(|trip| trip.address);
+        let mut upcoming = Vec::new();
+        for trip in found {
+            let Some(customer) = customers.get(&trip.customer) else {
+                continue;
+            };
+            let stored = self.trip(trip.address)?;
+            let index = stored.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
+            if let Some(found) = upcoming_trip(&Value::Object(stored), index, today) {
+                upcoming.push((customer.address, found));
+            }
+        }
+        Ok(upcoming)
+    }
+
     /// A trip as stored (the trip and its `index`).
     fn trip(&self, address: DocAddress) -> Result<Map<String, Value>> {
         if let Some(trip) = self
@@ -700,18 +712,8 @@ pub fn feed(
         });
     }
     let mut trips = Vec::new();
-    let mut found = scanned.trips;
-    found.sort_by_key(|trip| trip.address);
-    for trip in found {
-        let Some(customer) = scanned.customers.get(&trip.customer) else {
-            continue;
-        };
-        let stored = records.trip(trip.address)?;
-        let index = stored.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let Some(upcoming) = upcoming_trip(&Value::Object(stored), index, today) else {
-            continue;
-        };
-        let head = records.customer(customer.address)?;
+    for (customer, upcoming) in records.upcoming_trips(scanned.trips, &scanned.customers, today)? {
+        let head = records.customer(customer)?;
         trips.push(FeedTrip {
             id: head.id,
             name: head.name,
