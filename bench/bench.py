@@ -35,7 +35,7 @@ RG_RUNS = 5
 FTS_RUNS = 10
 SCAN_RUNS = 3  # the instr() fallback scans the whole table: a few runs are enough
 IDLE_SECONDS = 10
-RELEASE_AFTER_S = 30  # the watcher's RELEASE_AFTER (src/bin/dossier/serve.rs)
+RELEASE_AFTER_S = 30  # the watcher's RELEASE_AFTER (src/bin/dossier/socket.rs)
 POLL_PAUSE = 0.002  # seconds between two searches while waiting for a saved file
 AGENDA_RUNS = 30
 HTTP_RUNS = 30
@@ -478,7 +478,7 @@ def measure_watch(dossier, corpus, agenda_owner):
         log(f"watch: idle CPU over {IDLE_SECONDS} s")
         idle = idle_cpu_percent(watcher)
         # After RELEASE_AFTER_S without a search the watcher lets go of its open
-        # index (src/bin/dossier/serve.rs): its mapped index pages leave its RSS.
+        # index (src/bin/dossier/socket.rs): its mapped index pages leave its RSS.
         log(f"watch: RSS after {RELEASE_AFTER_S} s without searches")
         time.sleep(max(0.0, last_search + RELEASE_AFTER_S + 3 - time.monotonic()))
         rss_quiet = {field: watcher.rss_mb(field) for field in ("VmRSS", "RssAnon", "RssFile")}
