@@ -5,18 +5,22 @@
 
 mod api;
 mod pages;
+#[path = "../common/stderr_lines.rs"]
+#[allow(dead_code, reason = "shared with tests/cli, which uses all of it")]
+mod stderr_lines;
 mod team;
 #[path = "../common/team_views.rs"]
 mod team_views;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tempfile::TempDir;
+
+use stderr_lines::StderrLines;
 
 /// The date the fixtures' relative dates are computed from.
 pub const TODAY: &str = "2026-11-23";
@@ -103,7 +107,7 @@ pub fn dossier(dir: &Path, args: &[&str]) -> Output {
 /// A running `dossier serve --listen 127.0.0.1:0`, killed when dropped.
 pub struct Server {
     child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
+    lines: StderrLines,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     /// The knowledge base it serves.
@@ -125,14 +129,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("starting dossier serve");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&lines);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().expect("lines").push(line);
-            }
-        });
+        let lines = StderrLines::collect(&mut child);
         let mut server = Server {
             child,
             lines,
@@ -151,24 +148,7 @@ impl Server {
 
     /// The first stderr line holding `fragment`, waiting for it.
     pub fn wait_for_line(&self, fragment: &str) -> String {
-        let started = Instant::now();
-        loop {
-            if let Some(line) = self
-                .lines
-                .lock()
-                .expect("lines")
-                .iter()
-                .find(|l| l.contains(fragment))
-            {
-                return line.clone();
-            }
-            assert!(
-                started.elapsed() < DEADLINE,
-                "no stderr line with {fragment:?}: {:?}",
-                self.lines.lock().expect("lines")
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.lines.wait_for(fragment, DEADLINE)
     }
 
     /// `GET path` (already percent-encoded) with extra headers.

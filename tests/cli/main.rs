@@ -15,6 +15,8 @@ mod properties;
 mod query_v2;
 mod search;
 mod show_status;
+#[path = "../common/stderr_lines.rs"]
+mod stderr_lines;
 mod team;
 #[path = "../common/team_views.rs"]
 mod team_views;

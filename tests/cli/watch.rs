@@ -1,12 +1,11 @@
 //! `dossier watch` on the real filesystem: every kind of change a person,
 //! an editor or a sync client makes, with deadlines instead of sleeps.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::stderr_lines::StderrLines;
 use crate::{dossier, kb};
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -14,7 +13,7 @@ const DEADLINE: Duration = Duration::from_secs(20);
 /// A running watcher whose stderr is collected line by line.
 struct Watcher {
     child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
+    lines: StderrLines,
 }
 
 impl Watcher {
@@ -43,40 +42,16 @@ impl Watcher {
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("start dossier watch");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&lines);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().expect("lines lock").push(line);
-            }
-        });
+        let lines = StderrLines::collect(&mut child);
         Watcher { child, lines }
     }
 
     fn wait_for_line(&self, fragment: &str) -> String {
-        let started = Instant::now();
-        loop {
-            if let Some(line) = self
-                .lines
-                .lock()
-                .expect("lines lock")
-                .iter()
-                .find(|l| l.contains(fragment))
-            {
-                return line.clone();
-            }
-            assert!(
-                started.elapsed() < DEADLINE,
-                "no stderr line with {fragment:?}: {:?}",
-                self.lines.lock().expect("lock")
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.lines.wait_for(fragment, DEADLINE)
     }
 
     fn stderr(&self) -> String {
-        self.lines.lock().expect("lines lock").join("\n")
+        self.lines.text()
     }
 
     fn signal(&mut self, signal: &str) -> std::process::ExitStatus {

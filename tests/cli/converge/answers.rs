@@ -2,16 +2,15 @@
 //! into the same shape as the model's expectations.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::model::{Answers, EVERYONE, Probe, Shown, ShownNote, Status};
 use super::{DEADLINE, LINKS_BY_NAME, STAR_QUERY};
+use crate::stderr_lines::StderrLines;
 use crate::{code, describe, dossier};
 
 /// Runs dossier on the folder, with another index if given.
@@ -218,7 +217,7 @@ pub fn differences(expected: &Answers, got: &Answers) -> Vec<String> {
 /// A running `dossier watch` whose stderr is collected line by line.
 pub struct Watcher {
     pub child: Child,
-    pub lines: Arc<Mutex<Vec<String>>>,
+    pub lines: StderrLines,
 }
 
 impl Watcher {
@@ -237,14 +236,7 @@ impl Watcher {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("starting dossier watch: {e}"))?;
-        let stderr = child.stderr.take().expect("piped stderr");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&lines);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().expect("lines lock").push(line);
-            }
-        });
+        let lines = StderrLines::collect(&mut child);
         let mut watcher = Watcher { child, lines };
         let started = Instant::now();
         loop {
@@ -268,7 +260,7 @@ impl Watcher {
     }
 
     pub fn stderr(&self) -> String {
-        self.lines.lock().expect("lines lock").join("\n")
+        self.lines.text()
     }
 
     /// SIGKILL (std's `kill` on Unix), and reaps it.
