@@ -22,6 +22,8 @@ pub mod serve;
 pub mod show;
 pub mod status;
 pub mod team;
+#[cfg(test)]
+mod testing;
 pub mod typo;
 pub mod vocab;
 pub mod walk;

@@ -848,9 +848,7 @@ mod tests {
         let scratch = tempfile::tempdir().expect("temp dir");
         let kb = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/agenda");
         let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
-        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
-        writer.reconcile(&mut |_| {})?;
-        writer.finish()?;
+        crate::testing::index_folder(&location)?;
         let read = crate::index::open_for_search(&location)?;
         // Every customer, and every trip that has not ended by 2000.
         let scanned = scan::scan(&read, &location, &[], d("2000-01-01"), None)?;

@@ -275,11 +275,7 @@ mod tests {
             ),
             (crate::vocab::KB_VOCAB_FILE, "interest\tguqin\t古琴|guqin\n"),
         ];
-        for (path, text) in files {
-            let path = kb.join(path);
-            std::fs::create_dir_all(path.parent().expect("a folder")).expect("create the folder");
-            std::fs::write(path, text).expect("write a file");
-        }
+        crate::testing::write_files(&kb, &files);
         let location = Location::new(&kb, Some(&scratch.join("index")))?;
         let mut writer = Writer::open_with_heap(&location, "watch", 50_000_000)?;
         writer.reconcile(&mut |_| {})?;

@@ -580,11 +580,8 @@ mod tests {
         // size, 1,024 slots), so it fills up and the clause runs again on
         // one thread. Customers without a profile are never counted.
         let kb = tempfile::tempdir().expect("temp dir");
-        let write = |path: &str, text: String| {
-            let path = kb.path().join(path);
-            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-            std::fs::write(path, text).expect("write");
-        };
+        let write =
+            |path: &str, text: String| crate::testing::write_files(kb.path(), &[(path, text)]);
         for i in 0..3 {
             write(
                 &format!("customers/c{i}.json"),
@@ -603,9 +600,7 @@ mod tests {
         }
         let state = tempfile::tempdir().expect("temp dir");
         let location = Location::new(kb.path(), Some(state.path()))?;
-        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
-        writer.reconcile(&mut |_| {})?;
-        writer.finish()?;
+        crate::testing::index_folder(&location)?;
         let read = crate::index::open_for_search(&location)?;
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
         let query = crate::query::parse("计费系统", today)?;
@@ -640,9 +635,7 @@ mod tests {
         let state = tempfile::tempdir().expect("temp dir");
         let kb = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/kb");
         let location = Location::new(&kb, Some(state.path()))?;
-        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
-        writer.reconcile(&mut |_| {})?;
-        writer.finish()?;
+        crate::testing::index_folder(&location)?;
         let read = crate::index::open_for_search(&location)?;
         // The same index kept open: customers numbered (`Ordinals`).
         let mut live = crate::index::LiveIndex::new();
@@ -729,15 +722,9 @@ mod tests {
             "meetings/m2.json".into(),
             r#"{"id": "m2", "customers": ["c01", "c404"], "text": "喜欢话剧"}"#.into(),
         ));
-        for (path, text) in &files {
-            let path = kb.join(path);
-            std::fs::create_dir_all(path.parent().expect("a folder")).expect("create a folder");
-            std::fs::write(path, text).expect("write a file");
-        }
+        crate::testing::write_files(&kb, &files);
         let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
-        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
-        writer.reconcile(&mut |_| {})?;
-        writer.finish()?;
+        crate::testing::index_folder(&location)?;
         let by_key = crate::index::open_for_search(&location)?;
         let by_ordinal = crate::index::LiveIndex::new().current(&location)?;
         assert!(by_ordinal.ordinals.is_some());

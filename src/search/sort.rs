@@ -524,15 +524,9 @@ mod tests {
                 r#"{"id": "m2", "customers": ["b", "nobody"], "date": "2026-10-10", "text": "联想"}"#,
             ),
         ];
-        for (path, text) in files {
-            let path = kb.join(path);
-            std::fs::create_dir_all(path.parent().expect("a folder")).expect("create a folder");
-            std::fs::write(path, text).expect("write a file");
-        }
+        crate::testing::write_files(&kb, files);
         let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
-        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
-        writer.reconcile(&mut |_| {})?;
-        writer.finish()?;
+        crate::testing::index_folder(&location)?;
         let by_key = crate::index::open_for_search(&location)?;
         let by_ordinal = crate::index::LiveIndex::new().current(&location)?;
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");

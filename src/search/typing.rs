@@ -305,15 +305,9 @@ mod tests {
 
     fn index(files: &[(&str, &str)]) -> Result<(tempfile::TempDir, Location)> {
         let kb = tempfile::tempdir().expect("temp dir");
-        for (path, text) in files {
-            let path = kb.path().join(path);
-            std::fs::create_dir_all(path.parent().expect("a folder")).expect("create a folder");
-            std::fs::write(path, text).expect("write a file");
-        }
+        crate::testing::write_files(kb.path(), files);
         let location = Location::new(kb.path(), Some(&kb.path().join(".index")))?;
-        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
-        writer.reconcile(&mut |_| {})?;
-        writer.finish()?;
+        crate::testing::index_folder(&location)?;
         Ok((kb, location))
     }
 

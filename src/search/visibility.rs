@@ -307,9 +307,7 @@ mod tests {
             &kb,
         );
         let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
-        let mut writer = crate::index::Writer::open_with_heap(&location, "index", 50_000_000)?;
-        writer.reconcile(&mut |_| {})?;
-        writer.finish()?;
+        crate::testing::index_folder(&location)?;
         let by_key = crate::index::open_for_search(&location)?;
         let by_ordinal = crate::index::LiveIndex::new().current(&location)?;
         assert!(by_ordinal.ordinals.is_some());
