@@ -166,9 +166,7 @@ pub fn dossier(
         }
     };
     let mut customer = customer;
-    if let Some(fields) = reader.strip_private(&customer.fields) {
-        customer.fields = fields;
-    }
+    reader.strip_private(&mut customer.fields);
     let key = customer_key(&customer.id);
     let linked = BooleanQuery::new(vec![
         (

@@ -42,7 +42,7 @@ pub use plan::grams_query;
 pub use run::Ordinals;
 use run::Threads;
 use table::{Best, Ranked, Table};
-use visibility::PrivateSeen;
+use visibility::{PrivateSeen, Visible};
 pub use visibility::{VisibleCounts, visible_profiles};
 
 /// How many documents per clause and customer are kept to explain a hit.
@@ -191,6 +191,9 @@ pub struct Searcher<'a> {
     reader: &'a Reader,
     /// Whose private documents count, set by `search` for its clauses.
     private_seen: PrivateSeen,
+    /// How the reader's visibility clause joins the query's clauses, set
+    /// by `search`.
+    visible: Visible,
     /// As you type: the text of the search box, whose last word is still
     /// being typed (see `typing`).
     typed: Option<&'a str>,
@@ -207,6 +210,7 @@ impl<'a> Searcher<'a> {
             threads: Threads::default(),
             reader,
             private_seen: PrivateSeen::All,
+            visible: Visible::All,
             typed: None,
         }
     }
@@ -246,6 +250,9 @@ impl<'a> Searcher<'a> {
     /// Fails when a term cannot be searched (an unknown place) or the index
     /// cannot be read.
     pub fn search(&mut self, query: &Query, options: SearchOptions) -> Result<SearchResult> {
+        // Planning runs no clause of a previous search's reader view.
+        self.visible = Visible::All;
+        self.private_seen = PrivateSeen::All;
         let mut notices = Vec::new();
         // A misspelled word that finds nothing is searched as the closest
         // indexed one, and a notice says so (`typo`).
@@ -307,10 +314,11 @@ impl<'a> Searcher<'a> {
         // without it.
         self.private_seen = self.private_customers()?;
         if !nodes.is_empty()
-            && let Some(visible) = self.visibility_plan()
+            && let Some(table) = self.visible_customers()?
         {
-            plans.push((visible, false));
+            plans.push((self.visibility_plan(), false));
             nodes.push(Node::Leaf(plans.len() - 1));
+            self.visible = Visible::Clause(plans.len() - 1, table);
         }
         // One weight per clause (its BM25 statistics), for the run over
         // every match and again for the documents that explain a hit.
@@ -420,10 +428,7 @@ impl<'a> Searcher<'a> {
         weights: &[Box<dyn tantivy::query::Weight>],
         options: SearchOptions,
     ) -> Result<(usize, Vec<(u64, Score)>)> {
-        let mut per_clause: Vec<Table> = Vec::new();
-        for weight in weights {
-            per_clause.push(self.run(weight.as_ref())?);
-        }
+        let per_clause = self.clause_tables(weights)?;
         // AND: customers found by every clause, smallest set first; a
         // customer's score is the sum of its best score in each clause.
         let mut order: Vec<usize> = (0..per_clause.len()).collect();
@@ -457,7 +462,7 @@ impl<'a> Searcher<'a> {
             // worst score kept are looked at (most are not, after the first
             // few thousand).
             (Some((&only, [])), Some(ordinals))
-                if let Table::Ordinals(dense) = &per_clause[only] =>
+                if let Table::Ordinals(dense) = &*per_clause[only] =>
             {
                 let missing_found = missing.as_ref().map_or(0, |m| {
                     m.iter()
@@ -481,6 +486,54 @@ impl<'a> Searcher<'a> {
             (Some((&only, [])), _) => {
                 per_clause[only].for_each(|id, score| consider(&mut best, id, score));
             }
+            // Several clauses by ordinal (a clause and the reader's
+            // visibility, two words): the customers of a listed table (the
+            // visibility clause's) or else the smallest's slots walked, the
+            // others' read at the same place, the scores summed in the
+            // clauses' order as below; a customer whose sum cannot beat the
+            // worst kept is counted without being looked up.
+            (Some((&first, _)), Some(numbered))
+                if let Some(dense) = per_clause
+                    .iter()
+                    .map(|table| match &**table {
+                        Table::Ordinals(dense) => Some(dense),
+                        Table::Keys(_) => None,
+                    })
+                    .collect::<Option<Vec<_>>>() =>
+            {
+                let mut take = |ordinal: usize| {
+                    if dense.iter().any(|table| table.scores[ordinal] == 0) {
+                        return;
+                    }
+                    let score: Score = dense
+                        .iter()
+                        .map(|table| Score::from_bits(table.scores[ordinal] - 1))
+                        .sum();
+                    if missing.is_none() {
+                        best.total += 1;
+                        if table::score_bits(score) + 1 >= best.floor_bits() {
+                            best.enter(Ranked(numbered.keys[ordinal], score));
+                        }
+                    } else {
+                        consider(&mut best, ordinal as u64, score);
+                    }
+                };
+                // A listed table (the visibility clause) is walked by its
+                // list, the shortest one; else the smallest one's slots.
+                match dense
+                    .iter()
+                    .filter_map(|t| t.listed.as_ref())
+                    .min_by_key(|l| l.len())
+                {
+                    Some(listed) => listed.iter().for_each(|&o| take(o as usize)),
+                    None => dense[first]
+                        .scores
+                        .iter()
+                        .enumerate()
+                        .filter(|&(_, &bits)| bits != 0)
+                        .for_each(|(o, _)| take(o)),
+                }
+            }
             (Some((&first, rest)), _) => per_clause[first].for_each(|id, _| {
                 if rest.iter().all(|&i| per_clause[i].get(id).is_some()) {
                     let score = per_clause.iter().filter_map(|c| c.get(id)).sum();
@@ -497,6 +550,23 @@ impl<'a> Searcher<'a> {
             .map(|Ranked(key, score)| (key, score))
             .collect();
         Ok((total, scored))
+    }
+
+    /// Each clause's table: its run over every match, or for the
+    /// visibility clause the table `search` already has (run once per
+    /// commit and reader in a watcher).
+    fn clause_tables(
+        &self,
+        weights: &[Box<dyn tantivy::query::Weight>],
+    ) -> Result<Vec<std::sync::Arc<Table>>> {
+        let mut tables = Vec::with_capacity(weights.len());
+        for (i, weight) in weights.iter().enumerate() {
+            tables.push(match &self.visible {
+                Visible::Clause(at, table) if *at == i => std::sync::Arc::clone(table),
+                _ => std::sync::Arc::new(self.run(weight.as_ref())?),
+            });
+        }
+        Ok(tables)
     }
 
     /// The hits of the customers kept, in order, each with why it matched.
@@ -528,9 +598,7 @@ impl<'a> Searcher<'a> {
             // matches the profile itself, and one note can answer two words.
             // Private fields are neither shown nor quoted to others.
             let mut customer = self.stored(address)?;
-            if let Some(fields) = self.reader.strip_private(&customer.fields) {
-                customer.fields = fields;
-            }
+            self.reader.strip_private(&mut customer.fields);
             let mut hit = hit_of(&customer, score);
             let mut records = rustc_hash::FxHashMap::default();
             records.insert(address, customer);

@@ -34,6 +34,8 @@ pub struct Ordinals {
     /// Per segment, the ordinals of its documents' customers.
     pub(super) segments:
         rustc_hash::FxHashMap<tantivy::index::SegmentId, std::sync::Arc<SegmentOrdinals>>,
+    /// The visibility clauses run on the current commit, by reader.
+    pub(super) visible: super::visibility::VisibleTables,
 }
 
 /// The customers of each document of one segment.

@@ -34,10 +34,7 @@ impl<'a> Searcher<'a> {
         weights: &[Box<dyn Weight>],
         options: SearchOptions,
     ) -> Result<(usize, Vec<(u64, Score)>)> {
-        let mut tables = Vec::with_capacity(weights.len());
-        for weight in weights {
-            tables.push(self.run(weight.as_ref())?);
-        }
+        let tables = self.clause_tables(weights)?;
         // One clause (`*`, or a single term sorted): its table as it is,
         // without a map of every customer it found.
         let found: Vec<(u64, Score)> = match nodes {
@@ -333,19 +330,17 @@ impl<'a> Searcher<'a> {
 }
 
 /// AND of nodes: the customers every positive node finds (scores summed),
-/// less those of every NOT.
-fn combine(nodes: &[Node], tables: &[Table]) -> Found {
-    let mut positive: Vec<Found> = Vec::new();
-    let mut negative: Vec<Found> = Vec::new();
+/// less those of every NOT. A leaf's table is consulted where it is (a
+/// dense table or a hash table answers `get` at once): only OR and NOT
+/// groups are collected into maps, and the result is built by walking the
+/// smallest part, so a small clause (a rep's visible customers) ANDed with
+/// `*` costs the small one.
+fn combine(nodes: &[Node], tables: &[std::sync::Arc<Table>]) -> Found {
+    let mut positive: Vec<Part> = Vec::new();
+    let mut negative: Vec<Part> = Vec::new();
     for node in nodes {
         match node {
-            Node::Leaf(i) => {
-                let mut found = Found::default();
-                tables[*i].for_each(|id, score| {
-                    found.insert(id, score);
-                });
-                positive.push(found);
-            }
+            Node::Leaf(i) => positive.push(Part::Table(&tables[*i])),
             Node::Any(alternatives) => {
                 let mut union = Found::default();
                 for alternative in alternatives {
@@ -354,29 +349,59 @@ fn combine(nodes: &[Node], tables: &[Table]) -> Found {
                         *slot = slot.max(score);
                     }
                 }
-                positive.push(union);
+                positive.push(Part::Found(union));
             }
-            Node::Not(inner) => negative.push(combine(inner, tables)),
+            Node::Not(inner) => negative.push(Part::Found(combine(inner, tables))),
         }
     }
-    positive.sort_by_key(|found| found.len());
-    let mut parts = positive.into_iter();
-    let Some(mut result) = parts.next() else {
+    positive.sort_by_key(Part::len);
+    let Some((first, rest)) = positive.split_first() else {
         return Found::default();
     };
-    for part in parts {
-        result.retain(|id, score| match part.get(id) {
-            Some(more) => {
-                *score += more;
-                true
+    let mut result = Found::default();
+    first.for_each(|id, score| {
+        let mut sum = score;
+        for part in rest {
+            match part.get(id) {
+                Some(more) => sum += more,
+                None => return,
             }
-            None => false,
-        });
-    }
-    for part in &negative {
-        result.retain(|id, _| !part.contains_key(id));
-    }
+        }
+        if negative.iter().all(|part| part.get(id).is_none()) {
+            result.insert(id, sum);
+        }
+    });
     result
+}
+
+/// One operand of `combine`: a clause's table as it is, or a group's
+/// customers collected.
+enum Part<'t> {
+    Table(&'t Table),
+    Found(Found),
+}
+
+impl Part<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Part::Table(table) => table.len(),
+            Part::Found(found) => found.len(),
+        }
+    }
+
+    fn get(&self, id: u64) -> Option<Score> {
+        match self {
+            Part::Table(table) => table.get(id),
+            Part::Found(found) => found.get(&id).copied(),
+        }
+    }
+
+    fn for_each(&self, mut take: impl FnMut(u64, Score)) {
+        match self {
+            Part::Table(table) => table.for_each(take),
+            Part::Found(found) => found.iter().for_each(|(&id, &score)| take(id, score)),
+        }
+    }
 }
 
 /// The first `limit` customers by a value (ascending, or descending with
@@ -439,7 +464,10 @@ mod tests {
             table(&[(2, 2.0), (3, 0.5), (4, 2.0)]),
             table(&[(3, 4.0), (5, 1.0)]),
             table(&[(1, 0.0), (2, 0.0), (3, 0.0), (4, 0.0), (5, 0.0), (6, 0.0)]),
-        ];
+        ]
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect::<Vec<_>>();
         use Node::{Any, Leaf, Not};
         // (query, its tree over the tables, the customers found and scores)
         type Case = (&'static str, Vec<Node>, Vec<(u64, Score)>);
@@ -472,6 +500,17 @@ mod tests {
                     Not(vec![Any(vec![vec![Leaf(1)], vec![Leaf(2)]])]),
                 ],
                 vec![(1, 1.0)],
+            ),
+            // The smallest part (c) walked, the larger ones asked.
+            ("* b c", vec![Leaf(3), Leaf(1), Leaf(2)], vec![(3, 4.5)]),
+            (
+                "* (a OR c) -b",
+                vec![
+                    Leaf(3),
+                    Any(vec![vec![Leaf(0)], vec![Leaf(2)]]),
+                    Not(vec![Leaf(1)]),
+                ],
+                vec![(1, 1.0), (5, 1.0)],
             ),
         ];
         for (text, nodes, expected) in cases {

@@ -242,12 +242,34 @@ impl ClauseResult {
 pub(super) struct DenseResult {
     pub(super) scores: Vec<u32>,
     pub(super) len: usize,
+    /// The ordinals found, ascending, for a table walked by many searches
+    /// (`listed`).
+    pub(super) listed: Option<Vec<u32>>,
 }
 
 impl DenseResult {
     pub(super) fn new(scores: Vec<u32>) -> Self {
         let len = scores.iter().filter(|&&bits| bits != 0).count();
-        DenseResult { scores, len }
+        DenseResult {
+            scores,
+            len,
+            listed: None,
+        }
+    }
+
+    /// The same table, with its ordinals listed: a table kept across
+    /// searches (a reader's visibility clause) is walked through its few
+    /// thousand customers instead of every customer's slot.
+    pub(super) fn listed(mut self) -> Self {
+        let listed = self
+            .scores
+            .iter()
+            .enumerate()
+            .filter(|&(_, &bits)| bits != 0)
+            .map(|(ordinal, _)| ordinal as u32)
+            .collect();
+        self.listed = Some(listed);
+        self
     }
 
     pub(super) fn get(&self, ordinal: u64) -> Option<Score> {
@@ -256,6 +278,13 @@ impl DenseResult {
     }
 
     pub(super) fn for_each(&self, mut take: impl FnMut(u64, Score)) {
+        if let Some(listed) = &self.listed {
+            for &ordinal in listed {
+                let bits = self.scores[ordinal as usize];
+                take(u64::from(ordinal), Score::from_bits(bits - 1));
+            }
+            return;
+        }
         for (ordinal, &bits) in self.scores.iter().enumerate() {
             if bits != 0 {
                 take(ordinal as u64, Score::from_bits(bits - 1));

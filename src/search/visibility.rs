@@ -6,6 +6,9 @@
 //! like any clause, into a table of the same kind (by key or by ordinal),
 //! with a score of 0, and intersected with the query's clauses before
 //! anything is counted, ranked, limited or explained (`Searcher::search`).
+//! A watcher runs it once per commit and reader (`VisibleTables`) and
+//! walks it by its list of customers, so a rep's search costs about what
+//! everyone's does.
 //! A note belongs to each of its customers separately in a clause's table,
 //! so a note shared with a customer the reader may not see counts for the
 //! visible one only.
@@ -28,6 +31,10 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 
+use std::sync::{Arc, Mutex};
+
+use tantivy::index::SegmentId;
+
 use super::Searcher;
 use super::plan::{Explain, Plan};
 use super::table::Table;
@@ -36,12 +43,22 @@ use crate::error::{Error, Result};
 use crate::index::ReadIndex;
 use crate::team::{NO_OWNER, Reader};
 
+/// How a search applies the reader's visibility clause.
+pub(super) enum Visible {
+    /// Nothing to apply: a reader who sees all (or no search yet).
+    All,
+    /// One more clause of the query, at this place among the clauses,
+    /// whose table is this one (from `VisibleTables` in a watcher); ANDed
+    /// with the others like any clause.
+    Clause(usize, Arc<Table>),
+}
+
 /// Whose private documents a search counts.
 pub(super) enum PrivateSeen {
     /// Every customer's (no team file, an admin, the operator).
     All,
     /// Only these customers' (by key or ordinal, like the clause tables).
-    Only(Table),
+    Only(Arc<Table>),
 }
 
 impl PrivateSeen {
@@ -87,32 +104,39 @@ pub fn visible_profiles(read: &ReadIndex, reader: &Reader) -> Option<Box<dyn Tan
 
 impl Searcher<'_> {
     /// The reader's visibility clause as a clause of the query (see
-    /// `Searcher::search`): the customers they may see, score 0, explaining
-    /// nothing; `None` for a reader who sees all.
-    pub(super) fn visibility_plan(&self) -> Option<Plan> {
-        let query = visible_profiles(self.read, self.reader)?;
-        Some(Plan {
+    /// `Searcher::search`, `Visible::Clause`): the customers they may see,
+    /// score 0, explaining nothing. Asked only for a reader who does not
+    /// see all (else it would be every document).
+    pub(super) fn visibility_plan(&self) -> Plan {
+        let query = visible_profiles(self.read, self.reader)
+            .unwrap_or_else(|| Box::new(tantivy::query::AllQuery));
+        Plan {
             query: Box::new(ConstScoreQuery::new(query, 0.0)),
             explain: Explain::Nothing,
             customer_only: true,
             label: "visible to the reader".into(),
             dated: None,
-        })
+        }
     }
 
     /// The reader's visibility clause: every customer they may see, with
     /// score 0; `None` for a reader who sees all (nothing to intersect).
-    pub(super) fn visible_customers(&self) -> Result<Option<Table>> {
+    /// Run once per commit and reader in a watcher (`VisibleTables`).
+    pub(super) fn visible_customers(&self) -> Result<Option<Arc<Table>>> {
         if self.reader.sees_all() {
             return Ok(None);
         }
-        let owners = self
+        let mut owners: Vec<&str> = self
             .reader
             .owner_keys()
             .iter()
             .map(String::as_str)
-            .chain([NO_OWNER]);
-        self.customers_owned_by(owners).map(Some)
+            .chain([NO_OWNER])
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        self.customers_owned_by_cached(Whose::Visible, owners)
+            .map(Some)
     }
 
     /// The birthdays (month * 100 + day) that private documents hold for
@@ -202,8 +226,29 @@ impl Searcher<'_> {
         }
         let own = self.reader.own_key();
         Ok(PrivateSeen::Only(
-            self.customers_owned_by([own].into_iter())?,
+            self.customers_owned_by_cached(Whose::Private, vec![own])?,
         ))
+    }
+
+    /// `customers_owned_by`, from the watcher's tables of this commit when
+    /// it has run already (`VisibleTables`); a one-shot search (no
+    /// `Ordinals`) runs it.
+    fn customers_owned_by_cached(&self, whose: Whose, owners: Vec<&str>) -> Result<Arc<Table>> {
+        let Some(ordinals) = self.read.ordinals.as_deref() else {
+            return Ok(Arc::new(self.customers_owned_by(owners.into_iter())?));
+        };
+        let key = (whose, owners.iter().map(|o| (*o).to_owned()).collect());
+        let generation = self.read.searcher.generation().segments();
+        if let Some(table) = ordinals.visible.get(generation, &key) {
+            return Ok(table);
+        }
+        let table = match self.customers_owned_by(owners.into_iter())? {
+            Table::Ordinals(dense) => Table::Ordinals(dense.listed()),
+            keys => keys,
+        };
+        let table = Arc::new(table);
+        ordinals.visible.put(generation, key, Arc::clone(&table));
+        Ok(table)
     }
 
     /// The profiles whose `owner_key` is one of `owners`, as a clause's
@@ -216,6 +261,77 @@ impl Searcher<'_> {
             .weight(EnableScoring::enabled_from_searcher(&self.read.searcher))
             .map_err(|e| Error::index(self.location.index_dir(), e))?;
         self.run(weight.as_ref())
+    }
+}
+
+/// Which clause a table of `VisibleTables` is: the customers a reader may
+/// see, or those whose private documents count for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Whose {
+    Visible,
+    Private,
+}
+
+/// The commit a table was run on: each segment and its deletes.
+type Generation = std::collections::BTreeMap<SegmentId, Option<tantivy::Opstamp>>;
+
+/// The visibility clauses a watcher has run on its current commit, by
+/// clause and owner keys (sorted), so a reader's second search does not
+/// run them again: the clause is the same table, intersected the same way
+/// (`Searcher::search`), only not recomputed. A new commit (other
+/// segments, or other deletes in one) empties it: an owner changed in a
+/// file is a new commit. A changed team file changes the owner keys, so
+/// it is another entry. Kept in `Ordinals`, which lives as long as the
+/// watcher's index.
+#[derive(Default)]
+pub(super) struct VisibleTables {
+    tables: Mutex<Option<(Generation, TablesByKey)>>,
+}
+
+/// The tables of one commit.
+type TablesByKey = rustc_hash::FxHashMap<TableKey, Arc<Table>>;
+
+/// A table's clause and owner keys.
+type TableKey = (Whose, Vec<String>);
+
+impl VisibleTables {
+    /// More readers than a team has: the tables are dropped then, so a
+    /// stream of changing team files cannot grow them without bound.
+    const MOST: usize = 256;
+
+    /// The table of `key` run on `generation`, if it has been.
+    fn get(&self, generation: &Generation, key: &TableKey) -> Option<Arc<Table>> {
+        let tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        match &*tables {
+            Some((current, by_key)) if current == generation => by_key.get(key).cloned(),
+            _ => None,
+        }
+    }
+
+    /// Keeps the table of `key` run on `generation`, dropping those of any
+    /// other commit.
+    fn put(&self, generation: &Generation, key: TableKey, table: Arc<Table>) {
+        let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = tables.get_or_insert_with(|| (generation.clone(), Default::default()));
+        if &entry.0 != generation || entry.1.len() >= Self::MOST {
+            *entry = (generation.clone(), Default::default());
+        }
+        entry.1.insert(key, table);
+    }
+}
+
+impl std::fmt::Debug for VisibleTables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        let count = tables.as_ref().map_or(0, |(_, by_key)| by_key.len());
+        write!(f, "VisibleTables({count} tables)")
+    }
+}
+
+impl Clone for VisibleTables {
+    /// A copy of the customer numbers for another commit starts empty.
+    fn clone(&self) -> Self {
+        VisibleTables::default()
     }
 }
 
@@ -293,6 +409,49 @@ mod tests {
                 std::fs::copy(entry.path(), target).expect("copy a file");
             }
         }
+    }
+
+    /// A watcher runs a reader's visibility clause once per commit: a
+    /// customer given to her in a file is hers at the next commit, one
+    /// taken away is gone, and a reader of other owner keys (a changed
+    /// team file) gets their own table.
+    #[test]
+    fn a_watchers_visible_customers_follow_each_commit() -> Result<()> {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let kb = scratch.path().join("kb");
+        copy(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/team"),
+            &kb,
+        );
+        let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
+        crate::testing::index_folder(&location)?;
+        let team = Team::load(&kb)?.expect("the fixture has a team file");
+        let (liu, mark) = (team.reader("刘芳")?, team.reader("Mark Liu")?);
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
+        let every = crate::query::parse("*", today)?;
+        let mut live = crate::index::LiveIndex::new();
+        let ids = |live: &mut crate::index::LiveIndex, reader: &Reader| -> Result<Vec<String>> {
+            let read = live.current(&location)?;
+            let found =
+                Searcher::new(&read, &location, reader).search(&every, SearchOptions::new(20))?;
+            let mut ids: Vec<String> = found.hits.into_iter().map(|h| h.id).collect();
+            ids.sort();
+            Ok(ids)
+        };
+        for _ in 0..2 {
+            assert_eq!(ids(&mut live, &liu)?, ["t01", "t02", "t06"]);
+            assert_eq!(ids(&mut live, &mark)?, ["t03", "t04", "t06"]);
+        }
+        // t03 passes from Mark Liu to 刘芳.
+        let t03 = kb.join("customers/t03.json");
+        let text = std::fs::read_to_string(&t03).expect("read t03");
+        std::fs::write(&t03, text.replace("\"Mark Liu\"", "\"刘芳\"")).expect("write t03");
+        crate::testing::index_folder(&location)?;
+        for _ in 0..2 {
+            assert_eq!(ids(&mut live, &liu)?, ["t01", "t02", "t03", "t06"]);
+            assert_eq!(ids(&mut live, &mark)?, ["t04", "t06"]);
+        }
+        Ok(())
     }
 
     /// By key (a one-shot search) and by ordinal (a watcher), every reader
