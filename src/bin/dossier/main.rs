@@ -176,9 +176,8 @@ enum TeamAction {
 /// Everything the commands need, resolved once from the arguments.
 struct Config {
     location: Location,
-    /// Whose view the reading commands answer with (`--as`).
-    reader: Reader,
-    /// `--as` as given, for a watcher answering in our place.
+    /// `--as` as given: whose view the reading commands answer with
+    /// (`Config::reader`), also sent to a watcher answering in our place.
     as_user: Option<String>,
     today: NaiveDate,
     /// `--today` when given: a server then answers as of that day, else as
@@ -194,7 +193,6 @@ fn config(cli: &Cli) -> Result<Config> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let location = Location::new(&cli.dir, cli.index.as_deref())?;
     Ok(Config {
-        reader: reader_of(&location, cli.as_user.as_deref())?,
         as_user: cli.as_user.clone(),
         location,
         today,
@@ -208,14 +206,27 @@ fn config(cli: &Cli) -> Result<Config> {
     })
 }
 
-/// The view `--as NAME` asks for. Without `--as` the person at the
-/// terminal, who can read the files anyway, sees everything (the team file
-/// is not even read); `--as` without a team file is an error.
-fn reader_of(location: &Location, as_user: Option<&str>) -> Result<Reader> {
-    let Some(name) = as_user else {
-        return Ok(Reader::everyone());
-    };
-    match team::Team::load(&location.kb)? {
+impl Config {
+    /// The view `--as NAME` asks for, read when a command answers by
+    /// itself (a watcher answering in its place reads its own copy of the
+    /// team file). Without `--as` the person at the terminal, who can read
+    /// the files anyway, sees everything (the team file is not even read);
+    /// `--as` without a team file is an error.
+    fn reader(&self) -> Result<Reader> {
+        match self.as_user.as_deref() {
+            None => Ok(Reader::everyone()),
+            Some(name) => reader_in(
+                &self.location,
+                team::Team::load(&self.location.kb)?.as_ref(),
+                name,
+            ),
+        }
+    }
+}
+
+/// The view of `name` (`--as`) in the knowledge base's team file `team`.
+fn reader_in(location: &Location, team: Option<&team::Team>, name: &str) -> Result<Reader> {
+    match team {
         Some(team) => Ok(team.reader(name)?),
         None => anyhow::bail!(
             "--as {name}: {} has no {} — write one (see `dossier team add`) or leave out --as",
@@ -335,7 +346,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         ),
         Command::Show { json, id } => {
             let read = open_or_build(&config)?;
-            let dossier = show::dossier(&read, &config.location, &id.join(" "), &config.reader)?;
+            let dossier = show::dossier(&read, &config.location, &id.join(" "), &config.reader()?)?;
             let brief = show::brief(&dossier, config.today);
             emit(
                 *json,
@@ -351,7 +362,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             ics,
         } => agenda_command(&config, *days, owner.as_deref(), *json, *ics),
         Command::Status { json } => {
-            let status = status::status(&config.location, &config.reader)?;
+            let status = status::status(&config.location, &config.reader()?)?;
             emit(
                 *json,
                 || wire::status_json(&status),
@@ -470,7 +481,7 @@ fn agenda_command(
         }
     } else {
         let read = open_or_build(config)?;
-        let options = options.for_reader(&read, &config.reader);
+        let options = options.for_reader(&read, &config.reader()?);
         if ics {
             let feed = agenda::feed(&read, &config.location, config.today, &options)?;
             let mut out = std::io::stdout().lock();
@@ -615,7 +626,7 @@ fn searching(
         &prepared,
         &read,
         &config.location,
-        &config.reader,
+        &config.reader()?,
         options,
         None,
     )?;

@@ -238,7 +238,7 @@ fn socket_reply(live: &Live, build: &str, request: &socket::Request) -> socket::
     };
     // `--as NAME`: that person's view, read from the team file as the
     // command would read it; anything amiss and the command answers alone.
-    let reader = match socket_reader(location, request) {
+    let reader = match socket_reader(live, request) {
         Ok(reader) => reader,
         Err(why) => return NotServed(why),
     };
@@ -259,11 +259,14 @@ fn socket_reply(live: &Live, build: &str, request: &socket::Request) -> socket::
 /// The reader a socket request names (`--as`), read from the team file
 /// as the command would read it; anything amiss and the command answers
 /// alone.
-fn socket_reader(location: &Location, request: &socket::Request) -> Result<Reader, String> {
-    match &request.reader {
-        None => Ok(Reader::everyone()),
-        Some(name) => reader_of(location, Some(name)).map_err(|e| format!("{e:#}")),
-    }
+fn socket_reader(live: &Live, request: &socket::Request) -> Result<Reader, String> {
+    let Some(name) = &request.reader else {
+        return Ok(Reader::everyone());
+    };
+    // The team file as the server reads it: parsed again only when its
+    // text changed.
+    let team = live.team().map_err(|e| e.to_string())?;
+    reader_in(live.location(), team.as_deref(), name).map_err(|e| format!("{e:#}"))
 }
 
 /// What a watcher replies to `dossier agenda`: the agenda as data, or
@@ -277,7 +280,7 @@ fn agenda_reply(
     use dossier::agenda::{self, AgendaOptions};
     use socket::Reply::{self, NotServed};
     let location = live.location();
-    let reader = match socket_reader(location, request) {
+    let reader = match socket_reader(live, request) {
         Ok(reader) => reader,
         Err(why) => return NotServed(why),
     };
