@@ -9,8 +9,9 @@ use tantivy::schema::{
 use tantivy::tokenizer::TextAnalyzer;
 
 /// Bump when the analyzer or the document layout changes in a way the
-/// schema does not show; any change forces a rebuild of every index.
-pub const ANALYZER_VERSION: u32 = 10;
+/// schema does not show (or the on-disk format: 11 stores column
+/// dictionaries without zstd); any change forces a rebuild of every index.
+pub const ANALYZER_VERSION: u32 = 11;
 
 /// The grams tokenizer (`analysis::GramsTokenizer`): folds, then Han
 /// bigrams with a trailing unigram, and stemmed Latin words, with positions.

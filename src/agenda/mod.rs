@@ -401,7 +401,6 @@ pub fn agenda(
 
     let mut records = Records::new(read, location);
     let mut items = Vec::new();
-    let mut attention = Vec::new();
     let mut listed: Vec<(&scan::Customer, bool, bool)> = Vec::new();
     for customer in scanned.customers.values() {
         let birthday = customer
@@ -423,6 +422,7 @@ pub fn agenda(
         }
     }
     records.preload(&wanted)?;
+    let mut attention = Vec::with_capacity(listed.iter().filter(|(_, _, n)| *n).count());
     for (customer, birthday, neglected) in listed {
         let head = records.customer(customer.address)?;
         if birthday
@@ -473,7 +473,9 @@ pub fn agenda(
         });
     }
 
-    items.sort_by(|a, b| {
+    // No two items or customers compare equal (an id is one customer's),
+    // so an unstable sort gives the one order.
+    items.sort_unstable_by(|a, b| {
         (a.date, a.event.kind(), &a.id, trip_index(a)).cmp(&(
             b.date,
             b.event.kind(),
@@ -481,7 +483,7 @@ pub fn agenda(
             trip_index(b),
         ))
     });
-    attention.sort_by(|a, b| {
+    attention.sort_unstable_by(|a, b| {
         // Never heard of first (None < Some), then the oldest contact.
         (a.last_contact, &a.id).cmp(&(b.last_contact, &b.id))
     });

@@ -94,11 +94,21 @@ pub(super) fn scan(
         .collect::<tantivy::Result<Vec<_>>>()
         .map_err(index_error)?;
     let (today_day, end_day) = (to_days(today), end.map(to_days));
-    let mut customers: FxHashMap<u64, Customer> = FxHashMap::default();
+    // Sized once for every customer profile: growing a table of 50,000
+    // through every power of two cost more than filling it.
+    let profiles = searcher
+        .doc_freq(&Term::from_field_text(
+            read.fields.kind,
+            Kind::Customer.as_str(),
+        ))
+        .map_err(index_error)? as usize;
+    let mut customers: FxHashMap<u64, Customer> =
+        FxHashMap::with_capacity_and_hasher(profiles, Default::default());
     let mut trips = Vec::new();
     // Note dates are gathered per key for every note, then kept for the
     // customers found: a note may sit in another segment than its customer.
-    let mut latest_note: FxHashMap<u64, i64> = FxHashMap::default();
+    let mut latest_note: FxHashMap<u64, i64> =
+        FxHashMap::with_capacity_and_hasher(profiles, Default::default());
     // A private birthday (a team file's `private_fields`) is on the
     // customer's private document; whether the reader may see it is
     // `may_see_birthday`'s to say, on the record.
@@ -110,6 +120,12 @@ pub(super) fn scan(
         let fast = segment.fast_fields();
         let cust = fast.u64(names::CUST).map_err(index_error)?;
         let cust_first = fast.u64(names::CUST_FIRST).map_err(index_error)?;
+        // Each document's first customer key, read in one pass over the
+        // column: asked of nearly every document below, it costs a rank
+        // lookup each when asked document by document.
+        let mut first_key: Vec<Option<u64>> = vec![None; segment.max_doc() as usize];
+        each_first(&cust_first, |doc, key| first_key[doc as usize] = Some(key));
+        let cust_first = |doc: DocId| first_key[doc as usize];
         let birthday = fast.u64(names::BIRTHDAY_MD).map_err(index_error)?;
         let updated = fast.i64(names::UPDATED_DAY).map_err(index_error)?;
         let note_day = fast.i64(names::NOTE_DAY).map_err(index_error)?;
@@ -147,7 +163,7 @@ pub(super) fn scan(
                 let passed = passes.as_ref().is_none_or(|passes| passes[doc as usize]);
                 if passed
                     && is_alive(doc)
-                    && let Some(key) = cust_first.first(doc)
+                    && let Some(key) = cust_first(doc)
                 {
                     customers.insert(
                         key & !MORE_CUSTOMERS,
@@ -163,23 +179,20 @@ pub(super) fn scan(
             }
         }
 
-        for doc in 0..segment.max_doc() {
-            let Some(day) = note_day.first(doc) else {
-                continue;
-            };
+        each_first(&note_day, |doc, day| {
             if !is_alive(doc) {
-                continue;
+                return;
             }
             let mut take = |key: u64| {
                 let latest = latest_note.entry(key).or_insert(day);
                 *latest = (*latest).max(day);
             };
-            match cust_first.first(doc) {
+            match cust_first(doc) {
                 Some(first) if first & MORE_CUSTOMERS == 0 => take(first),
                 Some(_) => cust.values_for_doc(doc).for_each(&mut take),
                 None => {}
             }
-        }
+        });
 
         let term = Term::from_field_text(read.fields.kind, PRIVATE_KIND);
         if let Some(mut postings) = inverted
@@ -189,8 +202,7 @@ pub(super) fn scan(
             let mut doc = postings.doc();
             while doc != TERMINATED {
                 if is_alive(doc)
-                    && let (Some(key), Some(month_day)) =
-                        (cust_first.first(doc), birthday.first(doc))
+                    && let (Some(key), Some(month_day)) = (cust_first(doc), birthday.first(doc))
                 {
                     private_birthday.insert(key & !(MORE_CUSTOMERS | PRIVATE_KEY), month_day);
                 }
@@ -212,7 +224,7 @@ pub(super) fn scan(
                     && to >= today_day
                     && end_day.is_none_or(|end| from <= end)
                     && is_alive(doc)
-                    && let Some(key) = cust_first.first(doc)
+                    && let Some(key) = cust_first(doc)
                 {
                     trips.push(TripDoc {
                         address: DocAddress::new(ordinal, doc),
@@ -231,6 +243,42 @@ pub(super) fn scan(
     }
     trips.retain(|trip| customers.contains_key(&trip.customer));
     Ok(Scanned { customers, trips })
+}
+
+/// Calls `each` with every document that has a value in `column` and its
+/// first value, in document order, the values decoded in one pass (a
+/// column read document by document pays a rank lookup for each).
+fn each_first<T>(column: &tantivy::columnar::Column<T>, mut each: impl FnMut(DocId, T))
+where
+    T: PartialOrd + Copy + Default + std::fmt::Debug + Send + Sync + 'static,
+{
+    use tantivy::columnar::ColumnIndex;
+    let values = |count: u32| {
+        let mut values = vec![T::default(); count as usize];
+        column.values.get_range(0, &mut values);
+        values
+    };
+    match &column.index {
+        ColumnIndex::Empty { .. } => {}
+        ColumnIndex::Full => {
+            for (doc, value) in values(column.values.num_vals()).into_iter().enumerate() {
+                each(doc as DocId, value);
+            }
+        }
+        ColumnIndex::Optional(optional) => {
+            let values = values(optional.num_non_nulls());
+            for (doc, value) in optional.iter_non_null_docs().zip(values) {
+                each(doc, value);
+            }
+        }
+        ColumnIndex::Multivalued(_) => {
+            for doc in 0..column.num_docs() {
+                if let Some(value) = column.first(doc) {
+                    each(doc, value);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
