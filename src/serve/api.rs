@@ -228,12 +228,14 @@ pub(super) async fn agenda(
         &app,
         "the agenda".into(),
         move || {
-            let agenda = live.read().and_then(|read| {
-                let options = options.for_reader(&read, &reader);
-                agenda::agenda(&read, live.location(), today, &options)
-            });
-            match agenda {
-                Ok(agenda) => json_response(StatusCode::OK, wire::agenda_json(&agenda)),
+            let asked = super::agendas::Asked {
+                today,
+                days: options.days,
+                owner: options.owner,
+                reader,
+            };
+            match live.agenda_json(asked) {
+                Ok(agenda) => json_response(StatusCode::OK, agenda.json.to_string()),
                 Err(e) => error(error_status(&e), e.to_string()),
             }
         },

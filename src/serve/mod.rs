@@ -15,6 +15,7 @@
 //!   passes it into every query; a request with neither gets `401` and the
 //!   page that asks for the token, the only page served without one.
 
+pub mod agendas;
 mod api;
 mod assets;
 mod pages;
@@ -49,6 +50,8 @@ pub struct Live {
     vocabulary: FileCache<Arc<Vocabulary>>,
     /// The team file in force, with the text it was read from.
     team: Mutex<Option<TeamRead>>,
+    /// The agendas rendered on the current commit.
+    agendas: agendas::Agendas,
 }
 
 /// A team file's text (`None`: there is none) and what it says.
@@ -113,6 +116,7 @@ impl Live {
             last_use: Mutex::new(Instant::now()),
             vocabulary: FileCache::new(),
             team: Mutex::new(None),
+            agendas: agendas::Agendas::default(),
         }
     }
 
@@ -153,6 +157,25 @@ impl Live {
             .get(&kb.join(crate::vocab::KB_VOCAB_FILE), || {
                 Ok(Arc::new(Vocabulary::for_knowledge_base(kb)?.0))
             })
+    }
+
+    /// The agenda `asked` for, as `agenda --json` prints it: made on the
+    /// last commit, or sent as it was made when it was asked for since
+    /// (`agendas`).
+    ///
+    /// Fails as `read` and `agenda::agenda` do (a `days` out of bounds).
+    pub fn agenda_json(&self, asked: agendas::Asked) -> Result<agendas::Rendered> {
+        let read = self.read()?;
+        let options = crate::agenda::AgendaOptions {
+            days: asked.days,
+            owner: asked.owner.clone(),
+            ..crate::agenda::AgendaOptions::default()
+        }
+        .for_reader(&read, &asked.reader);
+        let today = asked.today;
+        self.agendas.get(&read, asked, || {
+            crate::agenda::agenda(&read, &self.location, today, &options)
+        })
     }
 
     /// The knowledge base's team file as it is now (`None`: there is

@@ -853,6 +853,54 @@ fn a_running_watcher_answers_the_agenda_as_the_agenda_itself_would() {
     crate::assert_no_failures("agenda answers", cases.len(), &failures);
 }
 
+/// The watcher renders an agenda once per commit and question and sends
+/// it again as it was (`serve::agendas`): asked twice it is the same, and
+/// a file saved since (a new commit) is in the next answer.
+#[test]
+fn a_watchers_kept_agenda_follows_each_commit() {
+    let dir = kb("agenda");
+    let root = dir.path();
+    let _watcher = Watcher::start(root, &[]);
+    let run = |how: &str| {
+        let output = crate::dossier_command_on(root, "2026-12-04", &["agenda", "--json"])
+            .env("DOSSIER_VIA_WATCHER", how)
+            .output()
+            .expect("running dossier agenda");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            crate::describe(&output)
+        );
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    let first = run("only");
+    assert_eq!(run("only"), first);
+    assert_eq!(run("no"), first);
+    assert!(!first.contains("a990"), "{first}");
+    write(
+        &root.join("customers/a990.json"),
+        r#"{"id": "a990", "name": "Dora Kim", "owner": "刘芳", "birthday": "1980-12-05"}"#,
+    );
+    let started = Instant::now();
+    let served = loop {
+        let served = run("only");
+        if served.contains("a990") {
+            break served;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the watcher's agenda never showed a990: {served}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(served, run("no"));
+    assert!(
+        served.contains(r#""kind":"birthday","id":"a990""#),
+        "{served}"
+    );
+}
+
 /// A file renamed and, within the same moment, its new name deleted (a
 /// file moved aside and thrown away) or saved over through a temporary
 /// file (an editor's or a sync client's atomic save): the old path leaves

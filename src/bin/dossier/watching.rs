@@ -284,6 +284,22 @@ fn agenda_reply(
         Ok(reader) => reader,
         Err(why) => return NotServed(why),
     };
+    if asked.json {
+        // Rendered once per commit and question (`serve::agendas`).
+        let asked = dossier::serve::agendas::Asked {
+            today,
+            days: asked.days,
+            owner: asked.owner.clone(),
+            reader,
+        };
+        return match live.agenda_json(asked) {
+            Ok(agenda) => Reply::AgendaJson(socket::AgendaJson {
+                unknown_owner: agenda.unknown_owner,
+                body: agenda.json.to_string(),
+            }),
+            Err(error) => NotServed(error.to_string()),
+        };
+    }
     let read = match live.read() {
         Ok(read) => read,
         Err(error) => return NotServed(error.to_string()),
@@ -295,10 +311,6 @@ fn agenda_reply(
     }
     .for_reader(&read, &reader);
     match agenda::agenda(&read, location, today, &options) {
-        Ok(agenda) if asked.json => Reply::AgendaJson(socket::AgendaJson {
-            unknown_owner: agenda.unknown_owner,
-            body: wire::agenda_json(&agenda),
-        }),
         Ok(agenda) => Reply::Agenda(agenda),
         Err(error) => NotServed(error.to_string()),
     }
