@@ -436,6 +436,9 @@ impl Writer {
                 }
                 links.sort_unstable();
                 links.dedup();
+                // Kept for as long as the file is known: no room to spare
+                // (a first push makes room for four ids; files hold one).
+                kept_ids.shrink_to_fit();
                 let state = FileState {
                     stamp,
                     ids: kept_ids,
@@ -521,6 +524,7 @@ impl Writer {
             if state.ids.iter().any(|(is_customer, _)| *is_customer) {
                 self.requeue_linked_notes(None, Some(&state));
             }
+            state.ids.shrink_to_fit();
             self.known.insert(shared_path, state);
         }
         Ok(())
