@@ -127,6 +127,7 @@ impl Writer {
         }
         for key in &state.ids {
             if self.ids.get(key).is_some_and(|owner| &**owner == rel_path) {
+                self.note_id_change(key);
                 self.ids.remove(key);
                 // Files that lost this id to this one may have it now.
                 if let Some(losers) = self.losers.remove(key) {
@@ -138,12 +139,9 @@ impl Writer {
     }
 
     pub(super) fn remove_file(&mut self, rel_path: &str, report: &mut SyncReport) {
-        if let Some(state) = self.forget(rel_path) {
-            if state.ids.iter().any(|(is_customer, _)| *is_customer) {
-                // Its customers are gone: notes that named them are read
-                // again (the error is the index's, reported at commit).
-                self.requeue_linked_notes(Some(&state), None);
-            }
+        // Its customers are gone: `forget` notes it, and the notes that
+        // named them are read again before the batch ends.
+        if self.forget(rel_path).is_some() {
             self.writer
                 .delete_term(Term::from_field_text(self.fields.path, rel_path));
             report.removed += 1;
@@ -217,7 +215,7 @@ impl Writer {
         // Each round only moves ids to files whose paths sort first, or
         // links to customers that exist now, so this ends.
         let mut again_read = false;
-        self.requeue_notes_of_gone_customers()?;
+        self.requeue_changed_links()?;
         while !self.requeue.is_empty() {
             let again: Vec<String> = std::mem::take(&mut self.requeue).into_iter().collect();
             self.forced = again.iter().cloned().collect();
@@ -245,7 +243,7 @@ impl Writer {
             }
             self.forced.clear();
             again_read = true;
-            self.requeue_notes_of_gone_customers()?;
+            self.requeue_changed_links()?;
         }
         if again_read {
             // A file read again may have lost (or changed) the problems it
@@ -366,6 +364,7 @@ impl Writer {
                             .insert(rel_path.to_string());
                         keep[i] = false;
                     } else {
+                        self.note_id_change(&key);
                         self.ids.insert(key.clone(), Arc::clone(&shared_path));
                         kept_ids.push(key);
                     }
@@ -381,6 +380,7 @@ impl Writer {
                     }
                     if record.kind.is_note() {
                         let (changed, watched, warnings) = self.resolve_links(record);
+                        self.note_links_read(&shared_path, record);
                         relink |= changed;
                         hashes[i] = watched;
                         problems.extend(warnings);
@@ -408,6 +408,15 @@ impl Writer {
                         }
                     }
                 }
+                // Each customer with its own names (a file may hold several).
+                let names: Vec<(Box<str>, Vec<u64>)> = parsed
+                    .records
+                    .iter()
+                    .zip(&hashes)
+                    .zip(&keep)
+                    .filter(|((record, _), keep)| **keep && !record.kind.is_note())
+                    .map(|((record, hashes), _)| (id_key(record).1, hashes.clone()))
+                    .collect();
                 let mut links: Vec<u64> = hashes.into_iter().flatten().collect();
                 self.writer
                     .delete_term(Term::from_field_text(self.fields.path, rel_path));
@@ -442,13 +451,11 @@ impl Writer {
                     links: links.into(),
                 };
                 if !state.links.is_empty() {
-                    self.register_links(&shared_path, &state);
-                }
-                let customers = |state: Option<&FileState>| {
-                    state.is_some_and(|s| s.ids.iter().any(|(is_customer, _)| *is_customer))
-                };
-                if customers(previous.as_ref()) || customers(Some(&state)) {
-                    self.requeue_linked_notes(previous.as_ref(), Some(&state));
+                    let names: Vec<(&str, &[u64])> = names
+                        .iter()
+                        .map(|(id, hashes)| (&**id, hashes.as_slice()))
+                        .collect();
+                    self.register_links(&shared_path, &names, &state.links);
                 }
                 self.known.insert(shared_path, state);
             }
@@ -467,10 +474,7 @@ impl Writer {
                 .ids
                 .iter()
                 .any(|key| self.ids.get(key).is_some_and(|owner| &**owner != rel_path));
-            if claimed && let Some(state) = self.forget(rel_path) {
-                if state.ids.iter().any(|(is_customer, _)| *is_customer) {
-                    self.requeue_linked_notes(Some(&state), None);
-                }
+            if claimed && self.forget(rel_path).is_some() {
                 self.writer
                     .delete_term(Term::from_field_text(self.fields.path, rel_path));
             }
@@ -484,7 +488,27 @@ impl Writer {
         let stamp = FileStamp::default();
         let mut state = FileState::default();
         let mut links: Vec<u64> = Vec::new();
+        let mut names: Vec<(Box<str>, Vec<u64>)> = Vec::new();
+        let shared_path: Arc<str> = rel_path.into();
         for record in records {
+            // Path order holds for last good versions too: an id a file
+            // whose path sorts first has is not carried over; one a later
+            // file has is taken from it, which is read again (and loses).
+            let key = id_key(&record);
+            match self.ids.get(&key) {
+                Some(owner) if owner.as_bytes() < rel_path.as_bytes() => {
+                    // Read again when that file lets go of it.
+                    self.losers
+                        .entry(key)
+                        .or_default()
+                        .insert(rel_path.to_string());
+                    continue;
+                }
+                Some(owner) => {
+                    self.requeue.insert(owner.to_string());
+                }
+                None => {}
+            }
             // A customer's names, as `apply_loaded` indexes them: notes
             // that link it by name find it in the rebuilt index too.
             let hashes = if record.kind.is_note() {
@@ -503,23 +527,26 @@ impl Writer {
                     .add_document(doc)
                     .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))?;
             }
-            links.extend(hashes);
-            let key = id_key(&record);
-            self.ids.insert(key.clone(), record.path.as_str().into());
+            links.extend(hashes.iter().copied());
+            if !record.kind.is_note() {
+                names.push((key.1.clone(), hashes));
+            }
+            // Notes read before it in this rebuild found no such customer:
+            // `note_id_change` has them read again now that it is back.
+            self.note_id_change(&key);
+            self.ids.insert(key.clone(), Arc::clone(&shared_path));
             state.ids.push(key);
         }
         if !state.ids.is_empty() {
             links.sort_unstable();
             links.dedup();
             state.links = links.into();
-            let shared_path: Arc<str> = rel_path.into();
             if !state.links.is_empty() {
-                self.register_links(&shared_path, &state);
-            }
-            // Notes read before it in this rebuild found no such customer:
-            // they are read again now that it is back.
-            if state.ids.iter().any(|(is_customer, _)| *is_customer) {
-                self.requeue_linked_notes(None, Some(&state));
+                let names: Vec<(&str, &[u64])> = names
+                    .iter()
+                    .map(|(id, hashes)| (&**id, hashes.as_slice()))
+                    .collect();
+                self.register_links(&shared_path, &names, &state.links);
             }
             self.known.insert(shared_path, state);
         }
