@@ -379,8 +379,9 @@ impl Writer {
                         continue;
                     }
                     if record.kind.is_note() {
-                        let (changed, watched, warnings) = self.resolve_links(record);
+                        // As written: a name link becomes an id below.
                         self.note_links_read(&shared_path, record);
+                        let (changed, watched, warnings) = self.resolve_links(record);
                         relink |= changed;
                         hashes[i] = watched;
                         problems.extend(warnings);

@@ -318,6 +318,8 @@ fn a_note_links_to_what_its_customers_are_after_the_run_that_changed_them() {
         before: Files,
         /// Written together, then indexed in one run.
         after: Files,
+        /// Removed with them.
+        gone: &'static [&'static str],
         /// The note's link (`meetings/n.json`, word `zqlinked`).
         link: &'static str,
         /// The customers the note's word finds.
@@ -331,6 +333,7 @@ fn a_note_links_to_what_its_customers_are_after_the_run_that_changed_them() {
             name: "a customer's id changes, its name stays",
             before: &[(CHEN, r#"{"id": "c090", "name": "陈杰"}"#)],
             after: &[(CHEN, r#"{"id": "c068", "name": "陈杰"}"#)],
+            gone: &[],
             link: "陳傑",
             found: &["c068"],
             warning: None,
@@ -339,6 +342,7 @@ fn a_note_links_to_what_its_customers_are_after_the_run_that_changed_them() {
             name: "the id the note links by goes",
             before: &[(CHEN, r#"{"id": "c090", "name": "陈杰"}"#)],
             after: &[(CHEN, r#"{"id": "c068", "name": "陈杰"}"#)],
+            gone: &[],
             link: "c090",
             found: &[],
             warning: Some(r#"customer "c090" names no customer"#),
@@ -347,6 +351,7 @@ fn a_note_links_to_what_its_customers_are_after_the_run_that_changed_them() {
             name: "a copy whose path sorts first takes the id and the name",
             before: &[("customers/b.json", r#"{"id": "c1", "name": "陈杰"}"#)],
             after: &[("customers/a.json", r#"{"id": "c1", "name": "陈杰"}"#)],
+            gone: &[],
             link: "陳傑",
             found: &["c1"],
             warning: None,
@@ -358,6 +363,7 @@ fn a_note_links_to_what_its_customers_are_after_the_run_that_changed_them() {
                 (CHEN, r#"{"id": "c068", "name": "陈杰"}"#),
             ],
             after: &[("customers/a.json", r#"{"id": "c103", "name": "Ken Ito"}"#)],
+            gone: &[],
             link: "陳傑",
             found: &["c068"],
             warning: None,
@@ -372,9 +378,25 @@ fn a_note_links_to_what_its_customers_are_after_the_run_that_changed_them() {
                 ("customers/a.json", r#"{"id": "c103", "name": "Ken Ito"}"#),
                 (CHEN, r#"{"id": "c068", "name": "陈杰"}"#),
             ],
+            gone: &[],
             link: "C068",
             found: &["c068"],
             warning: None,
+        },
+        Case {
+            name: "a customer with the note's name moves, the note read in between",
+            before: &[
+                ("customers/z.json", r#"{"id": "c084", "name": "张伟"}"#),
+                (CHEN, r#"{"id": "c132", "name": "张伟"}"#),
+            ],
+            after: &[(
+                "team-north/客户/k2.json",
+                r#"{"id": "c132", "name": "张伟"}"#,
+            )],
+            gone: &[CHEN],
+            link: "張偉",
+            found: &[],
+            warning: Some(r#"customer "張偉" names 2 customers (c084, c132)"#),
         },
         Case {
             name: "one file, two customers: each has its own name",
@@ -383,6 +405,7 @@ fn a_note_links_to_what_its_customers_are_after_the_run_that_changed_them() {
                 "customers/two.json",
                 r#"[{"id": "a1", "name": "甲方"}, {"id": "a2", "name": "乙方"}]"#,
             )],
+            gone: &[],
             link: "甲方",
             found: &["a1"],
             warning: None,
@@ -399,6 +422,9 @@ fn a_note_links_to_what_its_customers_are_after_the_run_that_changed_them() {
         assert!(matches!(code(&output), 0 | 2), "{}", describe(&output));
         for (path, text) in case.after {
             write_file(root, path, text);
+        }
+        for path in case.gone {
+            std::fs::remove_file(root.join(path)).expect("remove a file");
         }
         write_file(
             root,
