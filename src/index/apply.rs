@@ -122,6 +122,7 @@ impl Writer {
     /// Forgets a file's state and frees the ids it owned.
     pub(super) fn forget(&mut self, rel_path: &str) -> Option<FileState> {
         let state = self.known.remove(rel_path)?;
+        self.held.remove(rel_path);
         if !state.links.is_empty() {
             self.unregister_links(rel_path, &state);
         }
@@ -464,45 +465,95 @@ impl Writer {
         Ok(())
     }
 
-    /// During a rebuild, re-adds an unreadable file's last good version
-    /// from the index being replaced, marked to be re-read next time.
+    /// Keeps an unreadable file's last good version: what the index has
+    /// of it stays, and during a rebuild it is re-added from the index
+    /// being replaced, marked to be re-read next time.
+    ///
+    /// Path order holds for last good versions too: a record whose id a
+    /// readable file whose path sorts first has is held back (stored, not
+    /// searchable: `HELD_PREFIX`), and comes back when that file lets go
+    /// of the id. The records are added again from the index when that may
+    /// have changed: an id of theirs was claimed or freed, or the file was
+    /// read again because its links or ids changed hands (`forced`).
     fn carry_over(&mut self, rel_path: &str) -> Result<()> {
         if let Some(state) = self.known.get(rel_path) {
-            // Kept, unless a file whose path sorts first now claims one of
-            // its ids: a broken file's last good version never holds an id
-            // against a readable file (its error still says it is broken).
+            let taken = |key: &IdKey| {
+                self.ids
+                    .get(key)
+                    .is_some_and(|owner| owner.as_bytes() < rel_path.as_bytes())
+            };
             let claimed = state
                 .ids
                 .iter()
                 .any(|key| self.ids.get(key).is_some_and(|owner| &**owner != rel_path));
-            if claimed && self.forget(rel_path).is_some() {
-                self.writer
-                    .delete_term(Term::from_field_text(self.fields.path, rel_path));
+            let freed = self
+                .held
+                .get(rel_path)
+                .is_some_and(|held| held.iter().any(|key| !taken(key)));
+            if !claimed && !freed && !self.forced.contains(rel_path) {
+                return Ok(());
             }
-            return Ok(());
+            let mut records = stored_records(&self.reader()?.searcher(), &[rel_path])
+                .map_err(|e| index_error(&self.location.index_dir(), e, Access::Read))?;
+            if records.is_empty()
+                && let Some(previous) = &self.previous
+            {
+                records = stored_records(previous, &[rel_path])
+                    .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))?;
+            }
+            if records.is_empty() {
+                // Read whole in this batch and broken since: not committed
+                // yet, so nothing to add again. It stays as it is, unless
+                // a file whose path sorts first claims one of its ids.
+                if claimed && self.forget(rel_path).is_some() {
+                    self.writer
+                        .delete_term(Term::from_field_text(self.fields.path, rel_path));
+                }
+                return Ok(());
+            }
+            self.forget(rel_path);
+            self.writer
+                .delete_term(Term::from_field_text(self.fields.path, rel_path));
+            return self.add_last_good(rel_path, records);
         }
         let Some(previous) = &self.previous else {
             return Ok(());
         };
         let records = stored_records(previous, &[rel_path])
             .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))?;
+        self.add_last_good(rel_path, records)
+    }
+
+    /// Adds a last good version's records (see `carry_over`): each as
+    /// `apply_loaded` would (a note's links resolved, a customer's names
+    /// entered), or held back when its id is taken by a path that sorts
+    /// first.
+    fn add_last_good(&mut self, rel_path: &str, records: Vec<Record>) -> Result<()> {
         let stamp = FileStamp::default();
         let mut state = FileState::default();
         let mut links: Vec<u64> = Vec::new();
         let mut names: Vec<(Box<str>, Vec<u64>)> = Vec::new();
+        let mut held: Vec<IdKey> = Vec::new();
         let shared_path: Arc<str> = rel_path.into();
-        for record in records {
-            // Path order holds for last good versions too: an id a file
-            // whose path sorts first has is not carried over; one a later
-            // file has is taken from it, which is read again (and loses).
+        let add = |writer: &mut Self, doc: TantivyDocument| {
+            writer
+                .writer
+                .add_document(doc)
+                .map(drop)
+                .map_err(|e| index_error(&writer.location.index_dir(), e, Access::Write))
+        };
+        let known = !records.is_empty();
+        for mut record in records {
             let key = id_key(&record);
             match self.ids.get(&key) {
                 Some(owner) if owner.as_bytes() < rel_path.as_bytes() => {
                     // Read again when that file lets go of it.
                     self.losers
-                        .entry(key)
+                        .entry(key.clone())
                         .or_default()
                         .insert(rel_path.to_string());
+                    add(self, held_document(&self.fields, &record))?;
+                    held.push(key);
                     continue;
                 }
                 Some(owner) => {
@@ -510,10 +561,13 @@ impl Writer {
                 }
                 None => {}
             }
-            // A customer's names, as `apply_loaded` indexes them: notes
-            // that link it by name find it in the rebuilt index too.
+            // A note's links as `apply_loaded` resolves them, a customer's
+            // names as it enters them: a note that links by name, or to a
+            // customer by its name, finds it here too.
             let hashes = if record.kind.is_note() {
-                Vec::new()
+                self.note_links_read(&shared_path, &record);
+                let (_, watched, _) = self.resolve_links(&mut record);
+                watched
             } else {
                 name_hashes(&record)
             };
@@ -524,35 +578,58 @@ impl Writer {
                 }
             }
             for doc in documents {
-                self.writer
-                    .add_document(doc)
-                    .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))?;
+                add(self, doc)?;
             }
             links.extend(hashes.iter().copied());
             if !record.kind.is_note() {
                 names.push((key.1.clone(), hashes));
             }
-            // Notes read before it in this rebuild found no such customer:
-            // `note_id_change` has them read again now that it is back.
+            // Notes read before it found no such customer: noted, they are
+            // read again now that it is back.
             self.note_id_change(&key);
             self.ids.insert(key.clone(), Arc::clone(&shared_path));
             state.ids.push(key);
         }
-        if !state.ids.is_empty() {
-            links.sort_unstable();
-            links.dedup();
-            state.links = links.into();
-            if !state.links.is_empty() {
-                let names: Vec<(&str, &[u64])> = names
-                    .iter()
-                    .map(|(id, hashes)| (&**id, hashes.as_slice()))
-                    .collect();
-                self.register_links(&shared_path, &names, &state.links);
-            }
-            self.known.insert(shared_path, state);
+        if !known {
+            return Ok(());
         }
+        links.sort_unstable();
+        links.dedup();
+        state.links = links.into();
+        if !state.links.is_empty() {
+            let names: Vec<(&str, &[u64])> = names
+                .iter()
+                .map(|(id, hashes)| (&**id, hashes.as_slice()))
+                .collect();
+            self.register_links(&shared_path, &names, &state.links);
+        }
+        if !held.is_empty() {
+            self.held.insert(Arc::clone(&shared_path), held);
+        }
+        self.known.insert(shared_path, state);
         Ok(())
     }
+}
+
+/// The kind of a held-back record's document is this and its own kind
+/// (`held-customer`): stored, so the record can come back, and found by
+/// no search, count or agenda (they ask for the kinds themselves).
+pub(super) const HELD_PREFIX: &str = "held-";
+
+/// The document of a held-back record: its file, id and stored record only.
+fn held_document(fields: &crate::schema::Fields, record: &Record) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.path, &record.path);
+    doc.add_text(
+        fields.kind,
+        format!("{HELD_PREFIX}{}", record.kind.as_str()),
+    );
+    doc.add_text(fields.id, &record.id);
+    doc.add_u64(fields.fp_hash, 0);
+    doc.add_u64(fields.fp_size, 0);
+    doc.add_i64(fields.fp_mtime, 0);
+    doc.add_text(fields.record, &record.source);
+    doc
 }
 
 /// The records an index holds for some files (not their trips).
@@ -585,7 +662,8 @@ fn stored_records(searcher: &Searcher, paths: &[&str]) -> tantivy::Result<Vec<Re
                     .unwrap_or_default()
                     .to_string()
             };
-            let Some(kind) = Kind::parse(&text(kind_field)) else {
+            let kind = text(kind_field);
+            let Some(kind) = Kind::parse(kind.strip_prefix(HELD_PREFIX).unwrap_or(&kind)) else {
                 continue;
             };
             records.extend(Record::from_stored(

@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
+use super::apply::HELD_PREFIX;
 use super::directory::SharedDirectory;
 use super::lock::{Holder, acquire_lock, try_acquire};
 use super::resolve::NAME_BIT;
@@ -123,6 +124,9 @@ pub struct Writer {
     /// Files that lost an id to another file (duplicates): read again when
     /// that file lets go of it. Only files in error are here.
     pub(super) losers: FxHashMap<IdKey, std::collections::BTreeSet<String>>,
+    /// Files whose last good version has records held back because a path
+    /// that sorts first has their ids (see `apply::carry_over`): those ids.
+    pub(super) held: FxHashMap<Arc<str>, Vec<IdKey>>,
     /// Files to read again before the batch ends (their id changed hands).
     pub(super) requeue: std::collections::BTreeSet<String>,
     /// Customer name and nickname hashes → the (folded) ids of the
@@ -307,6 +311,7 @@ impl Writer {
             known: FxHashMap::default(),
             ids: FxHashMap::default(),
             losers: FxHashMap::default(),
+            held: FxHashMap::default(),
             names: FxHashMap::default(),
             watching: FxHashMap::default(),
             ids_before: FxHashMap::default(),
@@ -387,6 +392,13 @@ impl Writer {
                     size: sizes.first(doc).unwrap_or(0),
                     mtime: mtimes.first(doc).unwrap_or(0),
                 };
+                if let Some(kind) = kind.strip_prefix(HELD_PREFIX) {
+                    // A record held back (its id is another file's): the
+                    // file is known, the id is not its own.
+                    let key = folded_key(kind == Kind::Customer.as_str(), id);
+                    self.held.entry(path).or_default().push(key);
+                    continue;
+                }
                 let key = folded_key(kind == Kind::Customer.as_str(), id);
                 let mut hashes = links.values_for_doc(doc).peekable();
                 if hashes.peek().is_some() {
