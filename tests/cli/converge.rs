@@ -321,6 +321,7 @@ impl Run {
         let patience = if by_index { Duration::ZERO } else { DEADLINE };
         self.converge(None, &probe, &expected, patience);
         self.model.synced = self.model.files.keys().cloned().collect();
+        self.model.synced_records = self.model.indexed_records();
         self.model.dirty.clear();
         self.model.moved.clear();
     }
