@@ -122,11 +122,13 @@ impl Writer {
     /// Forgets a file's state and frees the ids it owned.
     pub(super) fn forget(&mut self, rel_path: &str) -> Option<FileState> {
         let state = self.known.remove(rel_path)?;
+        self.held.remove(rel_path);
         if !state.links.is_empty() {
             self.unregister_links(rel_path, &state);
         }
         for key in &state.ids {
             if self.ids.get(key).is_some_and(|owner| &**owner == rel_path) {
+                self.note_id_change(key);
                 self.ids.remove(key);
                 // Files that lost this id to this one may have it now.
                 if let Some(losers) = self.losers.remove(key) {
@@ -138,12 +140,9 @@ impl Writer {
     }
 
     pub(super) fn remove_file(&mut self, rel_path: &str, report: &mut SyncReport) {
-        if let Some(state) = self.forget(rel_path) {
-            if state.ids.iter().any(|(is_customer, _)| *is_customer) {
-                // Its customers are gone: notes that named them are read
-                // again (the error is the index's, reported at commit).
-                self.requeue_linked_notes(Some(&state), None);
-            }
+        // Its customers are gone: `forget` notes it, and the notes that
+        // named them are read again before the batch ends.
+        if self.forget(rel_path).is_some() {
             self.writer
                 .delete_term(Term::from_field_text(self.fields.path, rel_path));
             report.removed += 1;
@@ -217,7 +216,7 @@ impl Writer {
         // Each round only moves ids to files whose paths sort first, or
         // links to customers that exist now, so this ends.
         let mut again_read = false;
-        self.requeue_notes_of_gone_customers()?;
+        self.requeue_changed_links()?;
         while !self.requeue.is_empty() {
             let again: Vec<String> = std::mem::take(&mut self.requeue).into_iter().collect();
             self.forced = again.iter().cloned().collect();
@@ -245,7 +244,7 @@ impl Writer {
             }
             self.forced.clear();
             again_read = true;
-            self.requeue_notes_of_gone_customers()?;
+            self.requeue_changed_links()?;
         }
         if again_read {
             // A file read again may have lost (or changed) the problems it
@@ -366,6 +365,7 @@ impl Writer {
                             .insert(rel_path.to_string());
                         keep[i] = false;
                     } else {
+                        self.note_id_change(&key);
                         self.ids.insert(key.clone(), Arc::clone(&shared_path));
                         kept_ids.push(key);
                     }
@@ -380,6 +380,8 @@ impl Writer {
                         continue;
                     }
                     if record.kind.is_note() {
+                        // As written: a name link becomes an id below.
+                        self.note_links_read(&shared_path, record);
                         let (changed, watched, warnings) = self.resolve_links(record);
                         relink |= changed;
                         hashes[i] = watched;
@@ -408,6 +410,15 @@ impl Writer {
                         }
                     }
                 }
+                // Each customer with its own names (a file may hold several).
+                let names: Vec<(Box<str>, Vec<u64>)> = parsed
+                    .records
+                    .iter()
+                    .zip(&hashes)
+                    .zip(&keep)
+                    .filter(|((record, _), keep)| **keep && !record.kind.is_note())
+                    .map(|((record, hashes), _)| (id_key(record).1, hashes.clone()))
+                    .collect();
                 let mut links: Vec<u64> = hashes.into_iter().flatten().collect();
                 self.writer
                     .delete_term(Term::from_field_text(self.fields.path, rel_path));
@@ -445,13 +456,11 @@ impl Writer {
                     links: links.into(),
                 };
                 if !state.links.is_empty() {
-                    self.register_links(&shared_path, &state);
-                }
-                let customers = |state: Option<&FileState>| {
-                    state.is_some_and(|s| s.ids.iter().any(|(is_customer, _)| *is_customer))
-                };
-                if customers(previous.as_ref()) || customers(Some(&state)) {
-                    self.requeue_linked_notes(previous.as_ref(), Some(&state));
+                    let names: Vec<(&str, &[u64])> = names
+                        .iter()
+                        .map(|(id, hashes)| (&**id, hashes.as_slice()))
+                        .collect();
+                    self.register_links(&shared_path, &names, &state.links);
                 }
                 self.known.insert(shared_path, state);
             }
@@ -459,39 +468,109 @@ impl Writer {
         Ok(())
     }
 
-    /// During a rebuild, re-adds an unreadable file's last good version
-    /// from the index being replaced, marked to be re-read next time.
+    /// Keeps an unreadable file's last good version: what the index has
+    /// of it stays, and during a rebuild it is re-added from the index
+    /// being replaced, marked to be re-read next time.
+    ///
+    /// Path order holds for last good versions too: a record whose id a
+    /// readable file whose path sorts first has is held back (stored, not
+    /// searchable: `HELD_PREFIX`), and comes back when that file lets go
+    /// of the id. The records are added again from the index when that may
+    /// have changed: an id of theirs was claimed or freed, or the file was
+    /// read again because its links or ids changed hands (`forced`).
     fn carry_over(&mut self, rel_path: &str) -> Result<()> {
         if let Some(state) = self.known.get(rel_path) {
-            // Kept, unless a file whose path sorts first now claims one of
-            // its ids: a broken file's last good version never holds an id
-            // against a readable file (its error still says it is broken).
+            let taken = |key: &IdKey| {
+                self.ids
+                    .get(key)
+                    .is_some_and(|owner| owner.as_bytes() < rel_path.as_bytes())
+            };
             let claimed = state
                 .ids
                 .iter()
                 .any(|key| self.ids.get(key).is_some_and(|owner| &**owner != rel_path));
-            if claimed && let Some(state) = self.forget(rel_path) {
-                if state.ids.iter().any(|(is_customer, _)| *is_customer) {
-                    self.requeue_linked_notes(Some(&state), None);
-                }
-                self.writer
-                    .delete_term(Term::from_field_text(self.fields.path, rel_path));
+            let freed = self
+                .held
+                .get(rel_path)
+                .is_some_and(|held| held.iter().any(|key| !taken(key)));
+            if !claimed && !freed && !self.forced.contains(rel_path) {
+                return Ok(());
             }
-            return Ok(());
+            let mut records = stored_records(&self.reader()?.searcher(), &[rel_path])
+                .map_err(|e| index_error(&self.location.index_dir(), e, Access::Read))?;
+            if records.is_empty()
+                && let Some(previous) = &self.previous
+            {
+                records = stored_records(previous, &[rel_path])
+                    .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))?;
+            }
+            if records.is_empty() {
+                // Read whole in this batch and broken since: not committed
+                // yet, so nothing to add again. It stays as it is, unless
+                // a file whose path sorts first claims one of its ids.
+                if claimed && self.forget(rel_path).is_some() {
+                    self.writer
+                        .delete_term(Term::from_field_text(self.fields.path, rel_path));
+                }
+                return Ok(());
+            }
+            self.forget(rel_path);
+            self.writer
+                .delete_term(Term::from_field_text(self.fields.path, rel_path));
+            return self.add_last_good(rel_path, records);
         }
         let Some(previous) = &self.previous else {
             return Ok(());
         };
         let records = stored_records(previous, &[rel_path])
             .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))?;
+        self.add_last_good(rel_path, records)
+    }
+
+    /// Adds a last good version's records (see `carry_over`): each as
+    /// `apply_loaded` would (a note's links resolved, a customer's names
+    /// entered), or held back when its id is taken by a path that sorts
+    /// first.
+    fn add_last_good(&mut self, rel_path: &str, records: Vec<Record>) -> Result<()> {
         let stamp = FileStamp::default();
         let mut state = FileState::default();
         let mut links: Vec<u64> = Vec::new();
-        for record in records {
-            // A customer's names, as `apply_loaded` indexes them: notes
-            // that link it by name find it in the rebuilt index too.
+        let mut names: Vec<(Box<str>, Vec<u64>)> = Vec::new();
+        let mut held: Vec<IdKey> = Vec::new();
+        let shared_path: Arc<str> = rel_path.into();
+        let add = |writer: &mut Self, doc: TantivyDocument| {
+            writer
+                .writer
+                .add_document(doc)
+                .map(drop)
+                .map_err(|e| index_error(&writer.location.index_dir(), e, Access::Write))
+        };
+        let known = !records.is_empty();
+        for mut record in records {
+            let key = id_key(&record);
+            match self.ids.get(&key) {
+                Some(owner) if owner.as_bytes() < rel_path.as_bytes() => {
+                    // Read again when that file lets go of it.
+                    self.losers
+                        .entry(key.clone())
+                        .or_default()
+                        .insert(rel_path.to_string());
+                    add(self, held_document(&self.fields, &record))?;
+                    held.push(key);
+                    continue;
+                }
+                Some(owner) => {
+                    self.requeue.insert(owner.to_string());
+                }
+                None => {}
+            }
+            // A note's links as `apply_loaded` resolves them, a customer's
+            // names as it enters them: a note that links by name, or to a
+            // customer by its name, finds it here too.
             let hashes = if record.kind.is_note() {
-                Vec::new()
+                self.note_links_read(&shared_path, &record);
+                let (_, watched, _) = self.resolve_links(&mut record);
+                watched
             } else {
                 name_hashes(&record)
             };
@@ -502,33 +581,59 @@ impl Writer {
                 }
             }
             for doc in documents {
-                self.writer
-                    .add_document(doc)
-                    .map_err(|e| index_error(&self.location.index_dir(), e, Access::Write))?;
+                add(self, doc)?;
             }
-            links.extend(hashes);
-            let key = id_key(&record);
-            self.ids.insert(key.clone(), record.path.as_str().into());
+            links.extend(hashes.iter().copied());
+            if !record.kind.is_note() {
+                names.push((key.1.clone(), hashes));
+            }
+            // Notes read before it found no such customer: noted, they are
+            // read again now that it is back.
+            self.note_id_change(&key);
+            self.ids.insert(key.clone(), Arc::clone(&shared_path));
             state.ids.push(key);
         }
-        if !state.ids.is_empty() {
-            links.sort_unstable();
-            links.dedup();
-            state.links = links.into();
-            let shared_path: Arc<str> = rel_path.into();
-            if !state.links.is_empty() {
-                self.register_links(&shared_path, &state);
-            }
-            // Notes read before it in this rebuild found no such customer:
-            // they are read again now that it is back.
-            if state.ids.iter().any(|(is_customer, _)| *is_customer) {
-                self.requeue_linked_notes(None, Some(&state));
-            }
-            state.ids.shrink_to_fit();
-            self.known.insert(shared_path, state);
+        if !known {
+            return Ok(());
         }
+        links.sort_unstable();
+        links.dedup();
+        state.links = links.into();
+        if !state.links.is_empty() {
+            let names: Vec<(&str, &[u64])> = names
+                .iter()
+                .map(|(id, hashes)| (&**id, hashes.as_slice()))
+                .collect();
+            self.register_links(&shared_path, &names, &state.links);
+        }
+        if !held.is_empty() {
+            self.held.insert(Arc::clone(&shared_path), held);
+        }
+        state.ids.shrink_to_fit();
+        self.known.insert(shared_path, state);
         Ok(())
     }
+}
+
+/// The kind of a held-back record's document is this and its own kind
+/// (`held-customer`): stored, so the record can come back, and found by
+/// no search, count or agenda (they ask for the kinds themselves).
+pub(super) const HELD_PREFIX: &str = "held-";
+
+/// The document of a held-back record: its file, id and stored record only.
+fn held_document(fields: &crate::schema::Fields, record: &Record) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.path, &record.path);
+    doc.add_text(
+        fields.kind,
+        format!("{HELD_PREFIX}{}", record.kind.as_str()),
+    );
+    doc.add_text(fields.id, &record.id);
+    doc.add_u64(fields.fp_hash, 0);
+    doc.add_u64(fields.fp_size, 0);
+    doc.add_i64(fields.fp_mtime, 0);
+    doc.add_text(fields.record, &record.source);
+    doc
 }
 
 /// The records an index holds for some files (not their trips).
@@ -561,7 +666,8 @@ fn stored_records(searcher: &Searcher, paths: &[&str]) -> tantivy::Result<Vec<Re
                     .unwrap_or_default()
                     .to_string()
             };
-            let Some(kind) = Kind::parse(&text(kind_field)) else {
+            let kind = text(kind_field);
+            let Some(kind) = Kind::parse(kind.strip_prefix(HELD_PREFIX).unwrap_or(&kind)) else {
                 continue;
             };
             records.extend(Record::from_stored(

@@ -5,13 +5,16 @@
 //! link at all; the note stays indexed.
 //!
 //! The writer keeps two small maps: every customer name's hash → the
-//! customers that have it (`Writer::names`), and the hash of every link
-//! that did not name an existing id → the notes that wrote it
-//! (`Writer::watching`). When customers come, go or are renamed, the notes
-//! watching their ids and names are read again (`Writer::requeue`), so a
-//! link resolves by itself, and stops resolving, at the next sync. Notes
-//! linked by an existing id are found in the index when that id goes away.
-//! Both maps are rebuilt at open from the `link_names` column.
+//! customers that have it, with their files (`Writer::names`), and the hash
+//! of every link that did not name an existing id → the notes that wrote it
+//! (`Writer::watching`). Every change to who has an id or a name is noted
+//! where it happens (`note_id_change`, `note_name_change`), and before a
+//! batch ends the notes watching what changed are read again
+//! (`requeue_changed_links`), so a link resolves by itself, and stops
+//! resolving, in the same sync, whatever order the files came in. Notes
+//! linked by an existing id are found when that id goes away: in the
+//! index, or among the notes read in the same batch. Both maps are rebuilt
+//! at open from the `link_names` column.
 
 use std::sync::Arc;
 
@@ -66,6 +69,24 @@ pub(super) fn name_hashes(record: &Record) -> Vec<u64> {
     hashes
 }
 
+/// An id or a name whose customers changed in this round: what it was
+/// before, and the first and last change (counted by `Writer::touches`).
+pub(super) struct Change<T> {
+    before: T,
+    first: u64,
+    last: u64,
+}
+
+impl<T> Change<T> {
+    fn new(before: T, touch: u64) -> Change<T> {
+        Change {
+            before,
+            first: touch,
+            last: touch,
+        }
+    }
+}
+
 /// What one link names.
 enum Named {
     /// An existing customer id (the document's key already meets it).
@@ -84,15 +105,26 @@ impl Writer {
         if self.ids.contains_key(&(true, folded)) {
             return Named::Id;
         }
-        match self
-            .names
-            .get(&(link_hash(link) | NAME_BIT))
-            .map(Vec::as_slice)
-        {
-            Some([one]) => Named::Name(one.clone()),
-            Some(several) if several.len() > 1 => Named::Several(several.to_vec()),
-            _ => Named::Nothing,
+        let ids = self.name_owners(link_hash(link) | NAME_BIT);
+        match ids.as_slice() {
+            [] => Named::Nothing,
+            [one] => Named::Name(one.clone()),
+            _ => Named::Several(ids),
         }
+    }
+
+    /// The distinct ids of the customers that have a name (sorted). A file
+    /// that has just lost an id to another may be listed with it for a
+    /// moment, until it is read again: one id either way.
+    fn name_owners(&self, hash: u64) -> Vec<Box<str>> {
+        let mut ids: Vec<Box<str>> = self
+            .names
+            .get(&hash)
+            .map(|owners| owners.iter().map(|(id, _)| id.clone()).collect())
+            .unwrap_or_default();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// Resolves a note's links: name links become the customer's id (the
@@ -156,28 +188,28 @@ impl Writer {
         (changed, watched, warnings)
     }
 
-    /// Enters a file's customers' names and its notes' watched links.
-    pub(super) fn register_links(&mut self, path: &Arc<str>, state: &FileState) {
-        let customers: Vec<&str> = state
-            .ids
-            .iter()
-            .filter(|(is_customer, _)| *is_customer)
-            .map(|(_, id)| &**id)
-            .collect();
-        for &hash in state.links.iter() {
-            if hash & NAME_BIT != 0 {
-                let owners = self.names.entry(hash).or_default();
-                for id in &customers {
-                    if !owners.iter().any(|owner| &**owner == *id) {
-                        owners.push((*id).into());
-                    }
-                }
-            } else {
-                self.watching
+    /// Enters a file's customers' names (per customer: its folded id and
+    /// its name hashes) and its notes' watched links (`links`).
+    pub(super) fn register_links(
+        &mut self,
+        path: &Arc<str>,
+        names: &[(&str, &[u64])],
+        links: &[u64],
+    ) {
+        for &(id, hashes) in names {
+            for &hash in hashes {
+                self.note_name_change(hash);
+                self.names
                     .entry(hash)
                     .or_default()
-                    .push(Arc::clone(path));
+                    .push((id.into(), Arc::clone(path)));
             }
+        }
+        for &hash in links.iter().filter(|hash| **hash & NAME_BIT == 0) {
+            self.watching
+                .entry(hash)
+                .or_default()
+                .push(Arc::clone(path));
         }
     }
 
@@ -185,13 +217,9 @@ impl Writer {
     pub(super) fn unregister_links(&mut self, path: &str, state: &FileState) {
         for &hash in state.links.iter() {
             if hash & NAME_BIT != 0 {
+                self.note_name_change(hash);
                 if let Some(owners) = self.names.get_mut(&hash) {
-                    owners.retain(|owner| {
-                        !state
-                            .ids
-                            .iter()
-                            .any(|(is_customer, id)| *is_customer && id == owner)
-                    });
+                    owners.retain(|(_, owner)| &**owner != path);
                     if owners.is_empty() {
                         self.names.remove(&hash);
                     }
@@ -205,69 +233,117 @@ impl Writer {
         }
     }
 
-    /// After a file's customers changed from `old` to `new`: the notes
-    /// whose links may now name another customer, or none, are read again.
-    pub(super) fn requeue_linked_notes(
-        &mut self,
-        old: Option<&FileState>,
-        new: Option<&FileState>,
-    ) {
-        let keys = |state: Option<&FileState>| -> Vec<u64> {
-            let Some(state) = state else {
-                return Vec::new();
-            };
-            let mut keys: Vec<u64> = state
-                .ids
-                .iter()
-                .filter(|(is_customer, _)| *is_customer)
-                .map(|(_, id)| link_hash(id))
-                .chain(
-                    state
-                        .links
-                        .iter()
-                        .filter(|hash| **hash & NAME_BIT != 0)
-                        .map(|hash| hash & !NAME_BIT),
-                )
-                .collect();
-            keys.sort_unstable();
-            keys.dedup();
-            keys
-        };
-        let (before, after) = (keys(old), keys(new));
-        for hash in before
-            .iter()
-            .filter(|h| !after.contains(h))
-            .chain(after.iter().filter(|h| !before.contains(h)))
-        {
-            if let Some(notes) = self.watching.get(hash) {
+    /// Before a name's owners change: remembers who they were, once per
+    /// round, and when (see `requeue_changed_links`).
+    fn note_name_change(&mut self, hash: u64) {
+        self.touches += 1;
+        let touch = self.touches;
+        match self.names_before.get_mut(&hash) {
+            Some(change) => change.last = touch,
+            None => {
+                let before = self.name_owners(hash);
+                self.names_before.insert(hash, Change::new(before, touch));
+            }
+        }
+    }
+
+    /// Before a record id is taken or freed: remembers whether a customer
+    /// had it, once per round, and when (see `requeue_changed_links`).
+    pub(super) fn note_id_change(&mut self, key: &super::writer::IdKey) {
+        if !key.0 {
+            return;
+        }
+        self.touches += 1;
+        let touch = self.touches;
+        match self.ids_before.get_mut(&key.1) {
+            Some(change) => change.last = touch,
+            None => {
+                let before = self.ids.contains_key(key);
+                self.ids_before
+                    .insert(key.1.clone(), Change::new(before, touch));
+            }
+        }
+    }
+
+    /// Remembers the links of a note read in this batch, and what it saw:
+    /// it is not in the committed index yet, where the notes of a customer
+    /// that goes are looked for, and it may have been read between two
+    /// changes of one id or name.
+    pub(super) fn note_links_read(&mut self, path: &Arc<str>, record: &Record) {
+        for link in &record.customer_ids {
+            self.linked_this_batch
+                .push((link_hash(link), Arc::clone(path), self.touches));
+        }
+    }
+
+    /// Reads again every note whose links may name another customer now,
+    /// or none: whatever changed a customer's claim on an id or a name
+    /// since the last call (a customer came, went, changed its id or its
+    /// names, took an id from a file whose path sorts later or gave one
+    /// back). A note is read again when what it links by is not what it
+    /// was when the note was read: the notes watching an id or name that
+    /// differs now, the notes of this batch read between two changes of
+    /// one (they saw neither the first state nor the last), and the notes
+    /// linked by an id that is gone. A customer saved unchanged reads no
+    /// note again.
+    pub(super) fn requeue_changed_links(&mut self) -> Result<()> {
+        // Hash of the link text → (notes of this batch read in between
+        // this touch and that are stale, every note of this batch is).
+        let mut stale: rustc_hash::FxHashMap<u64, (u64, u64, bool)> =
+            rustc_hash::FxHashMap::default();
+        let mut changed = Vec::new();
+        let mut gone: Vec<Box<str>> = Vec::new();
+        for (id, change) in std::mem::take(&mut self.ids_before) {
+            let now = self.ids.contains_key(&(true, id.clone()));
+            let hash = link_hash(&id);
+            if change.before != now {
+                // A link by this id names a customer now, or no longer.
+                changed.push(hash);
+            }
+            let went = change.before && !now;
+            if went || change.first < change.last {
+                stale.insert(hash, (change.first, change.last, went));
+            }
+            if went {
+                gone.push(id);
+            }
+        }
+        for (hash, change) in std::mem::take(&mut self.names_before) {
+            let hash_of_link = hash & !NAME_BIT;
+            if self.name_owners(hash) != change.before {
+                changed.push(hash_of_link);
+            }
+            if change.first < change.last {
+                let entry = stale
+                    .entry(hash_of_link)
+                    .or_insert((change.first, change.last, false));
+                entry.0 = entry.0.min(change.first);
+                entry.1 = entry.1.max(change.last);
+            }
+        }
+        for hash in changed {
+            if let Some(notes) = self.watching.get(&hash) {
                 self.requeue
                     .extend(notes.iter().map(|note| note.to_string()));
             }
         }
-        // Notes linked by an id that is gone: found in the index (rare:
-        // a customer removed or renamed).
-        let gone: Vec<Box<str>> = old
-            .map(|state| {
-                state
-                    .ids
-                    .iter()
-                    .filter(|key| key.0 && !new.is_some_and(|new| new.ids.contains(key)))
-                    .filter(|key| !self.ids.contains_key(*key))
-                    .map(|(_, id)| id.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        self.gone_customers.extend(gone);
-    }
-
-    /// Reads again the notes linked by id to the customers gone in this
-    /// batch (one search of the index for all of them).
-    pub(super) fn requeue_notes_of_gone_customers(&mut self) -> Result<()> {
-        if self.gone_customers.is_empty() {
+        if !stale.is_empty() {
+            let again: Vec<String> = self
+                .linked_this_batch
+                .iter()
+                .filter(|(hash, _, seen)| {
+                    stale.get(hash).is_some_and(|&(first, last, every)| {
+                        every || (first <= *seen && *seen < last)
+                    })
+                })
+                .map(|(_, path, _)| path.to_string())
+                .collect();
+            self.requeue.extend(again);
+        }
+        if gone.is_empty() {
             return Ok(());
         }
-        let mut gone = std::mem::take(&mut self.gone_customers);
-        gone.retain(|id| !self.ids.contains_key(&(true, id.clone())));
+        // Committed notes linked by an id that is gone.
         let notes = self.notes_linked_to(&gone)?;
         self.requeue.extend(notes);
         Ok(())

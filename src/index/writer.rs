@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
+use super::apply::HELD_PREFIX;
 use super::directory::SharedDirectory;
 use super::lock::{Holder, acquire_lock, try_acquire};
 use super::resolve::NAME_BIT;
@@ -55,6 +56,9 @@ pub(super) fn folded_key(is_customer: bool, id: &str) -> IdKey {
         (is_customer, crate::fold::fold(id).into())
     }
 }
+
+/// A customer that has a name: its (folded) id, and its file.
+pub(super) type NameOwner = (Box<str>, Arc<str>);
 
 /// The state kept for every file (compact: a watcher keeps 300k of them).
 #[derive(Debug, Clone, Default)]
@@ -120,15 +124,27 @@ pub struct Writer {
     /// Files that lost an id to another file (duplicates): read again when
     /// that file lets go of it. Only files in error are here.
     pub(super) losers: FxHashMap<IdKey, std::collections::BTreeSet<String>>,
+    /// Files whose last good version has records held back because a path
+    /// that sorts first has their ids (see `apply::carry_over`): those ids.
+    pub(super) held: FxHashMap<Arc<str>, Vec<IdKey>>,
     /// Files to read again before the batch ends (their id changed hands).
     pub(super) requeue: std::collections::BTreeSet<String>,
     /// Customer name and nickname hashes → the (folded) ids of the
-    /// customers that have them (see `resolve`).
-    pub(super) names: FxHashMap<u64, Vec<Box<str>>>,
+    /// customers that have them, and their files (see `resolve`).
+    pub(super) names: FxHashMap<u64, Vec<NameOwner>>,
     /// Link hashes that named no existing id → the notes that wrote them.
     pub(super) watching: FxHashMap<u64, Vec<Arc<str>>>,
-    /// Customer ids gone in this batch: their notes are read again.
-    pub(super) gone_customers: Vec<Box<str>>,
+    /// Customer ids (folded) taken or freed since the notes were last
+    /// requeued: whether a customer had each before (see `resolve`).
+    pub(super) ids_before: FxHashMap<Box<str>, super::resolve::Change<bool>>,
+    /// Name hashes whose customers changed since the notes were last
+    /// requeued: the ids that had each before (see `resolve`).
+    pub(super) names_before: FxHashMap<u64, super::resolve::Change<Vec<Box<str>>>>,
+    /// Changes to `ids` and `names` so far: when each was (see `resolve`).
+    pub(super) touches: u64,
+    /// The links (hashes) of the notes read in this batch, which the
+    /// committed index does not have yet, and the touches each note saw.
+    pub(super) linked_this_batch: Vec<(u64, Arc<str>, u64)>,
     /// Files being read again: not skipped as unchanged.
     pub(super) forced: rustc_hash::FxHashSet<String>,
     pub(super) problems: BTreeMap<String, Vec<Problem>>,
@@ -295,9 +311,13 @@ impl Writer {
             known: FxHashMap::default(),
             ids: FxHashMap::default(),
             losers: FxHashMap::default(),
+            held: FxHashMap::default(),
             names: FxHashMap::default(),
             watching: FxHashMap::default(),
-            gone_customers: Vec::new(),
+            ids_before: FxHashMap::default(),
+            names_before: FxHashMap::default(),
+            touches: 0,
+            linked_this_batch: Vec::new(),
             requeue: std::collections::BTreeSet::new(),
             forced: rustc_hash::FxHashSet::default(),
             problems: BTreeMap::new(),
@@ -372,6 +392,13 @@ impl Writer {
                     size: sizes.first(doc).unwrap_or(0),
                     mtime: mtimes.first(doc).unwrap_or(0),
                 };
+                if let Some(kind) = kind.strip_prefix(HELD_PREFIX) {
+                    // A record held back (its id is another file's): the
+                    // file is known, the id is not its own.
+                    let key = folded_key(kind == Kind::Customer.as_str(), id);
+                    self.held.entry(path).or_default().push(key);
+                    continue;
+                }
                 let key = folded_key(kind == Kind::Customer.as_str(), id);
                 let mut hashes = links.values_for_doc(doc).peekable();
                 if hashes.peek().is_some() {
@@ -379,7 +406,10 @@ impl Writer {
                     for hash in hashes {
                         all.push(hash);
                         if hash & NAME_BIT != 0 {
-                            self.names.entry(hash).or_default().push(key.1.clone());
+                            self.names
+                                .entry(hash)
+                                .or_default()
+                                .push((key.1.clone(), Arc::clone(&path)));
                         } else {
                             self.watching
                                 .entry(hash)
@@ -452,6 +482,8 @@ impl Writer {
                 Err(e) => return Err(access_error(&dir, &e, Access::Write)),
             }
         }
+        // Committed: the index finds this batch's notes now.
+        self.linked_this_batch.clear();
         report.seconds = started.elapsed().as_secs_f64();
         Ok(())
     }

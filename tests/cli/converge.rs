@@ -115,6 +115,8 @@ struct Run {
     waited: Duration,
     /// Names from `KNOWN_BUGS` whose operations this run leaves out.
     avoid: BTreeSet<String>,
+    /// What the watchers killed or stopped so far said, for a failure's record.
+    past_watchers: String,
 }
 
 /// How a file is written.
@@ -150,6 +152,7 @@ impl Run {
             quiet_points: 0,
             waited: Duration::ZERO,
             avoid,
+            past_watchers: String::new(),
         }
     }
 
@@ -169,6 +172,33 @@ impl Run {
     fn fail(&self, what: &str) -> ! {
         let log_path = std::env::temp_dir().join(format!("dossier-converge-{}.log", self.seed));
         let _ = std::fs::write(&log_path, self.log.join("\n"));
+        // Every watcher's whole stderr, the one running last.
+        let stderr_path =
+            std::env::temp_dir().join(format!("dossier-converge-{}.watchers.log", self.seed));
+        let current = self
+            .watcher
+            .as_ref()
+            .map(Watcher::stderr)
+            .unwrap_or_default();
+        let _ = std::fs::write(&stderr_path, format!("{}{current}", self.past_watchers));
+        // `DOSSIER_CONVERGE_KEEP=1` keeps a copy of the folder (and its
+        // index) to look at.
+        let kept = std::env::temp_dir().join(format!("dossier-converge-{}.kept", self.seed));
+        let kept = if std::env::var_os("DOSSIER_CONVERGE_KEEP").is_some() {
+            let _ = std::fs::remove_dir_all(&kept);
+            let copied = Command::new("cp")
+                .arg("-a")
+                .arg(self.root())
+                .arg(&kept)
+                .status();
+            if copied.is_ok_and(|status| status.success()) {
+                format!("\nthe folder is kept in {}", kept.display())
+            } else {
+                String::new()
+            }
+        } else {
+            String::new()
+        };
         let tail: Vec<&String> = self.log.iter().rev().take(60).rev().collect();
         let watcher = self.watcher.as_ref().map_or(String::new(), |w| {
             let stderr = w.stderr();
@@ -178,7 +208,7 @@ impl Run {
         panic!(
             "{what}\n\nreplay: DOSSIER_CONVERGE_SEED={} DOSSIER_CONVERGE_OPS={} \
              DOSSIER_CONVERGE_AVOID={} ({} operations done, {} kills, {} quiet points)\n\
-             whole log: {}\n--- last operations ---\n{}\n--- watcher stderr (last lines) ---\n{watcher}",
+             whole log: {}, every watcher's stderr: {}{kept}\n--- last operations ---\n{}\n--- watcher stderr (last lines) ---\n{watcher}",
             self.seed,
             self.ops,
             self.avoid.iter().cloned().collect::<Vec<_>>().join(","),
@@ -186,6 +216,7 @@ impl Run {
             self.kills,
             self.quiet_points,
             log_path.display(),
+            stderr_path.display(),
             tail.iter()
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
@@ -238,6 +269,8 @@ impl Run {
         std::thread::sleep(Duration::from_millis(pause));
         if let Some(watcher) = self.watcher.take() {
             self.note(format!("SIGKILL the watcher after {pause} ms"));
+            self.past_watchers += &watcher.stderr();
+            self.past_watchers += &format!("--- SIGKILL at operation {} ---\n", self.ops);
             watcher.kill();
             self.kills += 1;
         }
@@ -288,6 +321,7 @@ impl Run {
         let patience = if by_index { Duration::ZERO } else { DEADLINE };
         self.converge(None, &probe, &expected, patience);
         self.model.synced = self.model.files.keys().cloned().collect();
+        self.model.synced_records = self.model.indexed_records();
         self.model.dirty.clear();
         self.model.moved.clear();
     }
@@ -362,7 +396,11 @@ impl Run {
         let started = Instant::now();
         loop {
             match watcher.child.try_wait() {
-                Ok(Some(status)) if status.code() == Some(0) => return,
+                Ok(Some(status)) if status.code() == Some(0) => {
+                    self.past_watchers += &watcher.stderr();
+                    self.past_watchers += &format!("--- SIGTERM at operation {} ---\n", self.ops);
+                    return;
+                }
                 Ok(Some(status)) => {
                     self.watcher = Some(watcher);
                     self.fail(&format!("the watcher stopped with {status}"));

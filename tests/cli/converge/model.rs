@@ -327,6 +327,8 @@ pub struct Model {
     /// Paths that were the target of a rename (a move, an atomic save)
     /// since the last quiet point.
     pub moved: BTreeSet<String>,
+    /// The records the index held at the last quiet point: (path, id).
+    pub synced_records: BTreeSet<(String, String)>,
     /// Every word ever given to a record (gone ones must find nothing).
     pub words_ever: BTreeSet<String>,
     /// Groups whose own word `dossier-vocab.tsv` adds.
@@ -431,6 +433,21 @@ impl Model {
             errors,
             unresolved,
         }
+    }
+
+    /// The records the index holds once synced: (path, id) of every
+    /// customer and note that keeps its id.
+    pub fn indexed_records(&self) -> BTreeSet<(String, String)> {
+        let resolved = self.resolve();
+        let customers = resolved
+            .customers
+            .values()
+            .map(|&(path, c)| (path.to_string(), c.id.clone()));
+        let notes = resolved
+            .notes
+            .iter()
+            .map(|&(path, note, _)| (path.to_string(), note.id.clone()));
+        customers.chain(notes).collect()
     }
 
     /// What the index holds of a file's content, and keeps when the file

@@ -379,7 +379,17 @@ impl Run {
         }) else {
             return;
         };
-        if self.model.dirty.contains(&path) {
+        // Which of its records the index holds is only known once synced:
+        // another file may have taken an id from it, or given one back.
+        let records_of = |records: &std::collections::BTreeSet<(String, String)>| {
+            records
+                .iter()
+                .filter(|(owner, _)| *owner == path)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let held_now = records_of(&self.model.indexed_records());
+        if self.model.dirty.contains(&path) || held_now != records_of(&self.model.synced_records) {
             // Which version the watcher saw last is only known once synced.
             self.note(format!("(sync before breaking {path})"));
             self.quiet_point();
