@@ -199,17 +199,14 @@ impl Writer {
         for &(id, hashes) in names {
             for &hash in hashes {
                 self.note_name_change(hash);
-                self.names
-                    .entry(hash)
-                    .or_default()
-                    .push((id.into(), Arc::clone(path)));
+                push_one(
+                    self.names.entry(hash).or_default(),
+                    (id.into(), Arc::clone(path)),
+                );
             }
         }
         for &hash in links.iter().filter(|hash| **hash & NAME_BIT == 0) {
-            self.watching
-                .entry(hash)
-                .or_default()
-                .push(Arc::clone(path));
+            push_one(self.watching.entry(hash).or_default(), Arc::clone(path));
         }
     }
 
@@ -382,6 +379,16 @@ impl Writer {
         }
         Ok(paths)
     }
+}
+
+/// Pushes onto a list of the name and link maps with room for exactly one
+/// at first: most hashes have one owner, and a first push makes room for
+/// four (tens of thousands of lists in a large knowledge base).
+pub(super) fn push_one<T>(list: &mut Vec<T>, item: T) {
+    if list.is_empty() {
+        list.reserve_exact(1);
+    }
+    list.push(item);
 }
 
 #[cfg(test)]

@@ -406,15 +406,15 @@ impl Writer {
                     for hash in hashes {
                         all.push(hash);
                         if hash & NAME_BIT != 0 {
-                            self.names
-                                .entry(hash)
-                                .or_default()
-                                .push((key.1.clone(), Arc::clone(&path)));
+                            super::resolve::push_one(
+                                self.names.entry(hash).or_default(),
+                                (key.1.clone(), Arc::clone(&path)),
+                            );
                         } else {
-                            self.watching
-                                .entry(hash)
-                                .or_default()
-                                .push(Arc::clone(&path));
+                            super::resolve::push_one(
+                                self.watching.entry(hash).or_default(),
+                                Arc::clone(&path),
+                            );
                         }
                     }
                     state.links = all.into();
