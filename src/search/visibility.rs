@@ -26,14 +26,13 @@
 //! from the profiles at query time, always current, and costs one term
 //! query over the reader's own customers.
 
+use std::sync::{Arc, Mutex};
+
+use tantivy::index::SegmentId;
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query as TantivyQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
-
-use std::sync::{Arc, Mutex};
-
-use tantivy::index::SegmentId;
 
 use super::Searcher;
 use super::plan::{Explain, Plan};
