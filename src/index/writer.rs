@@ -301,6 +301,16 @@ impl Writer {
         let writer = index
             .writer_with_num_threads(indexing_threads(heap_bytes), heap_bytes)
             .map_err(|e| index_error(&index_dir, e, Access::Write))?;
+        // A writer killed in the middle of a commit leaves the files it
+        // wrote before `meta.json`, a segment's deletions among them, named
+        // by the commit's operation stamp. This writer counts stamps from
+        // the last commit, so it comes to the same names, and tantivy does
+        // not write over a file: every commit would fail. tantivy collects
+        // files no commit refers to only after a commit; here it is first.
+        writer
+            .garbage_collect_files()
+            .wait()
+            .map_err(|e| index_error(&index_dir, e, Access::Write))?;
         let mut this = Writer {
             location: location.clone(),
             index,

@@ -969,3 +969,59 @@ fn a_renamed_file_deleted_or_saved_over_at_once_leaves_no_old_record() {
         |ids| ids == ["c1", "c4"],
     );
 }
+
+/// A writer killed in the middle of a commit leaves the files it wrote
+/// before `meta.json` (a segment's deletions, named by the commit's
+/// operation stamp): the next writer, counting from the last commit, comes
+/// to the same stamps and must write over them, not fail on every commit
+/// until someone rebuilds. (Found by the convergence run's long run, seed
+/// 4242: after a SIGKILL of the watcher, `dossier index` and the next
+/// watcher failed with "FileAlreadyExists(….del)".)
+#[test]
+fn a_writer_after_a_kill_mid_commit_writes_over_what_the_killed_commit_left() {
+    let dir = crate::indexed_kb("kb");
+    let root = dir.path();
+    let index = root.join(".dossier/index");
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(index.join("meta.json")).expect("meta"))
+            .expect("meta.json is JSON");
+    let opstamp = meta["opstamp"].as_u64().expect("an opstamp");
+    let managed_path = index.join(".managed.json");
+    let mut managed: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(&managed_path).expect("managed files"))
+            .expect(".managed.json is JSON");
+    // What a commit killed after writing its deletions leaves: a deletion
+    // file per segment for each stamp the next commits may have,
+    // registered as tantivy registers a file before writing it.
+    for segment in meta["segments"].as_array().expect("segments") {
+        let id = segment["segment_id"]
+            .as_str()
+            .expect("segment id")
+            .replace('-', "");
+        for stamp in opstamp + 1..=opstamp + 200 {
+            let name = format!("{id}.{stamp}.del");
+            std::fs::write(index.join(&name), b"left by a killed commit").expect("write");
+            managed.push(name);
+        }
+    }
+    std::fs::write(
+        &managed_path,
+        serde_json::to_string(&managed).expect("serialize"),
+    )
+    .expect("write .managed.json");
+    // A change that deletes a document of an existing segment.
+    let path = root.join("customers/c001-王建国.json");
+    let text = std::fs::read_to_string(&path).expect("read c001");
+    write(
+        &path,
+        &text.replacen("\"name\"", "\"motto\": \"zqafterkill\", \"name\"", 1),
+    );
+    let output = dossier(root, &["index"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        crate::describe(&output)
+    );
+    assert_eq!(search_ids(root, "zqafterkill"), ["c001"]);
+}
