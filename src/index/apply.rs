@@ -447,12 +447,9 @@ impl Writer {
                 }
                 links.sort_unstable();
                 links.dedup();
-                // Kept for as long as the file is known: no room to spare
-                // (a first push makes room for four ids; files hold one).
-                kept_ids.shrink_to_fit();
                 let state = FileState {
                     stamp,
-                    ids: kept_ids,
+                    ids: kept_ids.into(),
                     links: links.into(),
                 };
                 if !state.links.is_empty() {
@@ -534,6 +531,7 @@ impl Writer {
     fn add_last_good(&mut self, rel_path: &str, records: Vec<Record>) -> Result<()> {
         let stamp = FileStamp::default();
         let mut state = FileState::default();
+        let mut ids: Vec<IdKey> = Vec::new();
         let mut links: Vec<u64> = Vec::new();
         let mut names: Vec<(Box<str>, Vec<u64>)> = Vec::new();
         let mut held: Vec<IdKey> = Vec::new();
@@ -591,7 +589,7 @@ impl Writer {
             // read again now that it is back.
             self.note_id_change(&key);
             self.ids.insert(key.clone(), Arc::clone(&shared_path));
-            state.ids.push(key);
+            ids.push(key);
         }
         if !known {
             return Ok(());
@@ -609,7 +607,7 @@ impl Writer {
         if !held.is_empty() {
             self.held.insert(Arc::clone(&shared_path), held);
         }
-        state.ids.shrink_to_fit();
+        state.ids = ids.into();
         self.known.insert(shared_path, state);
         Ok(())
     }

@@ -64,7 +64,9 @@ pub(super) type NameOwner = (Box<str>, Arc<str>);
 #[derive(Debug, Clone, Default)]
 pub(super) struct FileState {
     pub(super) stamp: FileStamp,
-    pub(super) ids: Vec<IdKey>,
+    /// Its records' ids, without room to spare (a `Vec`'s first push
+    /// makes room for four, and 300,000 files hold one each).
+    pub(super) ids: Box<[IdKey]>,
     /// Its customers' name hashes (with `resolve::NAME_BIT`) and its
     /// notes' watched links (see `resolve`); empty for most files.
     pub(super) links: Box<[u64]>,
@@ -429,13 +431,11 @@ impl Writer {
                     }
                     state.links = all.into();
                 }
-                // Room for exactly one at first: nearly every file holds
-                // one record, and a first push makes room for four (72
-                // bytes more for each of 300,000 files).
-                if state.ids.is_empty() {
-                    state.ids.reserve_exact(1);
-                }
-                state.ids.push(key.clone());
+                // No room to spare: nearly every file holds one record.
+                let mut ids = std::mem::take(&mut state.ids).into_vec();
+                ids.reserve_exact(1);
+                ids.push(key.clone());
+                state.ids = ids.into_boxed_slice();
                 self.ids.insert(key, path);
             }
         }
