@@ -453,10 +453,6 @@ impl Writer {
                     links: links.into(),
                 };
                 if !state.links.is_empty() {
-                    let names: Vec<(&str, &[u64])> = names
-                        .iter()
-                        .map(|(id, hashes)| (&**id, hashes.as_slice()))
-                        .collect();
                     self.register_links(&shared_path, &names, &state.links);
                 }
                 self.known.insert(shared_path, state);
@@ -598,10 +594,6 @@ impl Writer {
         links.dedup();
         state.links = links.into();
         if !state.links.is_empty() {
-            let names: Vec<(&str, &[u64])> = names
-                .iter()
-                .map(|(id, hashes)| (&**id, hashes.as_slice()))
-                .collect();
             self.register_links(&shared_path, &names, &state.links);
         }
         if !held.is_empty() {

@@ -193,15 +193,15 @@ impl Writer {
     pub(super) fn register_links(
         &mut self,
         path: &Arc<str>,
-        names: &[(&str, &[u64])],
+        names: &[(Box<str>, Vec<u64>)],
         links: &[u64],
     ) {
-        for &(id, hashes) in names {
+        for (id, hashes) in names {
             for &hash in hashes {
                 self.note_name_change(hash);
                 push_one(
                     self.names.entry(hash).or_default(),
-                    (id.into(), Arc::clone(path)),
+                    (id.clone(), Arc::clone(path)),
                 );
             }
         }

@@ -410,12 +410,9 @@ mod tests {
         }
     }
 
-    /// A watcher runs a reader's visibility clause once per commit: a
-    /// customer given to her in a file is hers at the next commit, one
-    /// taken away is gone, and a reader of other owner keys (a changed
-    /// team file) gets their own table.
-    #[test]
-    fn a_watchers_visible_customers_follow_each_commit() -> Result<()> {
+    /// A copy of `fixtures/team` (the folder, where its knowledge base is,
+    /// its location), indexed.
+    fn indexed_team() -> Result<(tempfile::TempDir, std::path::PathBuf, Location)> {
         let scratch = tempfile::tempdir().expect("temp dir");
         let kb = scratch.path().join("kb");
         copy(
@@ -424,6 +421,16 @@ mod tests {
         );
         let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
         crate::testing::index_folder(&location)?;
+        Ok((scratch, kb, location))
+    }
+
+    /// A watcher runs a reader's visibility clause once per commit: a
+    /// customer given to her in a file is hers at the next commit, one
+    /// taken away is gone, and a reader of other owner keys (a changed
+    /// team file) gets their own table.
+    #[test]
+    fn a_watchers_visible_customers_follow_each_commit() -> Result<()> {
+        let (_scratch, kb, location) = indexed_team()?;
         let team = Team::load(&kb)?.expect("the fixture has a team file");
         let (liu, mark) = (team.reader("刘芳")?, team.reader("Mark Liu")?);
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
@@ -458,14 +465,7 @@ mod tests {
     /// customers they may see and private matches of their own only.
     #[test]
     fn every_reader_gets_the_same_answer_by_key_and_by_ordinal() -> Result<()> {
-        let scratch = tempfile::tempdir().expect("temp dir");
-        let kb = scratch.path().join("kb");
-        copy(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/team"),
-            &kb,
-        );
-        let location = Location::new(&kb, Some(&scratch.path().join("index")))?;
-        crate::testing::index_folder(&location)?;
+        let (_scratch, kb, location) = indexed_team()?;
         let by_key = crate::index::open_for_search(&location)?;
         let by_ordinal = crate::index::LiveIndex::new().current(&location)?;
         assert!(by_ordinal.ordinals.is_some());
