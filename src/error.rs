@@ -22,7 +22,11 @@ pub enum Error {
     },
 
     /// Tantivy refused an operation on the index.
-    #[error("{}: index error: {source} — run `dossier index` to rebuild it", path.display())]
+    #[error(
+        "{}: index error: {source} — run `dossier index` to rebuild it; if `dossier index` fails \
+         so too, delete that folder (a cache of the knowledge base: nothing is lost) and run it again",
+        path.display()
+    )]
     Index {
         path: PathBuf,
         #[source]
