@@ -437,13 +437,19 @@ def saved_to_searchable(dossier, corpus):
     return latencies, timeouts
 
 
-def delete_watch_files(corpus):
-    """Deletes every file the watch phase adds (also ones an interrupted run left)."""
+def delete_phase_files(corpus, prefix):
+    """Deletes every customer file a phase adds, named `prefix…` (also ones an
+    interrupted run left)."""
     folder = os.path.join(corpus, "customers")
-    stale = [name for name in os.listdir(folder) if name.startswith(WATCH_PREFIX)]
+    stale = [name for name in os.listdir(folder) if name.startswith(prefix)]
     for name in stale:
         os.remove(os.path.join(folder, name))
     return len(stale)
+
+
+def delete_watch_files(corpus):
+    """Deletes every file the watch phase adds (also ones an interrupted run left)."""
+    return delete_phase_files(corpus, WATCH_PREFIX)
 
 
 def idle_cpu_percent(watcher):
@@ -632,11 +638,7 @@ def serve_file(corpus, round_number):
 
 def delete_serve_files(corpus):
     """Deletes every file the serve phase adds (also ones an interrupted run left)."""
-    folder = os.path.join(corpus, "customers")
-    stale = [name for name in os.listdir(folder) if name.startswith(SERVE_PREFIX)]
-    for name in stale:
-        os.remove(os.path.join(folder, name))
-    return len(stale)
+    return delete_phase_files(corpus, SERVE_PREFIX)
 
 
 def saved_to_visible(server, corpus):
