@@ -2,7 +2,7 @@
 //! an editor or a sync client makes, with deadlines instead of sleeps.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::stderr_lines::StderrLines;
@@ -408,10 +408,31 @@ fn poll_mode_sees_changes() {
 /// Runs a one-shot command with `DOSSIER_VIA_WATCHER` set: `only` must be
 /// answered by a running watcher, `no` searches in its own process.
 fn via(dir: &Path, how: &str, args: &[&str]) -> std::process::Output {
-    crate::dossier_command(dir, args)
+    via_on(dir, crate::TODAY, how, args)
+}
+
+/// `via` with another `--today`.
+fn via_on(dir: &Path, today: &str, how: &str, args: &[&str]) -> std::process::Output {
+    crate::dossier_command_on(dir, today, args)
         .env("DOSSIER_VIA_WATCHER", how)
         .output()
         .unwrap_or_else(|e| panic!("running dossier {args:?}: {e}"))
+}
+
+/// What differs between a command answered by the watcher and the same
+/// command alone (exit code, stdout, stderr), described under `label`;
+/// `None` when nothing does.
+fn served_unlike_alone(label: &str, served: &Output, alone: &Output) -> Option<String> {
+    (served.status.code() != alone.status.code()
+        || served.stdout != alone.stdout
+        || served.stderr != alone.stderr)
+        .then(|| {
+            format!(
+                "{label}\n=== answered by the watcher\n{}\n=== alone\n{}",
+                crate::describe(served),
+                crate::describe(alone)
+            )
+        })
 }
 
 #[test]
@@ -438,16 +459,7 @@ fn a_running_watcher_answers_searches_as_the_search_itself_would() {
     for args in cases {
         let served = via(root, "only", args);
         let alone = via(root, "no", args);
-        if served.status.code() != alone.status.code()
-            || served.stdout != alone.stdout
-            || served.stderr != alone.stderr
-        {
-            failures.push(format!(
-                "{args:?}\n=== answered by the watcher\n{}\n=== searched alone\n{}",
-                crate::describe(&served),
-                crate::describe(&alone)
-            ));
-        }
+        failures.extend(served_unlike_alone(&format!("{args:?}"), &served, &alone));
     }
     crate::assert_no_failures("watcher answers", cases.len(), &failures);
 
@@ -830,24 +842,16 @@ fn a_running_watcher_answers_the_agenda_as_the_agenda_itself_would() {
         let root = dir.path();
         let _watcher = Watcher::start(root, &[]);
         for (_, args) in cases.iter().filter(|(f, _)| *f == fixture) {
-            let run = |how: &str| {
-                crate::dossier_command_on(root, "2026-12-04", args)
-                    .env("DOSSIER_VIA_WATCHER", how)
-                    .output()
-                    .unwrap_or_else(|e| panic!("running dossier {args:?}: {e}"))
-            };
-            let (served, alone) = (run("only"), run("no"));
-            if served.status.code() != Some(0)
-                || served.status.code() != alone.status.code()
-                || served.stdout != alone.stdout
-                || served.stderr != alone.stderr
-            {
+            let served = via_on(root, "2026-12-04", "only", args);
+            let alone = via_on(root, "2026-12-04", "no", args);
+            let label = format!("{fixture} {args:?}");
+            if served.status.code() != Some(0) {
                 failures.push(format!(
-                    "{fixture} {args:?}\n=== answered by the watcher\n{}\n=== alone\n{}",
-                    crate::describe(&served),
-                    crate::describe(&alone)
+                    "{label}: exit 0 expected\n{}",
+                    crate::describe(&served)
                 ));
             }
+            failures.extend(served_unlike_alone(&label, &served, &alone));
         }
     }
     crate::assert_no_failures("agenda answers", cases.len(), &failures);
@@ -862,10 +866,7 @@ fn a_watchers_kept_agenda_follows_each_commit() {
     let root = dir.path();
     let _watcher = Watcher::start(root, &[]);
     let run = |how: &str| {
-        let output = crate::dossier_command_on(root, "2026-12-04", &["agenda", "--json"])
-            .env("DOSSIER_VIA_WATCHER", how)
-            .output()
-            .expect("running dossier agenda");
+        let output = via_on(root, "2026-12-04", how, &["agenda", "--json"]);
         assert_eq!(
             output.status.code(),
             Some(0),
