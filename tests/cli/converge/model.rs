@@ -358,6 +358,16 @@ pub fn id_key(id: &str) -> String {
 }
 
 impl Model {
+    /// The paths of the files inside `folder` (a folder moved or deleted).
+    pub fn files_under(&self, folder: &str) -> Vec<String> {
+        let prefix = format!("{folder}/");
+        self.files
+            .keys()
+            .filter(|path| path.starts_with(&prefix))
+            .cloned()
+            .collect()
+    }
+
     pub fn resolve(&self) -> Resolved<'_> {
         let mut customers: BTreeMap<String, (&str, &Customer)> = BTreeMap::new();
         let mut notes = Vec::new();

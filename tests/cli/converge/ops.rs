@@ -554,13 +554,7 @@ impl Run {
         let root = self.root();
         std::fs::rename(root.join(&from), root.join(&to))
             .unwrap_or_else(|e| self.fail(&format!("renaming folder {from}: {e}")));
-        let moved: Vec<String> = self
-            .model
-            .files
-            .keys()
-            .filter(|path| path.starts_with(&format!("{from}/")))
-            .cloned()
-            .collect();
+        let moved: Vec<String> = self.model.files_under(&from);
         for path in moved {
             let file = self.model.files.remove(&path).expect("a listed file");
             let new_path = format!("{to}{}", &path[from.len()..]);
@@ -605,13 +599,7 @@ impl Run {
         self.note(format!("delete folder {folder}"));
         std::fs::remove_dir_all(self.root().join(&folder))
             .unwrap_or_else(|e| self.fail(&format!("deleting folder {folder}: {e}")));
-        let gone: Vec<String> = self
-            .model
-            .files
-            .keys()
-            .filter(|path| path.starts_with(&format!("{folder}/")))
-            .cloned()
-            .collect();
+        let gone: Vec<String> = self.model.files_under(&folder);
         for path in gone {
             self.model.files.remove(&path);
             self.model.dirty.insert(path);
