@@ -37,7 +37,7 @@ use crate::record::Problem;
 pub use live::LiveIndex;
 pub use lock::{Holder, INDEX, SEARCH_BUILD, WATCH, lock_holder};
 pub(crate) use read::Profiles;
-pub use read::{ReadIndex, StoredRecord, open_for_search};
+pub use read::{Generation, ReadIndex, StoredRecord, open_for_search};
 pub use version::current_version;
 pub use writer::{Leftovers, Opened, StatusFile, WRITER_HEAP_BYTES, Writer, read_status};
 

@@ -76,7 +76,18 @@ impl StoredRecord {
     }
 }
 
+/// Which commit a view is of: each segment and its deletes. Two views of
+/// one commit have equal generations; a cache of what a commit answers
+/// (a reader's visible customers, a rendered agenda) is keyed by it.
+pub type Generation =
+    std::collections::BTreeMap<tantivy::index::SegmentId, Option<tantivy::Opstamp>>;
+
 impl ReadIndex {
+    /// The commit this view is of (see `Generation`).
+    pub fn generation(&self) -> &Generation {
+        self.searcher.generation().segments()
+    }
+
     /// The stored record of a document. Notes are stored without their
     /// `text` (it is most of the corpus, and the file has it): their fields
     /// are read again from the file, falling back to the stored ones when

@@ -28,7 +28,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use tantivy::index::SegmentId;
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query as TantivyQuery, TermQuery,
 };
@@ -39,7 +38,7 @@ use super::plan::{Explain, Plan};
 use super::table::Table;
 use crate::document::{MORE_CUSTOMERS, PRIVATE_KEY, PRIVATE_KIND};
 use crate::error::{Error, Result};
-use crate::index::ReadIndex;
+use crate::index::{Generation, ReadIndex};
 use crate::team::{NO_OWNER, Reader};
 
 /// How a search applies the reader's visibility clause.
@@ -237,7 +236,7 @@ impl Searcher<'_> {
             return Ok(Arc::new(self.customers_owned_by(owners.into_iter())?));
         };
         let key = (whose, owners.iter().map(|o| (*o).to_owned()).collect());
-        let generation = self.read.searcher.generation().segments();
+        let generation = self.read.generation();
         if let Some(table) = ordinals.visible.get(generation, &key) {
             return Ok(table);
         }
@@ -270,9 +269,6 @@ enum Whose {
     Visible,
     Private,
 }
-
-/// The commit a table was run on: each segment and its deletes.
-type Generation = std::collections::BTreeMap<SegmentId, Option<tantivy::Opstamp>>;
 
 /// The visibility clauses a watcher has run on its current commit, by
 /// clause and owner keys (sorted), so a reader's second search does not

@@ -7,15 +7,13 @@
 //! On the benchmark corpus the whole knowledge base's agenda is 7 MB of
 //! JSON and about 100 ms to make; sending it again costs the copy.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
-use tantivy::index::SegmentId;
 
 use crate::agenda::Agenda;
 use crate::error::Result;
-use crate::index::ReadIndex;
+use crate::index::{Generation, ReadIndex};
 use crate::team::Reader;
 
 /// What an agenda answers: the question, as far as it decides the answer.
@@ -39,9 +37,6 @@ pub struct Rendered {
     /// An owner was asked for and no customer has it.
     pub unknown_owner: bool,
 }
-
-/// The commit an agenda was made on: each segment and its deletes.
-type Generation = BTreeMap<SegmentId, Option<tantivy::Opstamp>>;
 
 /// The rendered agendas of one commit, most recent last.
 #[derive(Default)]
@@ -67,7 +62,7 @@ impl Agendas {
         asked: Asked,
         make: impl FnOnce() -> Result<Agenda>,
     ) -> Result<Rendered> {
-        let generation = read.searcher.generation().segments();
+        let generation = read.generation();
         {
             let slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
             if slot.0.as_ref() == Some(generation)
