@@ -300,8 +300,7 @@ impl Writer {
             previous = open_replaced(&replaced_dir).ok();
         }
         schema::register_tokenizers(&index);
-        let writer = index
-            .writer_with_num_threads(indexing_threads(heap_bytes), heap_bytes)
+        let writer = tantivy_writer(&index, &fields, indexing_threads(heap_bytes), heap_bytes)
             .map_err(|e| index_error(&index_dir, e, Access::Write))?;
         // A writer killed in the middle of a commit leaves the files it
         // wrote before `meta.json`, a segment's deletions among them, named
@@ -566,6 +565,32 @@ impl Writer {
     }
 }
 
+/// Opens tantivy's writer on an index, its first operation stamp spent.
+///
+/// tantivy numbers a reopened writer's operations from the last commit's
+/// stamp, so the first operation gets the very stamp that commit gave the
+/// segments whose deletions it wrote. A merge of committed segments that
+/// starts before this writer's first commit (tantivy considers one each
+/// time a new segment is written) applies the deletions up to that stamp,
+/// but skips every segment whose deletions are already "at" it
+/// (`advance_deletes`), and the merged segment then reads the queue from
+/// where its first source segment stopped: a delete issued first after
+/// opening (a file removed while no watcher ran, found by the reconcile)
+/// was lost for the documents of those skipped segments, and the file
+/// came back (convergence seed 4242). An operation that matches nothing
+/// takes that stamp instead, so every real one comes after it.
+fn tantivy_writer(
+    index: &Index,
+    fields: &Fields,
+    threads: usize,
+    heap_bytes: usize,
+) -> tantivy::Result<IndexWriter<TantivyDocument>> {
+    let writer = index.writer_with_num_threads(threads, heap_bytes)?;
+    // No record has an empty path.
+    writer.delete_term(tantivy::Term::from_field_text(fields.path, ""));
+    Ok(writer)
+}
+
 /// Tantivy indexing threads: one per core for a large heap (a full
 /// index), one for a watcher's small heap.
 fn indexing_threads(heap_bytes: usize) -> usize {
@@ -685,5 +710,92 @@ impl Terms {
         let end = *self.ends.get(ord)?;
         let start = ord.checked_sub(1).map_or(0, |previous| self.ends[previous]);
         Some(&self.text[start..end])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::Term;
+    use tantivy::collector::Count;
+    use tantivy::indexer::NoMergePolicy;
+    use tantivy::query::TermQuery;
+    use tantivy::schema::IndexRecordOption;
+
+    const HEAP: usize = 15_000_000;
+
+    fn add(writer: &IndexWriter<TantivyDocument>, fields: &Fields, paths: &[&str]) {
+        for path in paths {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(fields.path, path);
+            writer.add_document(doc).expect("add");
+        }
+    }
+
+    fn count(index: &Index, fields: &Fields, path: &str) -> usize {
+        let reader: IndexReader = index.reader().expect("reader");
+        let query = TermQuery::new(
+            Term::from_field_text(fields.path, path),
+            IndexRecordOption::Basic,
+        );
+        reader.searcher().search(&query, &Count).expect("count")
+    }
+
+    /// The state a watcher killed at a quiet moment leaves: eight
+    /// committed segments (enough for tantivy's default policy to merge
+    /// them), the largest first and without deletions, and two whose
+    /// deletions were written by the last commit, at its stamp. (Each
+    /// keeps a document alive after the next writer's removal: a segment
+    /// left with none is dropped, and a merge of it cancelled.)
+    fn killed_watchers_index(fields: &Fields, schema: tantivy::schema::Schema) -> Index {
+        let index = Index::create_in_ram(schema);
+        schema::register_tokenizers(&index);
+        let mut writer: IndexWriter<TantivyDocument> = index
+            .writer_with_num_threads(1, HEAP)
+            .expect("first writer");
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let segments: [&[&str]; 8] = [
+            &["c0", "c1", "c2", "c3", "c4", "c5"],
+            &["a", "a2", "a3"],
+            &["b", "b2"],
+            &["d"],
+            &["e"],
+            &["f"],
+            &["g"],
+            &["h"],
+        ];
+        for paths in segments {
+            add(&writer, fields, paths);
+            writer.commit().expect("commit");
+        }
+        writer.delete_term(Term::from_field_text(fields.path, "a2"));
+        writer.delete_term(Term::from_field_text(fields.path, "b2"));
+        writer.commit().expect("commit the deletions");
+        writer.wait_merging_threads().expect("merges");
+        index
+    }
+
+    #[test]
+    fn a_delete_first_after_reopening_survives_a_merge_started_before_the_commit() {
+        let (schema, fields) = schema::build();
+        let index = killed_watchers_index(&fields, schema);
+        assert_eq!(index.searchable_segment_ids().expect("segments").len(), 8);
+        // The next writer (tantivy's default merge policy): the reconcile
+        // removes a file that went while nobody watched, then adds
+        // another; the commit writes a segment, which starts a merge of
+        // the eight committed ones before the deletions are applied.
+        let mut writer = tantivy_writer(&index, &fields, 1, HEAP).expect("writer");
+        writer.delete_term(Term::from_field_text(fields.path, "a"));
+        add(&writer, &fields, &["new"]);
+        writer.commit().expect("commit");
+        writer.wait_merging_threads().expect("merges");
+        assert!(
+            index.searchable_segment_ids().expect("segments").len() < 8,
+            "the committed segments were merged"
+        );
+        assert_eq!(count(&index, &fields, "a"), 0, "the removed file came back");
+        assert_eq!(count(&index, &fields, "new"), 1);
+        assert_eq!(count(&index, &fields, "b"), 1);
+        assert_eq!(count(&index, &fields, "b2"), 0);
     }
 }

@@ -9,7 +9,9 @@
 //! The run is decided by one seed: `DOSSIER_CONVERGE_SEED=N` replays a run
 //! (the operations; the watcher's timing is the machine's), and
 //! `DOSSIER_CONVERGE_OPS=N` makes it longer than the default. A failure
-//! prints the seed and the operations that led to it.
+//! prints the seed and the operations that led to it;
+//! `DOSSIER_CONVERGE_KEEP=1` keeps the folder it failed on, and
+//! `DOSSIER_CONVERGE_SNAPSHOTS=1` the folder as each kill left it.
 
 mod answers;
 mod model;
@@ -273,6 +275,20 @@ impl Run {
             self.past_watchers += &format!("--- SIGKILL at operation {} ---\n", self.ops);
             watcher.kill();
             self.kills += 1;
+            // `DOSSIER_CONVERGE_SNAPSHOTS=1` keeps the folder and its index
+            // as each kill left them: what the next writer starts from,
+            // to replay with `dossier index` (seed 4242's lost deletion
+            // was found so).
+            if std::env::var_os("DOSSIER_CONVERGE_SNAPSHOTS").is_some() {
+                let snapshot = std::env::temp_dir()
+                    .join(format!("dossier-converge-{}.kill-{}", self.seed, self.ops));
+                let _ = std::fs::remove_dir_all(&snapshot);
+                let _ = Command::new("cp")
+                    .arg("-a")
+                    .arg(self.root())
+                    .arg(&snapshot)
+                    .status();
+            }
         }
     }
 
