@@ -366,6 +366,7 @@ mod tests {
             kind: kind.into(),
             path: format!("{kind}.json"),
             fields: serde_json::from_str(json).expect(json),
+            last_good: false,
         }
     }
 

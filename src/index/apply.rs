@@ -486,7 +486,14 @@ impl Writer {
                 .held
                 .get(rel_path)
                 .is_some_and(|held| held.iter().any(|key| !taken(key)));
-            if !claimed && !freed && !self.forced.contains(rel_path) {
+            // A note's text lives in its file only (`document::build`): a
+            // last good version read from its file has its words in the
+            // index, one added again from the index has not. Added again
+            // now, a broken note answers the same whether the index is
+            // rebuilt meanwhile or not: everything but its text.
+            let text_indexed =
+                state.stamp.size != 0 && state.ids.iter().any(|(customer, _)| !customer);
+            if !claimed && !freed && !text_indexed && !self.forced.contains(rel_path) {
                 return Ok(());
             }
             let mut records = stored_records(&self.reader()?.searcher(), &[rel_path])
@@ -510,6 +517,8 @@ impl Writer {
             self.forget(rel_path);
             self.writer
                 .delete_term(Term::from_field_text(self.fields.path, rel_path));
+            // Committed even when nothing else in the batch changed.
+            self.pending = true;
             return self.add_last_good(rel_path, records);
         }
         let Some(previous) = &self.previous else {

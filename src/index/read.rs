@@ -67,6 +67,10 @@ pub struct StoredRecord {
     pub path: String,
     /// The record as written.
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// A note its file does not hold now (the file has an error, or
+    /// changed since it was indexed): shown as the index kept it, which is
+    /// without its text (a note's text is kept in its file only).
+    pub last_good: bool,
 }
 
 impl StoredRecord {
@@ -116,10 +120,11 @@ impl ReadIndex {
             text(self.fields.path),
         );
         // A note's stored record is parsed only when its file cannot be.
-        let from_file = Kind::parse(&kind)
-            .is_some_and(Kind::is_note)
+        let is_note = Kind::parse(&kind).is_some_and(Kind::is_note);
+        let from_file = is_note
             .then(|| read_record_from_file(location, &path, &id))
             .flatten();
+        let last_good = is_note && from_file.is_none();
         let fields = from_file.unwrap_or_else(|| {
             doc.get_first(self.fields.record)
                 .and_then(|v| v.as_str())
@@ -131,6 +136,7 @@ impl ReadIndex {
             kind,
             path,
             fields,
+            last_good,
         })
     }
 }

@@ -103,6 +103,10 @@ impl Lang {
             "meeting" => ("meeting", "会谈"),
             "visit" => ("visit", "走访"),
             "no date" => ("no date", "无日期"),
+            "last good" => (
+                "The last good version: its file has an error now, and a note's text is kept in its file only. Fix the file to see the text.",
+                "这是最后一个有效版本：文件现在有错误，纪要正文只保存在文件里。修好文件即可看到正文。",
+            ),
             "by" => ("by", "记录人"),
             "trips" => ("Trips", "行程"),
             "not found" => ("Not found", "未找到"),
@@ -667,6 +671,7 @@ fn note_item(lang: Lang, note: &StoredRecord) -> Markup {
             }
             @if let Some(title) = note.text("title") { h3 { (title) } }
             @if let Some(body) = note.text("text") { p.text { (body) } }
+            @else if note.last_good { p.text.last-good { (lang.t("last good")) } }
         }
     }
 }

@@ -246,6 +246,11 @@ pub struct WireNote<'a> {
     pub path: &'a str,
     pub date: Option<&'a str>,
     pub record: &'a Map<String, Value>,
+    /// Present (true) when the note is its file's last good version, kept
+    /// by the index while the file has an error: its `record` has no
+    /// `text` (a note's text is kept in its file only).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub last_good: bool,
 }
 
 fn wire_note(record: &StoredRecord) -> WireNote<'_> {
@@ -255,6 +260,7 @@ fn wire_note(record: &StoredRecord) -> WireNote<'_> {
         path: &record.path,
         date: record.text("date"),
         record: &record.fields,
+        last_good: record.last_good,
     }
 }
 

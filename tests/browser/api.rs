@@ -294,3 +294,41 @@ fn typing_matches_the_last_word_as_a_prefix_and_changes_nothing_else() {
     assert_eq!(response.status, 400, "{}", response.body);
     assert!(response.body.contains("typing=yes"), "{}", response.body);
 }
+
+/// A note whose file breaks is kept without its text (only its file has
+/// it): the API marks it `last_good`, as `show --json` does, and the
+/// page says why the text is missing.
+#[test]
+fn a_broken_notes_last_good_version_says_so_in_the_api_and_on_the_page() {
+    let dir = kb();
+    let server = Server::start(dir.path());
+    let path = "meetings/2026-10-08-m025.json";
+    let good = std::fs::read_to_string(server.dir.join(path)).expect("m025");
+    let cut = good.find("\"text\"").expect("m025 has a text");
+    crate::write(&server.dir, path, &good[..cut]);
+    let m025 = |body: &str| -> Value {
+        let shown: Value = serde_json::from_str(body).expect("JSON");
+        shown["notes"]
+            .as_array()
+            .and_then(|notes| notes.iter().find(|n| n["id"] == "m025"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let started = std::time::Instant::now();
+    let api = loop {
+        let api = server.get("/api/customers/c008").body;
+        if m025(&api)["last_good"] == true || started.elapsed() > crate::DEADLINE {
+            break api;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let note = m025(&api);
+    assert_eq!(note["last_good"], true, "{api}");
+    assert!(note["record"].get("text").is_none(), "{api}");
+    assert_eq!(api, cli_json(&server.dir, &["show", "--json", "c008"]));
+    let page = server
+        .get_with("/c/c008", &[("Accept-Language", "en")])
+        .body;
+    assert!(page.contains("The last good version"), "{page}");
+    assert!(page.contains("云帆科技项目签约后回访"), "{page}");
+}

@@ -67,7 +67,7 @@ pub fn kb() -> TempDir {
     temp
 }
 
-fn write(dir: &Path, rel: &str, text: &str) {
+pub fn write(dir: &Path, rel: &str, text: &str) {
     std::fs::write(dir.join(rel), text).unwrap_or_else(|e| panic!("writing {rel}: {e}"));
 }
 

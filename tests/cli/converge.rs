@@ -68,10 +68,6 @@ const DEADLINE: Duration = Duration::from_secs(30);
 /// Every comparison stays as strict; `DEFAULT_AVOID` says what a default run leaves out.
 const KNOWN_BUGS: &[(&str, &str)] = &[
     (
-        "kept-note-text",
-        "a_broken_note_file_is_shown_with_the_text_of_its_last_good_version: no note file is broken",
-    ),
-    (
         "lost-rename",
         "fixed (watch::debounce keeps every raw event; the test is \
          watch::a_renamed_file_deleted_or_saved_over_at_once_leaves_no_old_record): \
@@ -92,15 +88,9 @@ const KNOWN_BUGS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Known bugs a run leaves out when `DOSSIER_CONVERGE_AVOID` is not set.
-// FIXME(issue 15): one known bug is left out of the default run until it is
-// fixed: a broken note file's last good version is shown by `show` without
-// its text (a note's text is not stored in the index; `show` reads it from
-// the file, which no longer parses). Its reproduction,
-// `a_broken_note_file_is_shown_with_the_text_of_its_last_good_version`, is on
-// the `proof` branch (cdb7443, tests/cli/converge/found.rs); a run with
-// `DOSSIER_CONVERGE_AVOID=` (empty) includes it and fails.
-const DEFAULT_AVOID: &[&str] = &["kept-note-text"];
+/// Known bugs a run leaves out when `DOSSIER_CONVERGE_AVOID` is not set:
+/// none.
+const DEFAULT_AVOID: &[&str] = &[];
 
 /// One run: the folder, the model of it, the watcher, and what happened.
 struct Run {

@@ -689,6 +689,80 @@ fn a_rebuild_keeps_the_last_good_version_of_a_file_in_error() {
     );
 }
 
+/// A note's text is kept in its file only: a broken note's last good
+/// version is everything but its text, and says so, the same whether the
+/// index is rebuilt meanwhile or not (a cache answers as its folder says,
+/// not as its history went).
+#[test]
+fn a_broken_note_keeps_all_but_its_text_and_says_so_across_a_rebuild() {
+    let dir = indexed_kb("kb");
+    let path = "meetings/2026-10-08-m025.json";
+    // 响应快 is in m025's text only, 签约后回访 in its title.
+    assert_eq!(search_ids(dir.path(), "响应快"), ids(&["c008"]));
+    let good = read_file(dir.path(), path);
+    write_file(
+        dir.path(),
+        path,
+        &good[..good.find("\"text\"").expect("m025 has a text")],
+    );
+    let note = |dir: &Path| -> serde_json::Value {
+        let shown = json(&dossier(dir, &["show", "--json", "c008"]));
+        shown["notes"]
+            .as_array()
+            .and_then(|notes| notes.iter().find(|n| n["id"] == "m025"))
+            .cloned()
+            .unwrap_or_else(|| panic!("c008 does not list m025: {shown}"))
+    };
+    for rebuild in [false, true] {
+        if rebuild {
+            let vocab =
+                read_file(dir.path(), "dossier-vocab.tsv") + "interest\tbridge\t桥牌|bridge\n";
+            write_file(dir.path(), "dossier-vocab.tsv", &vocab);
+        }
+        let output = run_index(dir.path());
+        assert_eq!(code(&output), 2, "{}", describe(&output));
+        assert_eq!(
+            stderr(&output).contains("rebuilding"),
+            rebuild,
+            "{}",
+            describe(&output)
+        );
+        let what = if rebuild { "after a rebuild" } else { "kept" };
+        assert_eq!(
+            search_ids(dir.path(), "响应快"),
+            ids(&[]),
+            "{what}: its text"
+        );
+        assert_eq!(
+            search_ids(dir.path(), "签约后回访"),
+            ids(&["c008"]),
+            "{what}: its title"
+        );
+        let shown = note(dir.path());
+        assert_eq!(shown["last_good"], true, "{what}: {shown}");
+        assert_eq!(
+            shown["record"]["title"], "云帆科技项目签约后回访",
+            "{what}: {shown}"
+        );
+        assert!(shown["record"].get("text").is_none(), "{what}: {shown}");
+        let human = stdout(&dossier(dir.path(), &["show", "c008"]));
+        assert!(human.contains("the last good version"), "{what}:\n{human}");
+    }
+    // Fixed: the text is back, in the index and on show.
+    write_file(dir.path(), path, &good);
+    let output = run_index(dir.path());
+    assert_eq!(code(&output), 0, "{}", describe(&output));
+    assert_eq!(search_ids(dir.path(), "响应快"), ids(&["c008"]));
+    let shown = note(dir.path());
+    assert!(shown.get("last_good").is_none(), "{shown}");
+    assert!(
+        shown["record"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("响应快")),
+        "{shown}"
+    );
+}
+
 /// A rebuild moves the index it replaces aside and reads the last good
 /// versions of unreadable files from there until its first commit: a
 /// process killed half way loses none of them. (Found by the convergence

@@ -346,9 +346,15 @@ fn note_block(style: Style, note: &StoredRecord) -> String {
         for line in body.lines() {
             let _ = writeln!(out, "  {line}");
         }
+    } else if note.last_good {
+        let _ = writeln!(out, "  {}", style.dim(LAST_GOOD));
     }
     out
 }
+
+/// Said in place of the text of a note shown from its last good version.
+const LAST_GOOD: &str = "(the last good version: its file has an error now, and a note's text \
+                         is kept in its file only; fix the file to see the text)";
 
 /// `dossier status`.
 pub fn status(style: Style, status: &Status) -> String {

@@ -77,12 +77,12 @@ pub fn show(root: &Path, index: Option<&Path>, id: &str) -> Result<Shown, String
         .iter()
         .map(|note| {
             let text = |key: &str| note[key].as_str().unwrap_or_default().to_string();
-            (
-                text("id"),
-                text("kind"),
-                text("path"),
-                note["record"].clone(),
-            )
+            // Compared with the record: whether it is a last good version.
+            let mut record = note["record"].clone();
+            if let (Some(flag), Value::Object(fields)) = (note.get("last_good"), &mut record) {
+                fields.insert("(last_good)".into(), flag.clone());
+            }
+            (text("id"), text("kind"), text("path"), record)
         })
         .collect();
     notes.sort_by(|a, b| (&a.0, &a.2).cmp(&(&b.0, &b.2)));

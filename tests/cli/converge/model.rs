@@ -368,6 +368,12 @@ impl Model {
             .collect()
     }
 
+    /// True when the file at `path` is broken now (its last good version,
+    /// if any, is what the index keeps).
+    pub fn is_broken(&self, path: &str) -> bool {
+        matches!(self.files.get(path), Some(File::Broken(_)))
+    }
+
     pub fn resolve(&self) -> Resolved<'_> {
         let mut customers: BTreeMap<String, (&str, &Customer)> = BTreeMap::new();
         let mut notes = Vec::new();
@@ -515,8 +521,10 @@ impl Model {
                     ids.insert(c.id.clone());
                 }
             }
-            for (_, note, linked) in &resolved.notes {
-                if &note.token == word {
+            for (path, note, linked) in &resolved.notes {
+                // A broken note's last good version is kept without its
+                // text, where its own word is.
+                if &note.token == word && !self.is_broken(path) {
                     ids.extend(linked.iter().cloned());
                 }
             }
@@ -579,11 +587,18 @@ impl Model {
                 .iter()
                 .filter(|(_, _, linked)| linked.contains(&c.id))
                 .map(|(path, note, _)| {
+                    let mut value = note_value(note);
+                    if self.is_broken(path)
+                        && let Value::Object(record) = &mut value
+                    {
+                        record.remove("text");
+                        record.insert("(last_good)".into(), json!(true));
+                    }
                     (
                         note.id.clone(),
                         Model::note_kind(path, note),
                         path.to_string(),
-                        note_value(note),
+                        value,
                     )
                 })
                 .collect();

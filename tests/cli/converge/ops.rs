@@ -372,11 +372,7 @@ impl Run {
     /// A readable file becomes invalid JSON (a save cut short, a stray
     /// character): the index keeps the version it had until it is fixed.
     pub(super) fn break_file(&mut self) {
-        let notes_too = !self.avoids("kept-note-text");
-        let Some(path) = self.any_path(|f| match f {
-            File::Good(content) => notes_too || content.is_customer(),
-            File::Broken(_) => false,
-        }) else {
+        let Some(path) = self.any_path(|f| matches!(f, File::Good(_))) else {
             return;
         };
         // Which of its records the index holds is only known once synced:
