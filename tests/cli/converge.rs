@@ -176,18 +176,9 @@ impl Run {
         // `DOSSIER_CONVERGE_KEEP=1` keeps a copy of the folder (and its
         // index) to look at.
         let kept = std::env::temp_dir().join(format!("dossier-converge-{}.kept", self.seed));
-        let kept = if std::env::var_os("DOSSIER_CONVERGE_KEEP").is_some() {
-            let _ = std::fs::remove_dir_all(&kept);
-            let copied = Command::new("cp")
-                .arg("-a")
-                .arg(self.root())
-                .arg(&kept)
-                .status();
-            if copied.is_ok_and(|status| status.success()) {
-                format!("\nthe folder is kept in {}", kept.display())
-            } else {
-                String::new()
-            }
+        let kept = if std::env::var_os("DOSSIER_CONVERGE_KEEP").is_some() && self.copy_folder(&kept)
+        {
+            format!("\nthe folder is kept in {}", kept.display())
         } else {
             String::new()
         };
@@ -214,6 +205,18 @@ impl Run {
                 .collect::<Vec<_>>()
                 .join("\n"),
         );
+    }
+
+    /// Copies the folder (and its index) to `to`, replacing what is
+    /// there; true when it worked.
+    fn copy_folder(&self, to: &Path) -> bool {
+        let _ = std::fs::remove_dir_all(to);
+        Command::new("cp")
+            .arg("-a")
+            .arg(self.root())
+            .arg(to)
+            .status()
+            .is_ok_and(|status| status.success())
     }
 
     // ---- the watcher ----
@@ -270,14 +273,10 @@ impl Run {
             // to replay with `dossier index` (seed 4242's lost deletion
             // was found so).
             if std::env::var_os("DOSSIER_CONVERGE_SNAPSHOTS").is_some() {
-                let snapshot = std::env::temp_dir()
-                    .join(format!("dossier-converge-{}.kill-{}", self.seed, self.ops));
-                let _ = std::fs::remove_dir_all(&snapshot);
-                let _ = Command::new("cp")
-                    .arg("-a")
-                    .arg(self.root())
-                    .arg(&snapshot)
-                    .status();
+                self.copy_folder(
+                    &std::env::temp_dir()
+                        .join(format!("dossier-converge-{}.kill-{}", self.seed, self.ops)),
+                );
             }
         }
     }
